@@ -1,0 +1,50 @@
+//! The evaluation context that every condition reads (see `docs/context.md`).
+//!
+//! STUB: signatures fixed, bodies to be written.
+
+use crate::profile::{Event, Profile, ProfileRules};
+use crate::value::Value;
+
+/// Where and when the visitor is now, supplied by the host.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Env {
+    /// Epoch ms.
+    pub now_ms: f64,
+    /// Minutes east of UTC.
+    pub tz_offset_min: i32,
+    /// The current page.
+    pub page: Page,
+    /// The device.
+    pub device: Device,
+}
+
+/// The current page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// Full URL.
+    pub url: String,
+    /// Path, e.g. `/products/tshirt-1`.
+    pub path: String,
+    /// Query string without `?`.
+    pub query: String,
+    /// Document title.
+    pub title: String,
+    /// `document.referrer`.
+    pub referrer: String,
+}
+
+/// The device.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Device {
+    /// `mobile`, `tablet` or `desktop`.
+    pub kind: String,
+    /// BCP 47 language, e.g. `fr-FR`.
+    pub language: String,
+}
+
+/// The context for conditions: everything but `segments` and `campaigns`,
+/// which the engine adds.
+pub fn build(profile: &Profile, env: &Env, rules: &ProfileRules, event: Option<&Event>) -> Value {
+    let _ = (profile, env, rules, event);
+    todo!()
+}

@@ -1,0 +1,1 @@
+//! Parcours browser SDK (placeholder until the browser layer lands).
