@@ -58,8 +58,16 @@ impl Profile {
     }
 
     /// Records an event: history, session, visit counters, computed traits.
-    pub fn record(&mut self, event: &Event, env: &Env, rules: &ProfileRules) {
+    /// Returns the events it derived and also recorded (`Session Started`),
+    /// which the host sends on the wire too.
+    pub fn record(&mut self, event: &Event, env: &Env, rules: &ProfileRules) -> Vec<Event> {
         let _ = (event, env, rules);
+        todo!()
+    }
+
+    /// An id of the current session, stable until a new session starts
+    /// (per-session caps key on it).
+    pub fn current_session_id(&self) -> &str {
         todo!()
     }
 
