@@ -1,1 +1,47 @@
-fn main() {}
+//! Project tasks: `cargo xtask <build|demo|test|bench|size>`.
+//!
+//! Each task installs what it needs and is missing (the wasm32 target,
+//! wasm-bindgen-cli at the Cargo.lock version, Debian's chromium and
+//! chromium-driver, binaryen's wasm-opt, the e2e npm packages), so a fresh
+//! machine needs only the Rust toolchain, Node/npm and apt.
+
+mod bench;
+mod build;
+mod demo;
+mod install;
+mod size;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  build   build the browser SDK into pkg/ (wasm + parcours.js)
+  demo    build, start the reference server with the demo shop, print its URL
+  test    run every test: native, in-browser (headless Chromium), end-to-end
+  bench   run the benchmarks and the size report
+  size    print the size of pkg/ (raw and brotli)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build::run(),
+        Some("demo") => demo::run(&args[1..]),
+        Some("test") => test::run(),
+        Some("bench") => bench::run(),
+        Some("size") => size::run().map(|_| ()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

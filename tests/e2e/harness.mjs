@@ -1,0 +1,78 @@
+// Shared set-up for the end-to-end tests: the real server binary on a free
+// loopback port with a fresh SQLite folder, and Debian's headless Chromium.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/parcours-server");
+const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+
+/** Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }. */
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
+  const child = spawn(
+    SERVER_BIN,
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
+     "--static-dir", join(ROOT, "demo"), "--pkg-dir", join(ROOT, "pkg"),
+     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20000);
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, dataDir, stop };
+}
+
+/** Every event the server stored, read from its SQLite database by the server's own CLI. */
+export function storedEvents(dataDir) {
+  const out = execFileSync(SERVER_BIN, ["events", "--data-dir", dataDir], { encoding: "utf8" });
+  return out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** Headless Chromium as this machine allows it (root, closed network). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM_BIN,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Collects the messages the page sends to /v1/batch (fetch and sendBeacon alike). */
+export function recordBatches(page) {
+  const sent = [];
+  page.on("request", (req) => {
+    if (req.url().includes("/v1/batch") && req.method() === "POST") {
+      try { sent.push(...JSON.parse(req.postData() ?? "{}").batch); } catch { /* counted by the test */ }
+    }
+  });
+  return sent;
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass. */
+export async function eventually(fn, ms = 10000, step = 100) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, step));
+  }
+  return last;
+}

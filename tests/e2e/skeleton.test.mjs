@@ -1,0 +1,104 @@
+// The walking skeleton, end to end: script tag → wasm → rules → pop-in →
+// events in SQLite, exactly once each.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, storedEvents, launchBrowser, recordBatches, eventually } from "./harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const popin = (page) => page.locator("[data-parcours-campaign]");
+
+/** Waits until the server holds every message the page sent, then returns both. */
+async function settle(page, sent, minSent) {
+  await eventually(() => sent.length >= minSent);
+  return eventually(() => {
+    const stored = storedEvents(server.dataDir);
+    const sentIds = new Set(sent.map((m) => m.messageId));
+    return sentIds.size >= minSent && [...sentIds].every((id) => stored.some((e) => e.message_id === id)) && stored;
+  });
+}
+
+test("a matching visitor sees the pop-in, and the server stores each event once", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  const sent = recordBatches(page);
+
+  await page.goto(`${server.url}/products.html`);
+  await page.evaluate(() => window.parcours.ready());
+
+  // The pop-in: a real dialog in a shadow root, with a close button.
+  const host = popin(page);
+  await host.waitFor({ state: "attached", timeout: 10000 });
+  const dialog = page.locator("[data-parcours-campaign] >> [role=dialog]");
+  await dialog.waitFor({ state: "visible" });
+  assert.equal(await dialog.getAttribute("aria-modal"), "true");
+  assert.ok((await dialog.innerText()).trim().length > 0, "the dialog has content");
+  const campaign = await host.getAttribute("data-parcours-campaign");
+
+  // page, the queued track, and Promotion Viewed reach SQLite exactly once each.
+  const stored = await settle(page, sent, 3);
+  assert.ok(stored, "the server stored what the page sent");
+  const names = stored.map((e) => e.event ?? e.type);
+  assert.ok(stored.some((e) => e.type === "page"), `a page view is stored: ${names}`);
+  assert.ok(stored.some((e) => e.event === "Product Viewed"), `the queued track is stored: ${names}`);
+  const viewed = stored.filter((e) => e.event === "Promotion Viewed");
+  assert.equal(viewed.length, 1, `one Promotion Viewed: ${names}`);
+  assert.equal(JSON.parse(viewed[0].payload).properties.promotion_id, campaign);
+
+  const sentIds = new Set(sent.map((m) => m.messageId));
+  const storedIds = stored.map((e) => e.message_id);
+  assert.equal(new Set(storedIds).size, storedIds.length, "no message is stored twice");
+  assert.deepEqual(new Set(storedIds), sentIds, "the database holds exactly the events sent");
+  for (const m of sent) {
+    assert.equal(m.anonymousId, sent[0].anonymousId, "one anonymous id for the visitor");
+    assert.match(m.messageId, /^[0-9a-f-]{36}$/);
+  }
+
+  // Sending the same batch again changes nothing.
+  const replay = await page.evaluate(async (batch) => {
+    const r = await fetch("/v1/batch", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ writeKey: "demo", sentAt: new Date().toISOString(), batch }) });
+    return r.json();
+  }, sent);
+  assert.equal(replay.accepted, 0);
+  assert.equal(replay.duplicates, sent.length);
+  assert.equal(storedEvents(server.dataDir).length, stored.length);
+
+  // Closing records Promotion Dismissed.
+  await page.locator("[data-parcours-campaign] >> button[aria-label]").first().click();
+  await host.waitFor({ state: "detached" });
+  const afterClose = await eventually(() => storedEvents(server.dataDir).find((e) => e.event === "Promotion Dismissed"));
+  assert.ok(afterClose, "Promotion Dismissed is stored");
+
+  assert.deepEqual(errors, [], "the SDK throws nothing into the page");
+  await context.close();
+});
+
+test("a visitor who does not match sees no pop-in, and is still tracked", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const sent = recordBatches(page);
+  const before = storedEvents(server.dataDir).length;
+
+  await page.goto(`${server.url}/cart.html`);
+  await page.evaluate(() => window.parcours.ready());
+  const decisions = await page.evaluate(() => window.parcours.decide());
+  assert.equal(decisions.filter((d) => d.placement === "popin").length, 0, JSON.stringify(decisions));
+  await page.waitForTimeout(500);
+  assert.equal(await popin(page).count(), 0, "no pop-in on the cart page");
+
+  const stored = await settle(page, sent, 1);
+  assert.ok(stored.length > before, "the page view is stored");
+  assert.ok(!stored.slice(before).some((e) => e.event === "Promotion Viewed"), "no Promotion Viewed for this visitor");
+  await context.close();
+});

@@ -1,0 +1,87 @@
+//! Installing what the tasks need, only when it is missing.
+
+use crate::util::{cargo, output, root, exec, which, Result};
+use std::process::Command;
+
+/// The `wasm32-unknown-unknown` target, through rustup.
+pub fn wasm_target() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    exec(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version locked in Cargo.lock.
+pub fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// `wasm-bindgen` and `wasm-bindgen-test-runner` at exactly the locked version.
+/// (`--locked` is not used: one of the CLI's locked dependencies is not on the registry.)
+pub fn wasm_bindgen_cli() -> Result {
+    let want = locked_wasm_bindgen_version()?;
+    let have = which("wasm-bindgen").and_then(|p| output(Command::new(p).arg("--version"))).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str()) && which("wasm-bindgen-test-runner").is_some() {
+        return Ok(());
+    }
+    exec(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+/// Debian packages, installed with apt-get when their command is missing.
+/// `packages` pairs a command with the package that provides it.
+pub fn apt(packages: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> = packages.iter().filter(|(cmd, _)| which(cmd).is_none()).map(|(_, pkg)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if which("apt-get").is_none() {
+        return Err(format!("please install {} (no apt-get here)", missing.join(", ")));
+    }
+    let sudo = !is_root() && which("sudo").is_some();
+    let apt_get = |args: &[&str]| {
+        let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    exec(&mut apt_get(&["update", "-qq"]))?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    exec(&mut apt_get(&args))
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
+}
+
+/// Headless Chromium and its WebDriver, for in-browser and end-to-end tests.
+pub fn chromium() -> Result {
+    apt(&[("chromium", "chromium"), ("chromedriver", "chromium-driver")])
+}
+
+/// `wasm-opt` from binaryen, to shrink the wasm. Optional: a build without it works.
+pub fn wasm_opt() -> bool {
+    apt(&[("wasm-opt", "binaryen")]).is_ok() && which("wasm-opt").is_some()
+}
+
+/// The npm packages of the end-to-end tests (playwright-core, pinned in package-lock.json).
+pub fn e2e_node_modules() -> Result {
+    let dir = root().join("tests/e2e");
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return Ok(());
+    }
+    which("npm").ok_or("npm is needed for the end-to-end tests")?;
+    exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
