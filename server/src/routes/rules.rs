@@ -1,0 +1,98 @@
+//! `GET /v1/rules` (public, cached with a strong ETag) and `PUT /v1/rules`
+//! (the marketer studio: validated by the engine, every error with its path).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH,
+};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use parcours_engine::regex::EcmaRegex;
+use parcours_engine::Engine;
+use serde_json::{json, Value};
+
+use super::{etag_listed, header_str, WriteKeyQuery};
+use crate::db;
+use crate::error::rule_error_json;
+use crate::{AppError, AppState};
+
+/// The stored document, or 304 when the client's copy is current.
+pub async fn get(
+    State(state): State<AppState>,
+    WriteKeyQuery(key): WriteKeyQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let k = key.clone();
+    let stored = state.db.run(move |c| db::rules(c, &k)).await?;
+    let stored = stored.ok_or(AppError::UnknownSite(key))?;
+    let cache = [
+        (ETAG, stored.etag.clone()),
+        (CACHE_CONTROL, "no-cache".into()),
+    ];
+    if header_str(&headers, IF_NONE_MATCH).is_some_and(|l| etag_listed(l, &stored.etag, true)) {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((cache, [(CONTENT_TYPE, "application/json")], stored.document).into_response())
+}
+
+/// Validates and stores a new document (honouring `If-Match`); answers its
+/// revision, the document's own version, the new ETag and the warnings.
+pub async fn put(
+    State(state): State<AppState>,
+    WriteKeyQuery(key): WriteKeyQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    authorize_admin(&state, &headers)?;
+    let document = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
+    let (rules_version, warnings) = check_rules(&document)?;
+    let if_match = header_str(&headers, IF_MATCH).map(str::to_owned);
+    let allowed = move |cur: Option<&db::StoredRules>| match (&if_match, cur) {
+        (None, _) => true,
+        (Some(list), Some(cur)) => etag_listed(list, &cur.etag, false),
+        (Some(_), None) => false,
+    };
+    let stored = state
+        .db
+        .run(move |c| db::put_rules_if(c, &key, &document, allowed))
+        .await?;
+    let stored = stored.map_err(|current| AppError::PreconditionFailed { current })?;
+    Ok(Json(json!({
+        "version": stored.version, "rulesVersion": rules_version,
+        "etag": stored.etag, "warnings": warnings,
+    })))
+}
+
+/// Parses and validates a document with the engine: its `version` and the
+/// warnings, or every error with its JSON path.
+pub fn check_rules(document: &str) -> Result<(String, Vec<Value>), AppError> {
+    let doc: parcours_engine::Value =
+        serde_json::from_str(document).map_err(|e| AppError::json(&e))?;
+    let engine = Engine::from_rules(&doc, &EcmaRegex).map_err(AppError::InvalidRules)?;
+    let warnings = engine.warnings().iter().map(rule_error_json).collect();
+    Ok((engine.version().to_owned(), warnings))
+}
+
+/// With `--admin-token`, `PUT` needs `Authorization: Bearer <token>`.
+fn authorize_admin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(token) = &state.admin_token else {
+        return Ok(());
+    };
+    let expected = format!("Bearer {token}");
+    let given = header_str(headers, AUTHORIZATION).unwrap_or("");
+    // No early exit, so the time taken does not reveal the token.
+    let diff = given
+        .bytes()
+        .zip(expected.bytes())
+        .fold(0, |acc, (a, b)| acc | (a ^ b));
+    if given.len() == expected.len() && diff == 0 {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized(
+            "PUT /v1/rules needs Authorization: Bearer <admin token>".into(),
+        ))
+    }
+}

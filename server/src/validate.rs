@@ -1,0 +1,294 @@
+//! Validation of Segment-shaped messages (`POST /v1/batch`).
+//!
+//! Each message is checked on its own: a bad message is reported with its
+//! index, the offending field and what is wrong, and the others are kept.
+//! `null` counts as absent, as JSON serializers commonly write it.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+use crate::db::NewEvent;
+
+/// Message types the collector accepts.
+pub const TYPES: &[&str] = &["track", "page", "identify", "alias", "screen", "group"];
+
+/// Longest accepted `messageId`.
+pub const MAX_MESSAGE_ID: usize = 128;
+
+/// Why one message of a batch was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    /// Position in `batch`.
+    pub index: usize,
+    /// The message's id, when it had a usable one.
+    #[serde(rename = "messageId")]
+    pub message_id: Option<String>,
+    /// The offending field (`"message"` when the message is not an object).
+    pub field: &'static str,
+    /// What is wrong.
+    pub error: String,
+}
+
+/// Checks message `index` of a batch. `raw` is its JSON text, stored as the payload.
+pub fn message(index: usize, msg: &Value, raw: &str) -> Result<NewEvent, Rejected> {
+    let Some(obj) = msg.as_object() else {
+        return Err(reject(
+            index,
+            None,
+            "message",
+            "message is not a JSON object",
+        ));
+    };
+    let message_id = match present(obj, "messageId") {
+        Some(Value::String(id)) if !id.is_empty() && id.len() <= MAX_MESSAGE_ID => id.clone(),
+        Some(Value::String(id)) if !id.is_empty() => {
+            return Err(reject(
+                index,
+                None,
+                "messageId",
+                format!("messageId is longer than {MAX_MESSAGE_ID} characters"),
+            ))
+        }
+        Some(Value::String(_)) | None => {
+            return Err(reject(index, None, "messageId", "missing messageId"))
+        }
+        Some(_) => {
+            return Err(reject(
+                index,
+                None,
+                "messageId",
+                "messageId must be a string",
+            ))
+        }
+    };
+    match check(obj, &message_id) {
+        Ok(event) => Ok(NewEvent {
+            payload: raw.to_owned(),
+            ..event
+        }),
+        Err((field, error)) => Err(reject(index, Some(message_id), field, error)),
+    }
+}
+
+type Problem = (&'static str, String);
+
+fn check(obj: &Map<String, Value>, message_id: &str) -> Result<NewEvent, Problem> {
+    let kind = match present(obj, "type") {
+        Some(Value::String(t)) if TYPES.contains(&t.as_str()) => t.clone(),
+        Some(Value::String(t)) => {
+            return Err((
+                "type",
+                format!("unknown type {t:?}; expected one of {}", TYPES.join(", ")),
+            ))
+        }
+        None => return Err(("type", "missing type".into())),
+        Some(_) => return Err(("type", "type must be a string".into())),
+    };
+    let anonymous_id = opt_id(obj, "anonymousId")?;
+    let user_id = opt_id(obj, "userId")?;
+    if anonymous_id.is_none() && user_id.is_none() {
+        return Err(("anonymousId", "missing anonymousId or userId".into()));
+    }
+    let event = match kind.as_str() {
+        "track" => match opt_string(obj, "event")? {
+            Some(name) if !name.is_empty() => Some(name),
+            _ => return Err(("event", "missing event name".into())),
+        },
+        "page" | "screen" => opt_string(obj, "name")?,
+        _ => None,
+    };
+    if kind == "alias" && opt_id(obj, "previousId")?.is_none() {
+        return Err(("previousId", "missing previousId".into()));
+    }
+    if kind == "group" && opt_id(obj, "groupId")?.is_none() {
+        return Err(("groupId", "missing groupId".into()));
+    }
+    for field in ["properties", "traits", "context"] {
+        if present(obj, field).is_some_and(|v| !v.is_object()) {
+            return Err((field, format!("{field} must be an object")));
+        }
+    }
+    let timestamp = match present(obj, "timestamp") {
+        None => None,
+        Some(Value::String(s)) => Some(parse_timestamp(s).ok_or_else(|| {
+            (
+                "timestamp",
+                format!("timestamp {s:?} is not an ISO-8601 date"),
+            )
+        })?),
+        Some(_) => return Err(("timestamp", "timestamp must be an ISO-8601 string".into())),
+    };
+    Ok(NewEvent {
+        message_id: message_id.to_owned(),
+        kind,
+        event,
+        anonymous_id,
+        user_id,
+        timestamp: timestamp.map_or_else(crate::db::now_rfc3339, format_utc),
+        payload: String::new(),
+    })
+}
+
+fn reject(
+    index: usize,
+    message_id: Option<String>,
+    field: &'static str,
+    error: impl Into<String>,
+) -> Rejected {
+    Rejected {
+        index,
+        message_id,
+        field,
+        error: error.into(),
+    }
+}
+
+/// The field's value, `None` when absent or `null`.
+fn present<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn opt_string(obj: &Map<String, Value>, key: &'static str) -> Result<Option<String>, Problem> {
+    match present(obj, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err((key, format!("{key} must be a string"))),
+    }
+}
+
+/// A non-empty string id; an empty string counts as absent.
+fn opt_id(obj: &Map<String, Value>, key: &'static str) -> Result<Option<String>, Problem> {
+    Ok(opt_string(obj, key)?.filter(|s| !s.is_empty()))
+}
+
+/// Parses an ISO-8601 date or date-time: RFC 3339 (`2026-11-24T10:00:00.123Z`,
+/// `…+01:00`), basic offsets (`+0100`), no offset (taken as UTC), or a date.
+pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(s, &Iso8601::DEFAULT))
+        .ok()
+        .or_else(|| {
+            PrimitiveDateTime::parse(s, &Iso8601::DEFAULT)
+                .ok()
+                .map(|t| t.assume_utc())
+        })
+        .or_else(|| {
+            Date::parse(s, &Iso8601::DEFAULT)
+                .ok()
+                .map(|d| d.midnight().assume_utc())
+        })
+}
+
+/// `2026-11-24T10:00:00.000Z`: what the server stores and what JS `toISOString` writes.
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check_msg(v: Value) -> Result<NewEvent, Rejected> {
+        message(0, &v, &v.to_string())
+    }
+
+    fn field_of(v: Value) -> &'static str {
+        check_msg(v).unwrap_err().field
+    }
+
+    fn track() -> Value {
+        json!({ "type": "track", "messageId": "m1", "anonymousId": "a1", "event": "Product Viewed",
+                "properties": { "sku": "T1" }, "timestamp": "2026-11-24T10:00:00.5+01:00" })
+    }
+
+    #[test]
+    fn a_valid_track_is_normalised() {
+        let e = check_msg(track()).unwrap();
+        assert_eq!(e.event.as_deref(), Some("Product Viewed"));
+        assert_eq!(e.timestamp, "2026-11-24T09:00:00.500Z");
+        assert_eq!(e.anonymous_id.as_deref(), Some("a1"));
+    }
+
+    #[test]
+    fn every_required_field_is_named_when_wrong() {
+        let with = |k: &str, v: Value| {
+            let mut m = track();
+            m[k] = v;
+            m
+        };
+        assert_eq!(field_of(json!([1])), "message");
+        assert_eq!(field_of(with("messageId", json!(""))), "messageId");
+        assert_eq!(
+            field_of(with("messageId", json!("x".repeat(129)))),
+            "messageId"
+        );
+        assert_eq!(field_of(with("messageId", json!(7))), "messageId");
+        assert_eq!(field_of(with("type", json!("purchase"))), "type");
+        assert_eq!(field_of(with("anonymousId", Value::Null)), "anonymousId");
+        assert_eq!(field_of(with("anonymousId", json!(12))), "anonymousId");
+        assert_eq!(field_of(with("event", json!(""))), "event");
+        assert_eq!(field_of(with("properties", json!([]))), "properties");
+        assert_eq!(field_of(with("context", json!("x"))), "context");
+        assert_eq!(field_of(with("timestamp", json!("yesterday"))), "timestamp");
+        assert_eq!(
+            field_of(json!({ "type": "alias", "messageId": "m", "userId": "u" })),
+            "previousId"
+        );
+        assert_eq!(
+            field_of(json!({ "type": "group", "messageId": "m", "userId": "u" })),
+            "groupId"
+        );
+    }
+
+    #[test]
+    fn a_user_id_alone_is_enough_and_page_names_are_kept() {
+        let e =
+            check_msg(json!({ "type": "page", "messageId": "m", "userId": "u", "name": "Home" }))
+                .unwrap();
+        assert_eq!(
+            (e.event.as_deref(), e.user_id.as_deref()),
+            (Some("Home"), Some("u"))
+        );
+        assert!(check_msg(
+            json!({ "type": "identify", "messageId": "m", "userId": "u", "traits": {} })
+        )
+        .is_ok());
+        assert!(check_msg(
+            json!({ "type": "alias", "messageId": "m", "userId": "u", "previousId": "a" })
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn iso8601_forms_are_accepted() {
+        for s in [
+            "2026-11-24",
+            "2026-11-24T10:00:00Z",
+            "2026-11-24T10:00:00.123Z",
+            "2026-11-24T10:00:00+01:00",
+            "2026-11-24T10:00:00",
+        ] {
+            assert!(parse_timestamp(s).is_some(), "{s}");
+        }
+        for s in ["", "24/11/2026", "2026-13-01T00:00:00Z", "now"] {
+            assert!(parse_timestamp(s).is_none(), "{s}");
+        }
+        assert_eq!(
+            format_utc(parse_timestamp("2026-11-24").unwrap()),
+            "2026-11-24T00:00:00.000Z"
+        );
+    }
+}

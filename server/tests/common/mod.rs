@@ -1,0 +1,111 @@
+//! Test helpers: an app on a temporary database, driven with `oneshot`.
+#![allow(dead_code)]
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use parcours_server::{app, db, open_db, AppState};
+use serde_json::Value;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The spec's sample rules document.
+pub const RULES: &str = include_str!("../fixtures/rules.json");
+
+/// An app whose database lives in a temporary directory.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub state: AppState,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(open_db(dir.path()).unwrap());
+        TestApp { dir, state }
+    }
+
+    /// With `document` stored as the rules of `write_key` (no engine check).
+    pub fn with_rules(write_key: &str, document: &str) -> TestApp {
+        let t = TestApp::new();
+        t.put_rules(write_key, document);
+        t
+    }
+
+    pub fn put_rules(&self, write_key: &str, document: &str) -> db::StoredRules {
+        self.state
+            .db
+            .blocking(|c| db::put_rules(c, write_key, document))
+            .unwrap()
+    }
+
+    pub fn events(&self, write_key: &str) -> Vec<db::StoredEvent> {
+        self.state
+            .db
+            .blocking(|c| db::events(c, Some(write_key)))
+            .unwrap()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let res = app(self.state.clone()).oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: body.collect().await.unwrap().to_bytes(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// `POST /v1/batch` with a JSON content type.
+    pub async fn batch(&self, body: &Value) -> TestResponse {
+        self.post_batch("application/json", body.to_string()).await
+    }
+
+    pub async fn post_batch(&self, content_type: &str, body: impl Into<Body>) -> TestResponse {
+        let req = Request::post("/v1/batch")
+            .header("content-type", content_type)
+            .body(body.into())
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+/// A valid track message.
+pub fn track(message_id: &str, event: &str) -> Value {
+    serde_json::json!({
+        "type": "track",
+        "messageId": message_id,
+        "anonymousId": "anon-1",
+        "event": event,
+        "properties": { "sku": "TSHIRT-1", "price": 25 },
+        "context": { "library": { "name": "parcours", "version": "0.1.0" } },
+        "timestamp": "2026-11-24T10:00:00.000Z"
+    })
+}
+
+/// A batch for `write_key`.
+pub fn batch(write_key: &str, messages: Vec<Value>) -> Value {
+    serde_json::json!({ "writeKey": write_key, "sentAt": "2026-11-24T10:00:01.000Z", "batch": messages })
+}
