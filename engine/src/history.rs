@@ -1,0 +1,245 @@
+//! The bounded event history: at most `max_events` events, none older than
+//! `max_age_days`; the oldest go first. Pushing is amortised O(1).
+
+use std::collections::VecDeque;
+
+use crate::decode::Obj;
+use crate::error::{RuleError, RuleErrorKind};
+use crate::profile::{Event, EventKind};
+use crate::time::DAY_MS;
+use crate::value::Value;
+
+/// The `history` section of the rules document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryRules {
+    /// Most events kept (default 1000).
+    pub max_events: usize,
+    /// Oldest event kept, in days (default 400).
+    pub max_age_days: u32,
+}
+
+impl Default for HistoryRules {
+    fn default() -> Self {
+        HistoryRules {
+            max_events: 1000,
+            max_age_days: 400,
+        }
+    }
+}
+
+impl HistoryRules {
+    /// Largest `max_events` accepted (storage quota).
+    pub const MAX_EVENTS_LIMIT: usize = 20_000;
+    /// Largest `max_age_days` accepted (ten years).
+    pub const MAX_AGE_LIMIT: u32 = 3650;
+
+    /// Decodes `{max_events?, max_age_days?}` at `obj`, reporting errors.
+    pub fn decode(obj: &Obj, errors: &mut Vec<RuleError>) -> HistoryRules {
+        obj.deny_unknown(&["max_events", "max_age_days"], errors);
+        let mut h = HistoryRules::default();
+        if let Some(n) = whole(
+            obj,
+            "max_events",
+            1.0,
+            Self::MAX_EVENTS_LIMIT as f64,
+            errors,
+        ) {
+            h.max_events = n as usize;
+        }
+        if let Some(n) = whole(
+            obj,
+            "max_age_days",
+            1.0,
+            f64::from(Self::MAX_AGE_LIMIT),
+            errors,
+        ) {
+            h.max_age_days = n as u32;
+        }
+        h
+    }
+}
+
+/// An optional whole number in `lo..=hi` at `obj.key`, or an error.
+pub(crate) fn whole(
+    obj: &Obj,
+    key: &str,
+    lo: f64,
+    hi: f64,
+    errors: &mut Vec<RuleError>,
+) -> Option<f64> {
+    let n = obj.opt_f64(key, errors)?;
+    if n.fract() != 0.0 || n < lo || n > hi {
+        errors.push(RuleError::new(
+            obj.at(key),
+            RuleErrorKind::Invalid,
+            format!("`{key}` must be a whole number from {lo} to {hi}"),
+        ));
+        return None;
+    }
+    Some(n)
+}
+
+/// One recorded event with the visitor's UTC offset at the time (for local days).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The event.
+    pub event: Event,
+    /// Minutes east of UTC when it was recorded.
+    pub tz_offset_min: i32,
+}
+
+/// The bounded history, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    entries: VecDeque<Entry>,
+}
+
+impl History {
+    /// Appends an event, then drops what exceeds the bounds.
+    pub fn push(&mut self, event: Event, tz_offset_min: i32, rules: &HistoryRules) {
+        self.entries.push_back(Entry {
+            event,
+            tz_offset_min,
+        });
+        self.compact(rules);
+    }
+
+    /// Drops the oldest events beyond `max_events` and those older than
+    /// `max_age_days` before the newest event.
+    pub fn compact(&mut self, rules: &HistoryRules) {
+        while self.entries.len() > rules.max_events.max(1) {
+            self.entries.pop_front();
+        }
+        let Some(newest) = self.entries.back().map(|e| e.event.at_ms) else {
+            return;
+        };
+        let oldest = newest - f64::from(rules.max_age_days) * DAY_MS;
+        while self.entries.front().is_some_and(|e| e.event.at_ms < oldest) {
+            self.entries.pop_front();
+        }
+    }
+
+    /// The events, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    /// How many events are kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// As a compact array of `[type, name, properties, at_ms, tz]` rows.
+    pub fn to_value(&self) -> Value {
+        Value::Array(
+            self.entries
+                .iter()
+                .map(|e| {
+                    let kind = match e.event.kind {
+                        EventKind::Track => "t",
+                        EventKind::Page => "p",
+                    };
+                    Value::Array(vec![
+                        kind.into(),
+                        e.event.name.as_str().into(),
+                        e.event.properties.clone(),
+                        e.event.at_ms.into(),
+                        f64::from(e.tz_offset_min).into(),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    /// Reads [`History::to_value`] back, skipping unreadable rows.
+    pub fn from_value(v: &Value) -> History {
+        let rows = v.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        let entries = rows
+            .iter()
+            .filter_map(|row| {
+                let r = row.as_array()?;
+                let kind = match r.first()?.as_str()? {
+                    "t" => EventKind::Track,
+                    "p" => EventKind::Page,
+                    _ => return None,
+                };
+                let at_ms = r.get(3)?.as_f64().filter(|t| t.is_finite())?;
+                let tz = r.get(4).and_then(Value::as_f64).unwrap_or(0.0);
+                let props = r.get(2).cloned().filter(|p| p.as_object().is_some());
+                Some(Entry {
+                    event: Event {
+                        kind,
+                        name: r.get(1)?.as_str()?.to_owned(),
+                        properties: props.unwrap_or_else(Value::object),
+                        at_ms,
+                    },
+                    tz_offset_min: tz.clamp(-1440.0, 1440.0) as i32,
+                })
+            })
+            .collect();
+        History { entries }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(at_ms: f64) -> Event {
+        Event {
+            kind: EventKind::Track,
+            name: "x".into(),
+            properties: Value::object(),
+            at_ms,
+        }
+    }
+
+    #[test]
+    fn history_keeps_at_most_max_events_dropping_the_oldest() {
+        let rules = HistoryRules {
+            max_events: 3,
+            max_age_days: 400,
+        };
+        let mut h = History::default();
+        for i in 0..5 {
+            h.push(ev(f64::from(i)), 0, &rules);
+        }
+        let kept: Vec<f64> = h.iter().map(|e| e.event.at_ms).collect();
+        assert_eq!(kept, [2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn history_forgets_events_older_than_max_age() {
+        let rules = HistoryRules {
+            max_events: 100,
+            max_age_days: 2,
+        };
+        let mut h = History::default();
+        h.push(ev(0.0), 0, &rules);
+        h.push(ev(DAY_MS), 0, &rules);
+        h.push(ev(2.5 * DAY_MS), 0, &rules);
+        assert_eq!(h.len(), 2);
+    }
+
+    #[test]
+    fn history_round_trips_and_skips_garbage_rows() {
+        let mut h = History::default();
+        h.push(ev(5.0), 60, &HistoryRules::default());
+        let mut v = h.to_value();
+        if let Value::Array(rows) = &mut v {
+            rows.push(Value::from("junk"));
+            rows.push(Value::Array(vec![
+                "t".into(),
+                "n".into(),
+                Value::Null,
+                f64::NAN.into(),
+            ]));
+        }
+        assert_eq!(History::from_value(&v), h);
+    }
+}
