@@ -235,21 +235,20 @@ pub fn string_to_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    let radix = |p: &str, r: u32| {
-        let digits = &t[2..];
-        if digits.is_empty() || !t[..2].eq_ignore_ascii_case(p) {
-            return None;
-        }
-        // Digit by digit, so long literals lose precision as JS does, not fail.
-        digits.chars().try_fold(0f64, |acc, c| {
-            c.to_digit(r).map(|d| acc * f64::from(r) + f64::from(d))
-        })
-    };
-    if t.len() > 2 {
-        for (p, r) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-            if t[..2].eq_ignore_ascii_case(p) {
-                return radix(p, r).unwrap_or(f64::NAN);
-            }
+    let b = t.as_bytes();
+    if b.len() > 2 && b[0] == b'0' {
+        let radix = match b[1] | 0x20 {
+            b'x' => Some(16),
+            b'o' => Some(8),
+            b'b' => Some(2),
+            _ => None,
+        };
+        if let Some(r) = radix {
+            // Digit by digit, so long literals lose precision as JS does, not fail.
+            return t[2..]
+                .chars()
+                .try_fold(0f64, |acc, c| c.to_digit(r).map(|d| acc * f64::from(r) + f64::from(d)))
+                .unwrap_or(f64::NAN);
         }
     }
     let (sign, body) = match t.as_bytes()[0] {
@@ -425,6 +424,8 @@ mod tests {
         assert!(string_to_number("inf").is_nan());
         assert!(string_to_number("abc").is_nan());
         assert!(string_to_number("1.2.3").is_nan());
+        assert!(string_to_number("ﶊB?K").is_nan(), "non-ASCII text is NaN, not a panic");
+        assert!(string_to_number("0x").is_nan());
         assert_eq!(Value::Null.to_number(), 0.0);
         assert_eq!(Value::Bool(true).to_number(), 1.0);
         assert!(Value::object().to_number().is_nan());

@@ -1,0 +1,393 @@
+//! GrowthBook targeting conditions, compiled once and evaluated many times.
+//!
+//! A condition is a JSON object whose entries must all pass (implicit AND).
+//! Only `$and`, `$or`, `$nor` and `$not` are logic operators at that level;
+//! every other key, even one starting with `$` (`$groups`), is a dotted
+//! attribute path whose value is a literal or an operator object. The
+//! semantics are those of GrowthBook's `mongrule.ts` (JS SDK), checked by the
+//! 248 `evalCondition` vectors of the cross-SDK suite, with two npm 1.8.0
+//! refinements: `$elemMatch` skips only `null` elements, and a saved group
+//! that is neither a list nor missing makes `$inGroup`/`$notInGroup` fail.
+//!
+//! Compiling splits paths, compiles regexes, lower-cases `$ini`/`$alli`
+//! arguments and pads version literals, so evaluation only reads the
+//! attributes. Rules that cannot work fail closed and are reported:
+//!
+//! - an unknown operator (`$regx`) or an invalid regex never matches, with a
+//!   [`RuleErrorKind::UnknownOperator`] / [`RuleErrorKind::InvalidRegex`]
+//!   warning at its JSON path (as in GrowthBook, such an operator is simply
+//!   false, so a `$not` around it passes);
+//! - an operator argument of the wrong type (`$in: 1`, `$regex: 5`) is false
+//!   as in GrowthBook, with a [`RuleErrorKind::WrongType`] warning;
+//! - a logic operator whose argument JS could not evaluate sensibly (`$or: 5`,
+//!   `$and: [1]`, `$not: "x"`), a condition that is not an object, or nesting
+//!   deeper than 64 levels never matches, and no `$not`/`$nor` turns that
+//!   into a pass.
+//!
+//! ```
+//! use parcours_engine::condition::{Condition, SavedGroups};
+//! use parcours_engine::regex::EcmaRegex;
+//! use parcours_engine::value::Value;
+//!
+//! let cond = Value::from_pairs([(
+//!     "page.path",
+//!     Value::from_pairs([("$regex", Value::from("^/products"))]),
+//! )]);
+//! let mut warnings = Vec::new();
+//! let c = Condition::compile(&cond, "$.condition", &EcmaRegex, &mut warnings);
+//! let attrs = Value::from_pairs([("page", Value::from_pairs([("path", "/products/1".into())]))]);
+//! assert!(c.eval(&attrs, &SavedGroups::new()));
+//! assert!(warnings.is_empty());
+//! ```
+
+mod compare;
+mod members;
+mod ops;
+mod path;
+mod version;
+
+pub use version::padded_version_string;
+
+use crate::decode::{index_path, key_path};
+use crate::error::{RuleError, RuleErrorKind};
+use crate::regex::RegexCompiler;
+use crate::value::{Map, Value};
+use ops::ValueTest;
+use path::AttrPath;
+
+/// Saved groups for `$inGroup` / `$notInGroup`: group id → array of member
+/// values (or a v2 `{"type": "list", "values": […]}` entry).
+pub type SavedGroups = Map;
+
+/// How deep conditions may nest before compiling gives up (fail closed),
+/// so that evaluating can never overflow the stack.
+const MAX_DEPTH: usize = 64;
+
+/// A compiled condition: every clause must pass.
+#[derive(Debug)]
+pub struct Condition {
+    clauses: Vec<Clause>,
+}
+
+/// One entry of a condition object.
+#[derive(Debug)]
+enum Clause {
+    /// `"path": <value condition>`.
+    Attr { path: AttrPath, test: ValueTest },
+    /// `$and`, `$or`, `$nor` with their sub-conditions, or `$not` with one.
+    Logic {
+        op: Logic,
+        subs: Vec<Condition>,
+        arg: Value,
+    },
+    /// Something that can never match; `operator` and `arg` explain it.
+    Never { operator: String, arg: Value },
+}
+
+/// The condition-level logic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Logic {
+    And,
+    Or,
+    Nor,
+    Not,
+}
+
+impl Logic {
+    fn from_key(key: &str) -> Option<Logic> {
+        match key {
+            "$and" => Some(Logic::And),
+            "$or" => Some(Logic::Or),
+            "$nor" => Some(Logic::Nor),
+            "$not" => Some(Logic::Not),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Logic::And => "$and",
+            Logic::Or => "$or",
+            Logic::Nor => "$nor",
+            Logic::Not => "$not",
+        }
+    }
+}
+
+/// The first clause of a condition that failed, for explanations.
+///
+/// - For an attribute clause: its path, the failing operator (`"$eq"` for a
+///   literal, e.g. `{"country": "FR"}`), the operator's argument and the
+///   attribute's value.
+/// - `$and` reports the failure inside its first failing sub-condition, and
+///   an `$or` with a single alternative reports that alternative's failure.
+/// - Any other `$or`, and `$nor` and condition-level `$not`, report the logic
+///   operator itself: empty `path`, its argument as `expected`, `actual` null.
+/// - A clause that can never match reports its operator (`"$regx"`, or
+///   `"invalid"` for a condition that is not an object or nests too deeply).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseFailure {
+    /// Attribute path the clause reads (`"page.path"`), empty for a logic operator.
+    pub path: String,
+    /// The operator (`"$regex"`, `"$gte"`, `"$eq"` for a literal, `"$or"` …).
+    pub operator: String,
+    /// What the clause expected (the operator's argument).
+    pub expected: Value,
+    /// The value the attribute actually had (`null` when missing).
+    pub actual: Value,
+}
+
+/// Compile-time state: the regex engine, the warnings and the nesting depth.
+pub(crate) struct Compiler<'a> {
+    regex: &'a dyn RegexCompiler,
+    warnings: &'a mut Vec<RuleError>,
+    depth: usize,
+}
+
+impl Compiler<'_> {
+    /// Records a warning at `path`.
+    fn warn(&mut self, path: &str, kind: RuleErrorKind, message: String) {
+        self.warnings.push(RuleError::new(path, kind, message));
+    }
+
+    /// Runs `f` one level deeper, or warns and gives `None` past [`MAX_DEPTH`].
+    fn descend<T>(&mut self, path: &str, f: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if self.depth >= MAX_DEPTH {
+            let msg =
+                format!("nested more than {MAX_DEPTH} levels deep: this clause never matches");
+            self.warn(path, RuleErrorKind::Invalid, msg);
+            return None;
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        Some(out)
+    }
+
+    /// Records that `what`'s argument at `path` should be an `expected`.
+    fn wrong_type(&mut self, what: &str, expected: &'static str, got: &Value, path: &str) {
+        let msg = format!(
+            "`{what}` expects {expected}, found {}: this clause never matches",
+            got.type_name()
+        );
+        self.warn(path, RuleErrorKind::WrongType { expected }, msg);
+    }
+
+    /// `arg` as an array, or a warning.
+    fn expect_array<'v>(&mut self, what: &str, arg: &'v Value, path: &str) -> Option<&'v [Value]> {
+        let items = arg.as_array().map(Vec::as_slice);
+        if items.is_none() {
+            self.wrong_type(what, "an array", arg, path);
+        }
+        items
+    }
+
+    /// `arg` as a string, or a warning.
+    fn expect_string<'v>(&mut self, what: &str, arg: &'v Value, path: &str) -> Option<&'v str> {
+        let s = arg.as_str();
+        if s.is_none() {
+            self.wrong_type(what, "a string", arg, path);
+        }
+        s
+    }
+
+    /// `arg` as an object, or a warning.
+    fn expect_object<'v>(&mut self, what: &str, arg: &'v Value, path: &str) -> Option<&'v Map> {
+        let m = arg.as_object();
+        if m.is_none() {
+            self.wrong_type(what, "an object", arg, path);
+        }
+        m
+    }
+}
+
+impl Condition {
+    /// The empty condition, which always passes.
+    pub fn always() -> Condition {
+        Condition {
+            clauses: Vec::new(),
+        }
+    }
+
+    /// Compiles `cond`; unknown operators and invalid regexes become clauses that
+    /// never match, and are reported in `warnings` with their JSON path under `path`.
+    pub fn compile(
+        cond: &Value,
+        path: &str,
+        regex: &dyn RegexCompiler,
+        warnings: &mut Vec<RuleError>,
+    ) -> Condition {
+        let mut cx = Compiler {
+            regex,
+            warnings,
+            depth: 0,
+        };
+        Condition::compile_nested(cond, path, &mut cx)
+    }
+
+    /// Compiles a (possibly nested) condition object found at `path`.
+    pub(crate) fn compile_nested(cond: &Value, path: &str, cx: &mut Compiler<'_>) -> Condition {
+        let Some(map) = cond.as_object() else {
+            let msg = format!(
+                "a condition must be an object, found {}: it never matches",
+                cond.type_name()
+            );
+            cx.warn(path, RuleErrorKind::WrongType { expected: "object" }, msg);
+            return Condition::never("invalid", cond);
+        };
+        cx.descend(path, |cx| Condition {
+            clauses: map
+                .iter()
+                .map(|(key, arg)| Clause::compile(key, arg, &key_path(path, key), cx))
+                .collect(),
+        })
+        // Too deep: the argument is not kept, cloning it would recurse as deep.
+        .unwrap_or_else(|| Condition::never("invalid", &Value::Null))
+    }
+
+    /// A condition that never matches.
+    fn never(operator: &str, arg: &Value) -> Condition {
+        let clause = Clause::Never {
+            operator: operator.to_owned(),
+            arg: arg.clone(),
+        };
+        Condition {
+            clauses: vec![clause],
+        }
+    }
+
+    /// Whether `attrs` passes.
+    pub fn eval(&self, attrs: &Value, groups: &SavedGroups) -> bool {
+        self.clauses.iter().all(|c| c.eval(attrs, groups))
+    }
+
+    /// `None` when `attrs` passes, else the first failing clause (see
+    /// [`ClauseFailure`] for what logic operators report).
+    pub fn explain(&self, attrs: &Value, groups: &SavedGroups) -> Option<ClauseFailure> {
+        self.clauses.iter().find_map(|c| c.explain(attrs, groups))
+    }
+}
+
+impl Clause {
+    /// Compiles the entry `key: arg`, found at `path`.
+    fn compile(key: &str, arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Clause {
+        match Logic::from_key(key) {
+            Some(op) => Clause::compile_logic(op, arg, path, cx),
+            None => Clause::Attr {
+                path: AttrPath::new(key),
+                test: ValueTest::compile(arg, path, false, cx),
+            },
+        }
+    }
+
+    /// Compiles a logic operator; an unusable argument never matches.
+    fn compile_logic(op: Logic, arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Clause {
+        let subs = if op == Logic::Not {
+            cx.expect_object("$not", arg, path)
+                .map(|_| vec![Condition::compile_nested(arg, path, cx)])
+        } else {
+            compile_list(op, arg, path, cx)
+        };
+        match subs {
+            Some(subs) => Clause::Logic {
+                op,
+                subs,
+                arg: arg.clone(),
+            },
+            None => Clause::Never {
+                operator: op.name().to_owned(),
+                arg: arg.clone(),
+            },
+        }
+    }
+
+    fn eval(&self, attrs: &Value, groups: &SavedGroups) -> bool {
+        match self {
+            Clause::Attr { path, test } => test.eval(&path.lookup(attrs), groups),
+            Clause::Logic { op, subs, .. } => {
+                let any = || subs.is_empty() || subs.iter().any(|s| s.eval(attrs, groups));
+                match op {
+                    Logic::And => subs.iter().all(|s| s.eval(attrs, groups)),
+                    Logic::Or => any(),
+                    Logic::Nor => !any(),
+                    Logic::Not => !subs.iter().all(|s| s.eval(attrs, groups)),
+                }
+            }
+            Clause::Never { .. } => false,
+        }
+    }
+
+    fn explain(&self, attrs: &Value, groups: &SavedGroups) -> Option<ClauseFailure> {
+        match self {
+            Clause::Attr { path, test } => {
+                let actual = path.lookup(attrs);
+                let (operator, expected) = test.first_failure(&actual, groups)?;
+                Some(ClauseFailure {
+                    path: path.raw().to_owned(),
+                    operator: operator.to_owned(),
+                    expected,
+                    actual: actual.into_owned(),
+                })
+            }
+            Clause::Logic {
+                op: Logic::And,
+                subs,
+                ..
+            } => subs.iter().find_map(|s| s.explain(attrs, groups)),
+            Clause::Logic {
+                op: Logic::Or,
+                subs,
+                ..
+            } if subs.len() == 1 => subs[0].explain(attrs, groups),
+            _ if self.eval(attrs, groups) => None,
+            Clause::Logic { op, arg, .. } => Some(logic_failure(op.name(), arg)),
+            Clause::Never { operator, arg } => Some(logic_failure(operator, arg)),
+        }
+    }
+}
+
+/// Compiles the array of conditions of `$and`/`$or`/`$nor`; `None` (after a
+/// warning) when it is not an array of objects.
+fn compile_list(
+    op: Logic,
+    arg: &Value,
+    path: &str,
+    cx: &mut Compiler<'_>,
+) -> Option<Vec<Condition>> {
+    let items = cx.expect_array(op.name(), arg, path)?;
+    let mut subs = Vec::with_capacity(items.len());
+    let mut usable = true;
+    for (i, item) in items.iter().enumerate() {
+        let item_path = index_path(path, i);
+        if item.as_object().is_some() {
+            subs.push(Condition::compile_nested(item, &item_path, cx));
+        } else {
+            cx.wrong_type(op.name(), "an object", item, &item_path);
+            usable = false;
+        }
+    }
+    usable.then_some(subs)
+}
+
+/// The failure reported for a logic operator or a clause that never matches.
+fn logic_failure(operator: &str, arg: &Value) -> ClauseFailure {
+    ClauseFailure {
+        path: String::new(),
+        operator: operator.to_owned(),
+        expected: arg.clone(),
+        actual: Value::Null,
+    }
+}
+
+/// One-shot evaluation, GrowthBook's `evalCondition(attributes, condition, savedGroups)`.
+pub fn eval_condition(
+    attrs: &Value,
+    cond: &Value,
+    groups: &SavedGroups,
+    regex: &dyn RegexCompiler,
+) -> bool {
+    Condition::compile(cond, "$", regex, &mut Vec::new()).eval(attrs, groups)
+}
+
+#[cfg(all(test, feature = "regress", feature = "serde"))]
+mod tests;
