@@ -117,7 +117,7 @@ pub enum StartError {
         /// The cause.
         source: rusqlite::Error,
     },
-    /// The seed rules file is not a JSON object.
+    /// The seed rules file is unreadable or invalid.
     #[error("seed rules {path}: {message}")]
     Seed {
         /// The file.
@@ -138,18 +138,21 @@ pub fn open_db(data_dir: &Path) -> Result<Db, StartError> {
 }
 
 /// Stores the file's rules for `write_key` unless it already has rules.
-/// Returns whether it stored them. The file must hold a JSON object; the
-/// engine's validation applies to `PUT`, not to seeding.
+/// Returns whether it stored them. The file must pass the same validation as
+/// `PUT /v1/rules`: a bad demo file is refused at start with every error.
 pub fn seed(db: &Db, file: &Path, write_key: &str) -> Result<bool, StartError> {
     let seed_err = |message: String| StartError::Seed {
         path: file.to_owned(),
         message,
     };
     let document = std::fs::read_to_string(file).map_err(|e| seed_err(e.to_string()))?;
-    match serde_json::from_str::<serde_json::Value>(&document) {
-        Ok(v) if v.is_object() => {}
-        Ok(_) => return Err(seed_err("not a JSON object".into())),
-        Err(e) => return Err(seed_err(e.to_string())),
+    let doc: parcours_engine::Value =
+        serde_json::from_str(&document).map_err(|e| seed_err(e.to_string()))?;
+    if let Err(errors) =
+        parcours_engine::Engine::from_rules(&doc, &parcours_engine::regex::EcmaRegex)
+    {
+        let lines: Vec<String> = errors.iter().map(|e| format!("\n  {e}")).collect();
+        return Err(seed_err(format!("invalid rules:{}", lines.concat())));
     }
     db.blocking(|c| db::seed_rules(c, write_key, &document))
         .map_err(|source| StartError::Db {
