@@ -6,7 +6,7 @@
 //! `pkg/parcours_bg.wasm` sits next to it.
 
 use crate::install;
-use crate::util::{cargo, root, exec, which, Result};
+use crate::util::{cargo, exec, root, which, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -20,16 +20,32 @@ pub fn run() -> Result {
 pub fn build() -> Result {
     install::wasm_target()?;
     install::wasm_bindgen_cli()?;
-    exec(cargo().args(["build", "-p", "parcours", "--lib", "--target", "wasm32-unknown-unknown", "--release"]))?;
+    exec(cargo().args([
+        "build",
+        "-p",
+        "parcours",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--release",
+    ]))?;
 
     let pkg = root().join("pkg");
     let wasm = target_dir().join("wasm32-unknown-unknown/release/parcours.wasm");
     let bindgen = which("wasm-bindgen").ok_or("wasm-bindgen is not installed")?;
-    exec(Command::new(bindgen)
-        .arg(&wasm)
-        .args(["--out-dir"])
-        .arg(&pkg)
-        .args(["--target", "no-modules", "--out-name", "parcours", "--no-typescript"]))?;
+    exec(
+        Command::new(bindgen)
+            .arg(&wasm)
+            .args(["--out-dir"])
+            .arg(&pkg)
+            .args([
+                "--target",
+                "no-modules",
+                "--out-name",
+                "parcours",
+                "--no-typescript",
+            ]),
+    )?;
 
     optimise(&pkg.join("parcours_bg.wasm"));
     wrap_script(&pkg.join("parcours.js"))
@@ -37,7 +53,9 @@ pub fn build() -> Result {
 
 /// Where cargo puts build output.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// `wasm-opt -Oz`, when binaryen can be had; the unoptimised module still works.
@@ -54,7 +72,14 @@ fn optimise(wasm: &std::path::Path) {
         "--enable-reference-types",
         "--enable-multivalue",
     ];
-    let result = exec(Command::new("wasm-opt").arg("-Oz").args(features).arg(wasm).arg("-o").arg(wasm));
+    let result = exec(
+        Command::new("wasm-opt")
+            .arg("-Oz")
+            .args(features)
+            .arg(wasm)
+            .arg("-o")
+            .arg(wasm),
+    );
     if let Err(e) = result {
         eprintln!("note: {e}; keeping the unoptimised wasm");
     }
@@ -62,9 +87,11 @@ fn optimise(wasm: &std::path::Path) {
 
 /// Wraps wasm-bindgen's script and the loader in one function scope.
 fn wrap_script(js: &std::path::Path) -> Result {
-    let glue = std::fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
+    let glue =
+        std::fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
     let loader_path = root().join("src/loader.js");
-    let loader = std::fs::read_to_string(&loader_path).map_err(|e| format!("cannot read {}: {e}", loader_path.display()))?;
+    let loader = std::fs::read_to_string(&loader_path)
+        .map_err(|e| format!("cannot read {}: {e}", loader_path.display()))?;
     let version = env!("CARGO_PKG_VERSION");
     let script = format!(
         "/*! Parcours {version} */\n(function(){{\"use strict\";var __parcoursScript=document.currentScript;\n{glue}\n{loader}\n}})();\n"

@@ -12,16 +12,31 @@ pub fn run(args: &[String]) -> Result {
         _ => return Err("usage: cargo xtask demo [--port N]".into()),
     };
     println!("Starting the Parcours demo: the shop is at http://127.0.0.1:{port}/ (rules: demo/rules.json, data: data/)");
-    exec(cargo().args(["run", "--release", "-p", "parcours-server", "--", "serve", "--host", "127.0.0.1", "--port"]).arg(&port).args([
-        "--data-dir",
-        "data",
-        "--static-dir",
-        "demo",
-        "--pkg-dir",
-        "pkg",
-        "--seed-rules",
-        "demo/rules.json",
-        "--seed-write-key",
-        "demo",
-    ]))
+    exec(
+        cargo()
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "parcours-server",
+                "--",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+            ])
+            .arg(&port)
+            .args([
+                "--data-dir",
+                "data",
+                "--static-dir",
+                "demo",
+                "--pkg-dir",
+                "pkg",
+                "--seed-rules",
+                "demo/rules.json",
+                "--seed-write-key",
+                "demo",
+            ]),
+    )
 }

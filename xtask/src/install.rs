@@ -1,12 +1,16 @@
 //! Installing what the tasks need, only when it is missing.
 
-use crate::util::{cargo, output, root, exec, which, Result};
+use crate::util::{cargo, exec, output, root, which, Result};
 use std::process::Command;
 
 /// The `wasm32-unknown-unknown` target, through rustup.
 pub fn wasm_target() -> Result {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     exec(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
@@ -14,7 +18,8 @@ pub fn wasm_target() -> Result {
 
 /// The wasm-bindgen version locked in Cargo.lock.
 pub fn locked_wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {
@@ -30,8 +35,12 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
 /// (`--locked` is not used: one of the CLI's locked dependencies is not on the registry.)
 pub fn wasm_bindgen_cli() -> Result {
     let want = locked_wasm_bindgen_version()?;
-    let have = which("wasm-bindgen").and_then(|p| output(Command::new(p).arg("--version"))).unwrap_or_default();
-    if have.split_whitespace().nth(1) == Some(want.as_str()) && which("wasm-bindgen-test-runner").is_some() {
+    let have = which("wasm-bindgen")
+        .and_then(|p| output(Command::new(p).arg("--version")))
+        .unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str())
+        && which("wasm-bindgen-test-runner").is_some()
+    {
         return Ok(());
     }
     exec(cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
@@ -40,16 +49,27 @@ pub fn wasm_bindgen_cli() -> Result {
 /// Debian packages, installed with apt-get when their command is missing.
 /// `packages` pairs a command with the package that provides it.
 pub fn apt(packages: &[(&str, &str)]) -> Result {
-    let missing: Vec<&str> = packages.iter().filter(|(cmd, _)| which(cmd).is_none()).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(cmd, _)| which(cmd).is_none())
+        .map(|(_, pkg)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     if which("apt-get").is_none() {
-        return Err(format!("please install {} (no apt-get here)", missing.join(", ")));
+        return Err(format!(
+            "please install {} (no apt-get here)",
+            missing.join(", ")
+        ));
     }
     let sudo = !is_root() && which("sudo").is_some();
     let apt_get = |args: &[&str]| {
-        let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut c = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             c.arg("apt-get");
         }
@@ -68,7 +88,10 @@ fn is_root() -> bool {
 
 /// Headless Chromium and its WebDriver, for in-browser and end-to-end tests.
 pub fn chromium() -> Result {
-    apt(&[("chromium", "chromium"), ("chromedriver", "chromium-driver")])
+    apt(&[
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ])
 }
 
 /// `wasm-opt` from binaryen, to shrink the wasm. Optional: a build without it works.
@@ -79,9 +102,16 @@ pub fn wasm_opt() -> bool {
 /// The npm packages of the end-to-end tests (playwright-core, pinned in package-lock.json).
 pub fn e2e_node_modules() -> Result {
     let dir = root().join("tests/e2e");
-    if dir.join("node_modules/playwright-core/package.json").exists() {
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         return Ok(());
     }
     which("npm").ok_or("npm is needed for the end-to-end tests")?;
-    exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    exec(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir),
+    )
 }

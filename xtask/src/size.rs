@@ -23,7 +23,8 @@ for (const f of fs.readdirSync(dir).filter((f) => /\.(js|wasm)$/.test(f)).sort()
 console.log(`${"total".padEnd(22)} ${(raw / 1024).toFixed(1).padStart(8)} KB raw ${(br / 1024).toFixed(1).padStart(7)} KB brotli (budget 40 KB)`);
 console.log(`BROTLI_TOTAL=${br}`);
 "#;
-    let out = output(Command::new("node").args(["-e", script]).arg(&pkg)).ok_or("size report failed")?;
+    let out =
+        output(Command::new("node").args(["-e", script]).arg(&pkg)).ok_or("size report failed")?;
     let mut total = 0;
     for line in out.lines() {
         match line.strip_prefix("BROTLI_TOTAL=") {
