@@ -1,9 +1,21 @@
-//! Choosing what to show: schedule, trigger, audience, frequency, pressure,
-//! priority, holdout and variant.
+//! Choosing what to show: schedule, trigger, audience, frequency, then
+//! priority under the pressure cap, then holdout and variant.
 //!
-//! STUB: signatures fixed, bodies to be written.
+//! One code path serves [`Engine::decide`](crate::Engine::decide) and
+//! [`Engine::explain`](crate::Engine::explain): [`run`] gives every campaign
+//! a [`Verdict`]; deciding keeps the ones shown or held out, explaining
+//! reports all of them with the first reason that failed.
 
-use crate::value::Value;
+use std::cmp::Ordering;
+
+use crate::assign::{assign, Assignment, HOLDOUT};
+use crate::campaign::{Campaign, Placement, Status};
+use crate::condition::SavedGroups;
+use crate::explain::Reason;
+use crate::frequency::{Exposures, FrequencyBlock, Now};
+use crate::rules::Rules;
+use crate::template;
+use crate::value::{Map, Value};
 
 /// What just happened that may show a campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,17 +55,242 @@ pub struct Decision {
     pub campaign_id: String,
     /// Variant id; `"holdout"` when the visitor is held out.
     pub variant_id: String,
-    /// Held out: show nothing, but record the exposure.
+    /// Held out: show nothing, but record the exposure (`Experiment Viewed`).
     pub holdout: bool,
     /// `popin`, `banner`, `slot` or `none`.
     pub placement: String,
-    /// The variant's content with templates rendered (text only).
+    /// For a `slot`: the CSS selector of the element to fill.
+    pub selector: Option<String>,
+    /// For a `banner`: `top` or `bottom`.
+    pub position: Option<String>,
+    /// The variant's content with templates rendered (text only); `null` for a holdout.
     pub content: Value,
 }
 
 impl Decision {
-    /// The decision as a plain value for hosts.
+    /// The decision as a plain value for hosts:
+    /// `{campaign_id, variant_id, holdout, placement, selector?, position?, content}`.
     pub fn to_value(&self) -> Value {
-        todo!()
+        let mut m = Map::new();
+        m.insert("campaign_id".into(), self.campaign_id.as_str().into());
+        m.insert("variant_id".into(), self.variant_id.as_str().into());
+        m.insert("holdout".into(), self.holdout.into());
+        m.insert("placement".into(), self.placement.as_str().into());
+        if let Some(s) = &self.selector {
+            m.insert("selector".into(), s.as_str().into());
+        }
+        if let Some(p) = &self.position {
+            m.insert("position".into(), p.as_str().into());
+        }
+        m.insert("content".into(), self.content.clone());
+        Value::Object(m)
     }
+}
+
+/// The outcome for one campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Shown, with the variant at this index.
+    Show(usize),
+    /// Would show, but the visitor is held out.
+    Holdout,
+    /// Not shown, and the first reason.
+    Blocked(Reason),
+}
+
+/// Everything [`run`] reads besides the rules.
+pub struct Input<'a> {
+    /// The full evaluation context (with `segments` and `campaigns`).
+    pub ctx: &'a Value,
+    /// Segment membership by index, as `ctx.segments`.
+    pub member: &'a [bool],
+    /// Exposure state.
+    pub exposures: &'a Exposures,
+    /// Time, session and local day.
+    pub now: Now<'a>,
+    /// What happened.
+    pub trigger: &'a Trigger,
+    /// The id new assignments hash (the anonymous id).
+    pub visitor_id: &'a str,
+}
+
+/// Every campaign's verdict, in document order. With `explain`, audience
+/// failures carry the failing clause (slower); without, only the fact.
+pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
+    let mut verdicts: Vec<Verdict> = rules
+        .campaigns
+        .iter()
+        .map(|c| match eligible(c, rules, input, explain) {
+            Ok(()) => Verdict::Show(0),
+            Err(r) => Verdict::Blocked(r),
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..verdicts.len())
+        .filter(|&i| matches!(verdicts[i], Verdict::Show(_)))
+        .collect();
+    order.sort_by(|&a, &b| by_priority(&rules.campaigns[a], &rules.campaigns[b]));
+
+    let mut popin: Option<usize> = None;
+    let mut banners: Vec<(&str, usize)> = Vec::new();
+    let mut counted: Vec<usize> = Vec::new();
+    for i in order {
+        let c = &rules.campaigns[i];
+        if c.placement.counts_for_pressure() {
+            if let Err(hit) = rules.pressure.check(input.exposures.shown(), input.now, 0) {
+                verdicts[i] = Verdict::Blocked(Reason::Pressure(hit));
+                continue;
+            }
+            let slot_taken = match &c.placement {
+                Placement::Popin => popin,
+                Placement::Banner { position } => {
+                    banners.iter().find(|(p, _)| p == position).map(|&(_, j)| j)
+                }
+                _ => None,
+            };
+            let lost_to = slot_taken.or_else(|| {
+                let extra = counted.len() as u32;
+                rules
+                    .pressure
+                    .check(input.exposures.shown(), input.now, extra)
+                    .err()?;
+                counted.last().copied()
+            });
+            if let Some(j) = lost_to {
+                verdicts[i] = Verdict::Blocked(Reason::Priority {
+                    lost_to: rules.campaigns[j].id.clone(),
+                });
+                continue;
+            }
+        }
+        let state = input.exposures.campaign(&c.id);
+        verdicts[i] = match assign(c, state, input.visitor_id) {
+            Assignment::Holdout => Verdict::Holdout,
+            Assignment::Variant(v) => {
+                match &c.placement {
+                    Placement::Popin => popin = Some(i),
+                    Placement::Banner { position } => banners.push((position, i)),
+                    _ => {}
+                }
+                if c.placement.counts_for_pressure() {
+                    counted.push(i);
+                }
+                Verdict::Show(v)
+            }
+        };
+    }
+    verdicts
+}
+
+/// Higher priority first, then ids ascending.
+pub fn by_priority(a: &Campaign, b: &Campaign) -> Ordering {
+    b.priority
+        .total_cmp(&a.priority)
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Status, schedule, trigger, audience and frequency, in that order.
+fn eligible(c: &Campaign, rules: &Rules, input: &Input<'_>, explain: bool) -> Result<(), Reason> {
+    if c.status != Status::Active {
+        return Err(Reason::Status(c.status.name()));
+    }
+    if let Some((text, start)) = &c.start {
+        if input.now.ms < *start {
+            return Err(Reason::NotStarted(text.clone()));
+        }
+    }
+    if let Some((text, end)) = &c.end {
+        if input.now.ms >= *end {
+            return Err(Reason::Ended(text.clone()));
+        }
+    }
+    let groups: &SavedGroups = &rules.saved_groups;
+    c.trigger
+        .matches(input.trigger, groups, explain)
+        .map_err(Reason::Trigger)?;
+    audience_segments(c, rules, input.member)?;
+    if let Some(cond) = &c.audience.condition {
+        if explain {
+            if let Some(f) = cond.explain(input.ctx, groups) {
+                return Err(Reason::Condition(f));
+            }
+        } else if !cond.eval(input.ctx, groups) {
+            return Err(Reason::Condition(crate::condition::ClauseFailure {
+                path: String::new(),
+                operator: String::new(),
+                expected: Value::Null,
+                actual: Value::Null,
+            }));
+        }
+    }
+    c.frequency
+        .check(input.exposures.campaign(&c.id), input.now)
+        .map_err(|b| match b {
+            FrequencyBlock::Cap(hit) => Reason::Frequency(hit),
+            FrequencyBlock::Stopped(after) => Reason::Stopped(after),
+        })
+}
+
+/// `any`, `all`, `none` against `ctx.segments`.
+fn audience_segments(c: &Campaign, rules: &Rules, member: &[bool]) -> Result<(), Reason> {
+    let is_in = |i: &usize| member.get(*i).copied().unwrap_or(false);
+    let fail = |clause, list: Vec<&usize>| Reason::Segments {
+        clause,
+        segments: list
+            .into_iter()
+            .filter_map(|&i| rules.segments.get(i))
+            .map(|s| s.id.clone())
+            .collect(),
+    };
+    let a = &c.audience;
+    if !a.any.is_empty() && !a.any.iter().any(is_in) {
+        return Err(fail("any", a.any.iter().collect()));
+    }
+    if !a.all.iter().all(is_in) {
+        return Err(fail("all", a.all.iter().filter(|i| !is_in(i)).collect()));
+    }
+    if a.none.iter().any(is_in) {
+        return Err(fail("none", a.none.iter().filter(|i| is_in(i)).collect()));
+    }
+    Ok(())
+}
+
+/// The decisions of a run, in priority order, with content rendered.
+pub fn decisions(rules: &Rules, verdicts: &[Verdict], ctx: &Value) -> Vec<Decision> {
+    let mut picked: Vec<(usize, &Verdict)> = verdicts
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| matches!(v, Verdict::Show(_) | Verdict::Holdout))
+        .collect();
+    picked.sort_by(|a, b| by_priority(&rules.campaigns[a.0], &rules.campaigns[b.0]));
+    picked
+        .into_iter()
+        .filter_map(|(i, v)| decision(&rules.campaigns[i], v, ctx))
+        .collect()
+}
+
+/// One decision for a campaign shown or held out.
+pub fn decision(c: &Campaign, v: &Verdict, ctx: &Value) -> Option<Decision> {
+    let (variant_id, holdout, content) = match v {
+        Verdict::Show(i) => {
+            let variant = c.variants.get(*i)?;
+            let content = template::render_content(&variant.content, ctx, &c.offer);
+            (variant.id.clone(), false, content)
+        }
+        Verdict::Holdout => (HOLDOUT.to_owned(), true, Value::Null),
+        Verdict::Blocked(_) => return None,
+    };
+    let (selector, position) = match &c.placement {
+        Placement::Slot { selector } => (Some(selector.clone()), None),
+        Placement::Banner { position } => (None, Some(position.clone())),
+        _ => (None, None),
+    };
+    Some(Decision {
+        campaign_id: c.id.clone(),
+        variant_id,
+        holdout,
+        placement: c.placement.name().to_owned(),
+        selector,
+        position,
+        content,
+    })
 }

@@ -7,32 +7,62 @@
 //! - [`value`]: JSON values with JavaScript semantics.
 //! - [`condition`]: GrowthBook targeting conditions, compiled once.
 //! - [`profile`], [`context`]: the visitor's profile and the evaluation context.
-//! - [`rules`]: the rules document, validated with JSON paths.
-//! - [`decide`], [`explain`]: what to show, and why.
+//! - [`rules`]: the rules document, validated with JSON paths
+//!   ([`segment`], [`campaign`], [`trigger`], [`pressure`], [`frequency`]).
+//! - [`decide`], [`explain`]: what to show, and why ([`assign`] for holdouts
+//!   and variants, [`template`] for content).
+//! - [`record`]: how events change exposure state.
+//!
+//! ```no_run
+//! # use parcours_engine::{Engine, Env, Trigger, Visitor, Value};
+//! # fn demo(doc: &Value, env: &Env) -> Result<(), Vec<parcours_engine::RuleError>> {
+//! let engine = Engine::from_rules(doc, &parcours_engine::regex::EcmaRegex)?;
+//! let mut visitor = Visitor::new("anon-1".into(), env.now_ms);
+//! for d in engine.decide(&visitor, env, &Trigger::PageView) {
+//!     // render d.content, then record `Promotion Viewed` {promotion_id, creative}
+//!     let _ = d.to_value();
+//! }
+//! # let _ = &mut visitor; Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
+pub mod assign;
+pub mod campaign;
+pub mod computed;
 pub mod condition;
 pub mod context;
 pub mod decide;
 pub mod decode;
 pub mod error;
+pub mod evaluation;
 pub mod explain;
 pub mod frequency;
 pub mod hash;
+pub mod history;
+pub mod lifecycle;
+pub mod pressure;
 pub mod profile;
+pub mod record;
 pub mod regex;
 pub mod rules;
+pub mod segment;
+pub mod session;
+pub mod template;
 pub mod time;
+pub mod trigger;
 pub mod value;
 
 pub use context::{Device, Env, Page};
 pub use decide::{Decision, Trigger};
 pub use error::{RuleError, RuleErrorKind};
-pub use explain::Explanation;
+pub use explain::{Explanation, Reason};
 pub use frequency::Exposures;
-pub use profile::{Event, EventKind, Profile};
+pub use profile::{Event, EventKind, Profile, ProfileRules};
 pub use rules::Rules;
 pub use value::{Map, Value};
+
+use decide::{Input, Verdict};
+use frequency::Now;
 
 /// Everything stored about one visitor: profile and exposure state.
 #[derive(Debug, Clone)]
@@ -52,15 +82,23 @@ impl Visitor {
         }
     }
 
-    /// As a plain value, for storage.
+    /// As a plain value, for storage: `{profile, exposures}`.
     pub fn to_value(&self) -> Value {
-        todo!()
+        Value::from_pairs([
+            ("profile", self.profile.to_value()),
+            ("exposures", self.exposures.to_value()),
+        ])
     }
 
-    /// Reads a stored visitor back; `None` when nothing usable is there.
+    /// Reads a stored visitor back; `None` when no usable profile is there.
+    /// Unreadable exposures fall back to none (never an error).
     pub fn from_value(v: &Value, now_ms: f64) -> Option<Visitor> {
-        let _ = (v, now_ms);
-        todo!()
+        let profile = Profile::from_value(v.get("profile")?, now_ms)?;
+        let exposures = v
+            .get("exposures")
+            .map(Exposures::from_value)
+            .unwrap_or_default();
+        Some(Visitor { profile, exposures })
     }
 }
 
@@ -90,35 +128,194 @@ impl Engine {
         &self.rules.version
     }
 
+    /// The compiled rules.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// The profile settings of the rules (for `Profile::record` and friends).
+    pub fn profile_rules(&self) -> &ProfileRules {
+        &self.rules.profile
+    }
+
     /// Records an event into the visitor: profile, computed traits, and
     /// campaign state (`Promotion Viewed/Clicked/Dismissed`, `Experiment
-    /// Viewed`, goal events).
-    pub fn record(&self, visitor: &mut Visitor, event: &Event, env: &Env) {
-        let _ = (visitor, event, env);
-        todo!()
+    /// Viewed`, goal events). Returns the events the profile derived
+    /// (`Session Started` …), which the host sends on the wire too.
+    pub fn record(&self, visitor: &mut Visitor, event: &Event, env: &Env) -> Vec<Event> {
+        let derived = visitor.profile.record(event, env, &self.rules.profile);
+        let session = visitor.profile.current_session_id().to_owned();
+        record::apply(
+            &self.rules,
+            &mut visitor.exposures,
+            event,
+            &session,
+            env.tz_offset_min,
+        );
+        derived
     }
 
-    /// The full evaluation context for `visitor` now.
+    /// The full evaluation context for `visitor` now: the profile's context
+    /// plus `segments` and `campaigns.<id>.*`.
     pub fn context(&self, visitor: &Visitor, env: &Env, event: Option<&Event>) -> Value {
-        let _ = (visitor, env, event);
-        todo!()
+        let mut ctx = context::build(&visitor.profile, env, &self.rules.profile, event);
+        evaluation::enrich(&self.rules, &mut ctx, &visitor.exposures, None);
+        ctx
     }
 
-    /// Ids of the segments a context is in.
+    /// Ids of the segments a context is in, in document order. Segment
+    /// conditions see `segments` as the earlier segments that matched.
     pub fn segments(&self, ctx: &Value) -> Vec<String> {
-        let _ = ctx;
-        todo!()
+        let mut ctx = ctx.clone();
+        if !matches!(ctx, Value::Object(_)) {
+            ctx = Value::object();
+        }
+        let member =
+            segment::evaluate_into(&self.rules.segments, &mut ctx, &self.rules.saved_groups);
+        segment::ids(&self.rules.segments, &member)
     }
 
-    /// What to show now for `trigger`, at most what the pressure cap allows.
+    /// What to show now for `trigger`: at most one pop-in, at most what the
+    /// pressure cap allows, plus holdout decisions to record as exposures.
     pub fn decide(&self, visitor: &Visitor, env: &Env, trigger: &Trigger) -> Vec<Decision> {
-        let _ = (visitor, env, trigger);
-        todo!()
+        let ctx = self.base_context(visitor, env, trigger);
+        let session = visitor.profile.current_session_id();
+        self.decide_context(
+            &ctx,
+            &visitor.exposures,
+            session,
+            env.now_ms,
+            env.tz_offset_min,
+            trigger,
+        )
     }
 
-    /// For every campaign, whether it would show and the first reason not.
+    /// For every campaign (document order), whether it would show and the
+    /// first reason not.
     pub fn explain(&self, visitor: &Visitor, env: &Env, trigger: &Trigger) -> Vec<Explanation> {
-        let _ = (visitor, env, trigger);
-        todo!()
+        let ctx = self.base_context(visitor, env, trigger);
+        let session = visitor.profile.current_session_id();
+        self.explain_context(
+            &ctx,
+            &visitor.exposures,
+            session,
+            env.now_ms,
+            env.tz_offset_min,
+            trigger,
+        )
+    }
+
+    /// [`decide`](Self::decide) on a raw context (as `context::build` makes it,
+    /// or written by a preview tool): `segments` and `campaigns.<id>.*` are
+    /// added here; new assignments hash the context's `anonymous_id`.
+    pub fn decide_context(
+        &self,
+        ctx: &Value,
+        exposures: &Exposures,
+        session_id: &str,
+        now_ms: f64,
+        tz_offset_min: i32,
+        trigger: &Trigger,
+    ) -> Vec<Decision> {
+        let (full, verdicts) = self.run(
+            ctx,
+            exposures,
+            session_id,
+            now_ms,
+            tz_offset_min,
+            trigger,
+            false,
+        );
+        decide::decisions(&self.rules, &verdicts, &full)
+    }
+
+    /// [`explain`](Self::explain) on a raw context, like [`decide_context`](Self::decide_context).
+    pub fn explain_context(
+        &self,
+        ctx: &Value,
+        exposures: &Exposures,
+        session_id: &str,
+        now_ms: f64,
+        tz_offset_min: i32,
+        trigger: &Trigger,
+    ) -> Vec<Explanation> {
+        let (_, verdicts) = self.run(
+            ctx,
+            exposures,
+            session_id,
+            now_ms,
+            tz_offset_min,
+            trigger,
+            true,
+        );
+        self.rules
+            .campaigns
+            .iter()
+            .zip(verdicts)
+            .map(|(c, v)| {
+                let (shown, holdout, variant_id, reason) = match v {
+                    Verdict::Show(i) => {
+                        (true, false, c.variants.get(i).map(|v| v.id.clone()), None)
+                    }
+                    Verdict::Holdout => (false, true, Some(assign::HOLDOUT.to_owned()), None),
+                    Verdict::Blocked(r) => (false, false, None, Some(r)),
+                };
+                Explanation {
+                    campaign_id: c.id.clone(),
+                    shown,
+                    holdout,
+                    variant_id,
+                    reason,
+                }
+            })
+            .collect()
+    }
+
+    fn base_context(&self, visitor: &Visitor, env: &Env, trigger: &Trigger) -> Value {
+        let event = match trigger {
+            Trigger::Event { name, properties } => Some(Event {
+                kind: EventKind::Track,
+                name: name.clone(),
+                properties: properties.clone(),
+                at_ms: env.now_ms,
+            }),
+            _ => None,
+        };
+        context::build(&visitor.profile, env, &self.rules.profile, event.as_ref())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        ctx: &Value,
+        exposures: &Exposures,
+        session_id: &str,
+        now_ms: f64,
+        tz_offset_min: i32,
+        trigger: &Trigger,
+        explain: bool,
+    ) -> (Value, Vec<Verdict>) {
+        let mut full = ctx.clone();
+        let member = evaluation::enrich(&self.rules, &mut full, exposures, Some(trigger));
+        let visitor_id = full
+            .get("anonymous_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let now = Now {
+            ms: now_ms,
+            session_id,
+            day: time::local_day(now_ms, tz_offset_min),
+        };
+        let input = Input {
+            ctx: &full,
+            member: &member,
+            exposures,
+            now,
+            trigger,
+            visitor_id: &visitor_id,
+        };
+        let verdicts = decide::run(&self.rules, &input, explain);
+        (full, verdicts)
     }
 }

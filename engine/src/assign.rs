@@ -1,0 +1,66 @@
+//! Holdout and variant assignment: deterministic from (campaign id, visitor
+//! id) with GrowthBook's FNV-1a hash version 2, and sticky once recorded.
+//!
+//! Another system reproduces the split with any GrowthBook `hash`:
+//! - held out when `hash(campaign_id + "/holdout", visitor_id, 2) < holdout_percent / 100`;
+//! - otherwise the variant whose cumulative weight range (in percent / 100,
+//!   in document order) contains `hash(campaign_id, visitor_id, 2)`.
+//!
+//! The visitor id is the anonymous id at first assignment; the assignment is
+//! then stored in [`Exposures`](crate::Exposures) and reused (across sessions
+//! and `identify`) as long as it still exists in the rules.
+
+use crate::campaign::Campaign;
+use crate::frequency::CampaignState;
+use crate::hash::hash;
+
+/// The variant id recorded for held-out visitors.
+pub const HOLDOUT: &str = "holdout";
+
+/// What a visitor gets for one campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    /// Held out: sees nothing, exposure recorded.
+    Holdout,
+    /// The variant at this index.
+    Variant(usize),
+}
+
+/// The holdout bucket in [0, 1) of a visitor for a campaign.
+pub fn holdout_bucket(campaign_id: &str, visitor_id: &str) -> f64 {
+    let mut seed = String::with_capacity(campaign_id.len() + 8);
+    seed.push_str(campaign_id);
+    seed.push_str("/holdout");
+    hash(&seed, visitor_id, 2).unwrap_or(0.0)
+}
+
+/// The variant bucket in [0, 1) of a visitor for a campaign.
+pub fn variant_bucket(campaign_id: &str, visitor_id: &str) -> f64 {
+    hash(campaign_id, visitor_id, 2).unwrap_or(0.0)
+}
+
+/// The assignment: the stored one when still valid, else a fresh one for `visitor_id`.
+pub fn assign(c: &Campaign, state: Option<&CampaignState>, visitor_id: &str) -> Assignment {
+    if let Some(stored) = state.and_then(|s| s.variant.as_deref()) {
+        if stored == HOLDOUT && c.holdout_percent > 0.0 {
+            return Assignment::Holdout;
+        }
+        if let Some(i) = c.variants.iter().position(|v| v.id == stored) {
+            return Assignment::Variant(i);
+        }
+    }
+    if c.holdout_percent > 0.0 && holdout_bucket(&c.id, visitor_id) < c.holdout_percent / 100.0 {
+        return Assignment::Holdout;
+    }
+    let n = variant_bucket(&c.id, visitor_id);
+    let mut cumulative = 0.0;
+    for (i, v) in c.variants.iter().enumerate() {
+        cumulative += v.weight / 100.0;
+        if n < cumulative {
+            return Assignment::Variant(i);
+        }
+    }
+    // Rounding left `n` past the last boundary: the last variant with a share.
+    let last = c.variants.iter().rposition(|v| v.weight > 0.0);
+    Assignment::Variant(last.unwrap_or(c.variants.len().saturating_sub(1)))
+}

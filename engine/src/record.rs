@@ -1,0 +1,103 @@
+//! How tracked events change exposure state: `Promotion Viewed`, `Promotion
+//! Clicked`, `Promotion Dismissed`, `Experiment Viewed`, and campaign goals.
+
+use crate::assign::HOLDOUT;
+use crate::frequency::{Exposure, Exposures};
+use crate::profile::{Event, EventKind};
+use crate::rules::Rules;
+use crate::time;
+use crate::value::Value;
+
+/// A property as a string (numbers as JavaScript prints them); `None` when absent or empty.
+fn prop(e: &Event, key: &str) -> Option<String> {
+    match e.properties.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        v @ Value::Number(_) => Some(v.to_js_string()),
+        _ => None,
+    }
+}
+
+/// Applies `event` (already recorded into the profile) to `ex`.
+pub fn apply(
+    rules: &Rules,
+    ex: &mut Exposures,
+    event: &Event,
+    session_id: &str,
+    tz_offset_min: i32,
+) {
+    if event.kind != EventKind::Track || !event.at_ms.is_finite() {
+        return;
+    }
+    let at = || Exposure {
+        at_ms: event.at_ms,
+        session_id: session_id.to_owned(),
+        day: time::local_day(event.at_ms, tz_offset_min),
+    };
+    match event.name.as_str() {
+        "Promotion Viewed" => {
+            if let Some(id) = prop(event, "promotion_id") {
+                let variant = prop(event, "creative").unwrap_or_default();
+                if variant == HOLDOUT {
+                    ex.holdout_exposure(&id, at());
+                } else {
+                    let pressure = rules
+                        .campaign(&id)
+                        .is_some_and(|c| c.placement.counts_for_pressure());
+                    ex.impression(&id, &variant, at(), pressure);
+                }
+            }
+        }
+        "Promotion Clicked" => {
+            if let Some(id) = prop(event, "promotion_id") {
+                ex.click(&id);
+            }
+        }
+        "Promotion Dismissed" => {
+            if let Some(id) = prop(event, "promotion_id") {
+                ex.dismiss(&id);
+            }
+        }
+        "Experiment Viewed" => {
+            if let (Some(id), Some(variant)) =
+                (prop(event, "experiment_id"), prop(event, "variation_id"))
+            {
+                if variant == HOLDOUT {
+                    ex.holdout_exposure(&id, at());
+                } else {
+                    ex.assign(&id, &variant);
+                }
+            }
+        }
+        _ => {}
+    }
+    goals(rules, ex, event);
+}
+
+/// Marks converted every campaign whose goal `event` matches within its window
+/// after the last exposure.
+fn goals(rules: &Rules, ex: &mut Exposures, event: &Event) {
+    for c in &rules.campaigns {
+        let Some(goal) = &c.goal else { continue };
+        if goal.event != event.name {
+            continue;
+        }
+        let Some(st) = ex.campaign(&c.id) else {
+            continue;
+        };
+        let Some(last) = st.last_exposed_ms() else {
+            continue;
+        };
+        let elapsed = event.at_ms - last;
+        if st.converted || !(0.0..=goal.within_ms).contains(&elapsed) {
+            continue;
+        }
+        if goal
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.eval(&event.properties, &rules.saved_groups))
+        {
+            continue;
+        }
+        ex.convert(&c.id);
+    }
+}

@@ -1,0 +1,226 @@
+//! Campaign triggers: what must happen for a campaign to be considered
+//! (`trigger` in the rules document), matched against the host's [`Trigger`].
+
+use crate::condition::{ClauseFailure, Condition, SavedGroups};
+use crate::decide::Trigger;
+use crate::decode::Obj;
+use crate::error::{RuleError, RuleErrorKind};
+use crate::regex::RegexCompiler;
+use crate::value::Value;
+
+/// Default `percent` of a `scroll` trigger.
+pub const DEFAULT_SCROLL_PERCENT: f64 = 50.0;
+/// Default `seconds` of `time_on_page` and `inactivity` triggers.
+pub const DEFAULT_SECONDS: f64 = 30.0;
+
+/// What kind of moment a campaign waits for, with its threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerKind {
+    /// `page_view`.
+    PageView,
+    /// `event`: a tracked event with this name.
+    Event(String),
+    /// `exit_intent`.
+    ExitIntent,
+    /// `scroll`: at least this percent.
+    Scroll(f64),
+    /// `time_on_page`: at least these seconds.
+    TimeOnPage(f64),
+    /// `inactivity`: at least these seconds.
+    Inactivity(f64),
+}
+
+/// A decoded `trigger` section.
+pub struct TriggerSpec {
+    /// The kind and threshold.
+    pub kind: TriggerKind,
+    /// `where`: a condition on the event's properties (`event` triggers only).
+    pub filter: Option<Condition>,
+}
+
+/// Why a trigger did not match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerMiss {
+    /// Another kind of moment (`expected`, `actual` are kinds like `scroll`),
+    /// or another event name (`event:Order Completed`).
+    Kind {
+        /// What the campaign waits for.
+        expected: String,
+        /// What happened.
+        actual: String,
+    },
+    /// Not far enough: scroll percent or seconds below the threshold.
+    Threshold {
+        /// The campaign's threshold.
+        expected: f64,
+        /// The host's figure.
+        actual: f64,
+    },
+    /// The event's properties failed the `where` condition.
+    Properties(ClauseFailure),
+}
+
+impl Trigger {
+    /// The kind's name in the rules document (`page_view`, `scroll`, …).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Trigger::PageView => "page_view",
+            Trigger::Event { .. } => "event",
+            Trigger::ExitIntent => "exit_intent",
+            Trigger::Scroll { .. } => "scroll",
+            Trigger::TimeOnPage { .. } => "time_on_page",
+            Trigger::Inactivity { .. } => "inactivity",
+        }
+    }
+}
+
+impl TriggerKind {
+    fn name(&self) -> &'static str {
+        match self {
+            TriggerKind::PageView => "page_view",
+            TriggerKind::Event(_) => "event",
+            TriggerKind::ExitIntent => "exit_intent",
+            TriggerKind::Scroll(_) => "scroll",
+            TriggerKind::TimeOnPage(_) => "time_on_page",
+            TriggerKind::Inactivity(_) => "inactivity",
+        }
+    }
+}
+
+impl TriggerSpec {
+    /// Decodes a `trigger` object.
+    pub fn decode(
+        o: &Obj<'_>,
+        regex: &dyn RegexCompiler,
+        errs: &mut Vec<RuleError>,
+        warnings: &mut Vec<RuleError>,
+    ) -> Option<TriggerSpec> {
+        o.deny_unknown(&["on", "event", "where", "percent", "seconds"], errs);
+        let on = o.str("on", errs)?;
+        let allowed: &[&str] = match on {
+            "event" => &["event", "where"],
+            "scroll" => &["percent"],
+            "time_on_page" | "inactivity" => &["seconds"],
+            _ => &[],
+        };
+        for k in ["event", "where", "percent", "seconds"] {
+            if o.get(k).is_some() && !allowed.contains(&k) {
+                errs.push(RuleError::new(
+                    o.at(k),
+                    RuleErrorKind::Invalid,
+                    format!("`{k}` does not apply to `on: {on}`"),
+                ));
+            }
+        }
+        let kind = match on {
+            "page_view" => TriggerKind::PageView,
+            "exit_intent" => TriggerKind::ExitIntent,
+            "event" => TriggerKind::Event(o.str("event", errs)?.to_owned()),
+            "scroll" => {
+                let p = o
+                    .opt_non_negative("percent", errs)
+                    .unwrap_or(DEFAULT_SCROLL_PERCENT);
+                if p > 100.0 {
+                    errs.push(RuleError::new(
+                        o.at("percent"),
+                        RuleErrorKind::Invalid,
+                        "`percent` must be between 0 and 100",
+                    ));
+                }
+                TriggerKind::Scroll(p)
+            }
+            "time_on_page" => TriggerKind::TimeOnPage(
+                o.opt_non_negative("seconds", errs)
+                    .unwrap_or(DEFAULT_SECONDS),
+            ),
+            "inactivity" => TriggerKind::Inactivity(
+                o.opt_non_negative("seconds", errs)
+                    .unwrap_or(DEFAULT_SECONDS),
+            ),
+            _ => {
+                errs.push(RuleError::new(
+                    o.at("on"),
+                    RuleErrorKind::Invalid,
+                    format!(
+                        "unknown trigger `{on}` (expected one of: page_view, event, exit_intent, scroll, time_on_page, inactivity)"
+                    ),
+                ));
+                return None;
+            }
+        };
+        let filter = o
+            .get("where")
+            .map(|c| compile_condition(c, &o.at("where"), regex, errs, warnings));
+        Some(TriggerSpec { kind, filter })
+    }
+
+    /// `Ok` when `t` is the moment this campaign waits for.
+    pub fn matches(
+        &self,
+        t: &Trigger,
+        groups: &SavedGroups,
+        explain: bool,
+    ) -> Result<(), TriggerMiss> {
+        let kind_miss = || TriggerMiss::Kind {
+            expected: self.kind.name().to_owned(),
+            actual: t.kind_name().to_owned(),
+        };
+        let at_least = |expected: f64, actual: f64| {
+            if actual >= expected {
+                Ok(())
+            } else {
+                Err(TriggerMiss::Threshold { expected, actual })
+            }
+        };
+        match (&self.kind, t) {
+            (TriggerKind::PageView, Trigger::PageView)
+            | (TriggerKind::ExitIntent, Trigger::ExitIntent) => Ok(()),
+            (TriggerKind::Scroll(p), Trigger::Scroll { percent }) => at_least(*p, *percent),
+            (TriggerKind::TimeOnPage(s), Trigger::TimeOnPage { seconds })
+            | (TriggerKind::Inactivity(s), Trigger::Inactivity { seconds }) => {
+                at_least(*s, *seconds)
+            }
+            (TriggerKind::Event(want), Trigger::Event { name, properties }) => {
+                if want != name {
+                    return Err(TriggerMiss::Kind {
+                        expected: format!("event:{want}"),
+                        actual: format!("event:{name}"),
+                    });
+                }
+                let Some(filter) = &self.filter else {
+                    return Ok(());
+                };
+                if explain {
+                    filter
+                        .explain(properties, groups)
+                        .map_or(Ok(()), |f| Err(TriggerMiss::Properties(f)))
+                } else if filter.eval(properties, groups) {
+                    Ok(())
+                } else {
+                    Err(TriggerMiss::Properties(ClauseFailure {
+                        path: String::new(),
+                        operator: String::new(),
+                        expected: Value::Null,
+                        actual: Value::Null,
+                    }))
+                }
+            }
+            _ => Err(kind_miss()),
+        }
+    }
+}
+
+/// Compiles a condition that must be an object; anything else is an error
+/// (and the condition never matches).
+pub(crate) fn compile_condition(
+    v: &Value,
+    path: &str,
+    regex: &dyn RegexCompiler,
+    errs: &mut Vec<RuleError>,
+    warnings: &mut Vec<RuleError>,
+) -> Condition {
+    if v.as_object().is_none() {
+        errs.push(crate::decode::wrong_type(path, "object", v));
+    }
+    Condition::compile(v, path, regex, warnings)
+}
