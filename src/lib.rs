@@ -1,1 +1,50 @@
-//! Parcours browser SDK (placeholder until the browser layer lands).
+//! # Parcours browser SDK
+//!
+//! A thin WebAssembly adapter around `parcours-engine`: it tracks the
+//! visitor's touchpoints, keeps the local profile, fetches the rules,
+//! decides and renders pop-ins, and syncs events to the backend.
+//!
+//! This file is the `#[wasm_bindgen]` facade only; each browser concern has
+//! its module: [`api`] (the `window.parcours` object and the queue),
+//! [`sdk`] (the running state), [`storage`], [`outbox`], [`transport`],
+//! [`render`], [`page`], [`consent`], [`convert`], [`regex`], [`ids`].
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod consent;
+pub mod convert;
+pub mod handles;
+pub mod ids;
+pub mod log;
+pub mod message;
+pub mod outbox;
+pub mod page;
+pub mod preview;
+pub mod regex;
+pub mod render;
+pub mod sdk;
+pub mod storage;
+pub mod transport;
+
+use wasm_bindgen::prelude::*;
+
+/// Starts the SDK (called by the loader with the script tag's options:
+/// `{writeKey, endpoint, consent, debug}`); replaces the `window.parcours`
+/// queue with the live API, replaying every queued call in order.
+#[wasm_bindgen]
+pub fn start(config: JsValue) {
+    api::start(&config);
+}
+
+/// GrowthBook's `evalCondition`, with the arguments in the spec's order:
+/// `evalCondition(condition, attributes, savedGroups?)`. Never throws.
+#[wasm_bindgen(js_name = evalCondition)]
+pub fn eval_condition(condition: JsValue, attributes: JsValue, saved_groups: JsValue) -> bool {
+    let cond = convert::to_value(&condition);
+    let attrs = convert::to_value(&attributes);
+    let groups = match convert::to_value(&saved_groups) {
+        parcours_engine::Value::Object(m) => m,
+        _ => parcours_engine::Map::new(),
+    };
+    parcours_engine::condition::eval_condition(&attrs, &cond, &groups, &regex::JsRegexCompiler)
+}

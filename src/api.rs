@@ -1,0 +1,206 @@
+//! The live `window.parcours` object (spec §2) and the replay of the calls
+//! queued before the SDK loaded (`parcours.push(["track", …])`).
+//!
+//! Every method returns normally: a bad call is logged (with `data-debug`)
+//! and emitted as an `error` event, never thrown into the host page.
+
+use crate::consent::Consent;
+use crate::sdk::{self, with_sdk, with_sdk_or_defer, Config, Sdk};
+use crate::storage::Store;
+use crate::{convert, log};
+use js_sys::{Array, Promise};
+use parcours_engine::value::Value;
+use wasm_bindgen::prelude::*;
+
+/// The API object that replaces the queue array as `window.parcours`.
+#[wasm_bindgen]
+pub struct Api {
+    _private: u8,
+}
+
+fn call(method: &str, args: &[&JsValue]) -> JsValue {
+    let arr: Array = args.iter().copied().collect();
+    dispatch(method, &arr)
+}
+
+#[wasm_bindgen]
+impl Api {
+    /// `track(event, properties?)`.
+    pub fn track(&self, event: JsValue, properties: JsValue) -> JsValue {
+        call("track", &[&event, &properties])
+    }
+    /// `page(properties?)` or `page(name, properties?)`.
+    pub fn page(&self, a: JsValue, b: JsValue) -> JsValue {
+        call("page", &[&a, &b])
+    }
+    /// `identify(userId, traits?)`.
+    pub fn identify(&self, user_id: JsValue, traits: JsValue) -> JsValue {
+        call("identify", &[&user_id, &traits])
+    }
+    /// `reset()`.
+    pub fn reset(&self) -> JsValue {
+        call("reset", &[])
+    }
+    /// `consent(true | false | {analytics, personalisation})`.
+    pub fn consent(&self, state: JsValue) -> JsValue {
+        call("consent", &[&state])
+    }
+    /// `decide(placement?)`: the decisions now, as plain objects.
+    pub fn decide(&self, placement: JsValue) -> JsValue {
+        call("decide", &[&placement])
+    }
+    /// `explain()`.
+    pub fn explain(&self) -> JsValue {
+        call("explain", &[])
+    }
+    /// `profile()`.
+    pub fn profile(&self) -> JsValue {
+        call("profile", &[])
+    }
+    /// `forget()`: a promise of whether the backend acknowledged.
+    pub fn forget(&self) -> JsValue {
+        call("forget", &[])
+    }
+    /// `on(name, fn)`.
+    pub fn on(&self, name: JsValue, f: JsValue) -> JsValue {
+        call("on", &[&name, &f])
+    }
+    /// `off(name, fn?)`.
+    pub fn off(&self, name: JsValue, f: JsValue) -> JsValue {
+        call("off", &[&name, &f])
+    }
+    /// `ready()`: resolves once, when rules and profile are loaded.
+    pub fn ready(&self) -> JsValue {
+        call("ready", &[])
+    }
+    /// `push([method, ...args])`, as before the SDK loaded.
+    pub fn push(&self, command: JsValue) -> JsValue {
+        replay(&command)
+    }
+}
+
+fn object_or_empty(v: &JsValue) -> Value {
+    match convert::to_value(v) {
+        o @ Value::Object(_) => o,
+        _ => Value::object(),
+    }
+}
+
+fn bad_call(message: &'static str, detail: JsValue) -> JsValue {
+    if with_sdk(|s| s.error(message, detail.clone())).is_none() {
+        log::warn(message, &detail);
+    }
+    JsValue::UNDEFINED
+}
+
+/// Runs one queued command `[method, ...args]`.
+pub fn replay(command: &JsValue) -> JsValue {
+    if !command.is_object() {
+        return bad_call("queued command is not an array", command.clone());
+    }
+    let args = Array::from(command);
+    let method = args.shift();
+    match method.as_string() {
+        Some(m) => dispatch(&m, &args),
+        None => bad_call("queued command has no method name", command.clone()),
+    }
+}
+
+/// Runs `method` with `args` on the SDK.
+pub fn dispatch(method: &str, args: &Array) -> JsValue {
+    let a = |i: u32| args.get(i);
+    match method {
+        "track" => {
+            let Some(name) = a(0).as_string().filter(|n| !n.is_empty()) else {
+                return bad_call("track: the event name must be a non-empty string", a(0));
+            };
+            let props = object_or_empty(&a(1));
+            with_sdk_or_defer(move |s| s.track(&name, props));
+        }
+        "page" => {
+            let (name, props) = match a(0).as_string() {
+                Some(n) => (n, object_or_empty(&a(1))),
+                None => (String::new(), object_or_empty(&a(0))),
+            };
+            with_sdk_or_defer(move |s| s.track_page(&name, props));
+        }
+        "identify" => {
+            let Some(user) = a(0).as_string().filter(|u| !u.is_empty()) else {
+                return bad_call("identify: the user id must be a non-empty string", a(0));
+            };
+            let traits = object_or_empty(&a(1));
+            with_sdk_or_defer(move |s| s.identify(&user, traits));
+        }
+        "reset" => with_sdk_or_defer(Sdk::reset),
+        "consent" => {
+            let Some(c) = Consent::from_js(&a(0)) else {
+                return bad_call(
+                    "consent: expected true, false or {analytics, personalisation}",
+                    a(0),
+                );
+            };
+            with_sdk_or_defer(move |s| s.set_consent(c));
+        }
+        "decide" => {
+            let placement = a(0).as_string();
+            return with_sdk(|s| sdk::decisions_js(&s.decisions(placement.as_deref())))
+                .unwrap_or_else(|| Array::new().into());
+        }
+        "explain" => return with_sdk(|s| s.explain()).unwrap_or_else(|| Array::new().into()),
+        "profile" => return with_sdk(|s| s.profile()).unwrap_or(JsValue::NULL),
+        "forget" => {
+            let Some((url, body)) = with_sdk(Sdk::forget) else {
+                return Promise::resolve(&JsValue::FALSE).into();
+            };
+            return wasm_bindgen_futures::future_to_promise(async move {
+                Ok(JsValue::from_bool(sdk::post_forget(url, body).await))
+            })
+            .into();
+        }
+        "on" | "off" => {
+            let Some(name) = a(0).as_string() else {
+                return bad_call("on/off: the event name must be a string", a(0));
+            };
+            let f = sdk::as_function(&a(1));
+            if method == "on" {
+                let Some(f) = f else {
+                    return bad_call("on: the listener must be a function", a(1));
+                };
+                with_sdk_or_defer(move |s| s.on(name, f));
+            } else {
+                with_sdk_or_defer(move |s| s.off(&name, f.as_ref()));
+            }
+        }
+        "ready" => {
+            return with_sdk(|s| s.ready())
+                .unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED))
+                .into()
+        }
+        _ => return bad_call("unknown method", JsValue::from_str(method)),
+    }
+    JsValue::UNDEFINED
+}
+
+/// Starts the SDK with `config` (`{writeKey, endpoint, consent, debug}`):
+/// replaces the `window.parcours` queue with the live API and replays every
+/// queued call in order, then tracks the page view and fetches the rules.
+pub fn start(config: &JsValue) {
+    log::install_panic_hook();
+    if sdk::is_started() {
+        log::warn("already started", &JsValue::NULL);
+        return;
+    }
+    let cfg = Config::from_js(config);
+    log::set_debug(cfg.debug);
+    let queue = sdk::global_queue();
+    let mut s = Sdk::new(cfg, Store::local());
+    s.hook_page();
+    sdk::install(s);
+    sdk::set_global(&JsValue::from(Api { _private: 0 }));
+    if Array::is_array(&queue) {
+        for cmd in Array::from(&queue).iter() {
+            replay(&cmd);
+        }
+    }
+    with_sdk(Sdk::begin);
+}

@@ -1,0 +1,290 @@
+//! Rendering a decision: a real modal dialog (`popin`) or a non-modal bar
+//! (`banner`) in an open shadow root, styled by a constructable stylesheet
+//! (no `<style>` injected into the host page, nothing needing
+//! `unsafe-inline`). Text is set with `textContent` only; the CTA's `href`
+//! is set only for http(s), mailto and same-scheme relative URLs.
+//!
+//! Accessibility: `role="dialog"`, `aria-modal`, `aria-labelledby`, a
+//! labelled close button, Escape closes, Tab stays inside, the rest of the
+//! page is `inert` while the modal is open, and focus returns where it was.
+
+use crate::handles::Listener;
+use parcours_engine::value::Value;
+use parcours_engine::Decision;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+/// How a shown pop-in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The CTA was followed.
+    Clicked,
+    /// Closed: close button, Escape or backdrop.
+    Dismissed,
+}
+
+const CSS: &str = r#"
+:host{all:initial;position:fixed;z-index:2147483000;inset:0;pointer-events:none;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2933}
+.backdrop{position:fixed;inset:0;display:flex;align-items:center;justify-content:center;padding:16px;background:rgba(15,23,42,.5);pointer-events:auto;animation:fade .18s ease-out}
+.box{position:relative;box-sizing:border-box;background:#fff;border-radius:16px;box-shadow:0 24px 64px rgba(15,23,42,.35);padding:32px 28px 28px;max-width:420px;width:100%;text-align:center;animation:rise .22s ease-out}
+.banner{position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding:14px 56px 14px 20px;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:left}
+.banner.top{top:0;bottom:auto}
+h2{margin:0 0 10px;font-size:1.4rem;line-height:1.25;font-weight:700}
+.banner h2{margin:0;font-size:1rem}
+p{margin:0 0 22px;font-size:1rem;line-height:1.5;color:#52606d}
+.banner p{margin:0;color:#d1d5db}
+.cta{display:inline-block;padding:12px 24px;border-radius:999px;background:#e4572e;color:#fff;font-weight:600;text-decoration:none;font-size:1rem}
+.cta:hover{background:#c8441f}
+.banner .cta{padding:8px 18px}
+.close{position:absolute;top:10px;right:10px;width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:24px;line-height:1;cursor:pointer}
+.close:hover{background:rgba(127,127,127,.15)}
+:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+@keyframes fade{from{opacity:0}}
+@keyframes rise{from{opacity:0;transform:translateY(12px)}}
+@media (prefers-reduced-motion:reduce){.backdrop,.box{animation:none}}
+"#;
+
+/// A pop-in or banner on screen. Dropping it removes it from the page,
+/// restores the background and gives focus back.
+pub struct Popin {
+    /// The campaign shown.
+    pub campaign_id: String,
+    /// The variant shown.
+    pub variant_id: String,
+    host: Element,
+    restore_focus: Option<HtmlElement>,
+    inerted: Vec<HtmlElement>,
+    _listeners: Vec<Listener>,
+}
+
+impl Drop for Popin {
+    fn drop(&mut self) {
+        self.host.remove();
+        for el in &self.inerted {
+            el.set_inert(false);
+        }
+        if let Some(el) = &self.restore_focus {
+            let _ = el.focus();
+        }
+    }
+}
+
+/// Whether a modal of the host page (`<dialog open>`, `aria-modal`) is open,
+/// in which case nothing is shown over it.
+pub fn host_modal_open(doc: &Document) -> bool {
+    doc.query_selector("dialog[open],[aria-modal=\"true\"]")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// `url` resolved against the page when its scheme is http(s) or mailto;
+/// `None` for `javascript:`, `data:` and anything else.
+pub fn safe_href(url: &str) -> Option<String> {
+    let base = web_sys::window()?.location().href().ok()?;
+    let u = web_sys::Url::new_with_base(url, &base).ok()?;
+    matches!(u.protocol().as_str(), "http:" | "https:" | "mailto:").then(|| u.href())
+}
+
+fn text<'a>(content: &'a Value, path: &str) -> &'a str {
+    content.get_dotted(path).as_str().unwrap_or_default()
+}
+
+fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
+    let e = doc.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_attribute("class", class)?;
+    }
+    Ok(e)
+}
+
+fn adopt_styles(root: &ShadowRoot, doc: &Document) -> Result<(), JsValue> {
+    match web_sys::CssStyleSheet::new() {
+        Ok(sheet) => {
+            sheet.replace_sync(CSS)?;
+            root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        }
+        Err(_) => {
+            // No constructable stylesheets (Safari < 16.4): a <style> inside our own shadow root.
+            let style = doc.create_element("style")?;
+            style.set_text_content(Some(CSS));
+            root.append_child(&style)?;
+        }
+    }
+    Ok(())
+}
+
+/// Shows `d` (placement `popin` or `banner`); `on_outcome` is called once
+/// when the visitor clicks the CTA or closes it. The caller keeps the
+/// returned [`Popin`] and drops it to close.
+pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let doc = window.document().ok_or(JsValue::NULL)?;
+    let body = doc.body().ok_or(JsValue::NULL)?;
+    let modal = d.placement != "banner";
+    let c = &d.content;
+
+    let host = el(&doc, "div", "")?;
+    host.set_attribute("data-parcours-campaign", &d.campaign_id)?;
+    host.set_attribute("data-parcours-variant", &d.variant_id)?;
+    host.set_attribute("data-parcours-placement", &d.placement)?;
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+    adopt_styles(&root, &doc)?;
+
+    let box_class = if modal {
+        "box"
+    } else if d.position.as_deref() == Some("top") {
+        "banner top"
+    } else {
+        "banner"
+    };
+    let dialog = el(&doc, "div", box_class)?;
+    if modal {
+        dialog.set_attribute("role", "dialog")?;
+        dialog.set_attribute("aria-modal", "true")?;
+    } else {
+        dialog.set_attribute("role", "region")?;
+    }
+    dialog.set_attribute("aria-labelledby", "parcours-title")?;
+    dialog.set_attribute("tabindex", "-1")?;
+
+    let close = el(&doc, "button", "close")?;
+    close.set_attribute("type", "button")?;
+    let close_label = match text(c, "close_label") {
+        "" => "Close",
+        l => l,
+    };
+    close.set_attribute("aria-label", close_label)?;
+    close.set_text_content(Some("\u{00d7}"));
+
+    let title = el(&doc, "h2", "")?;
+    title.set_attribute("id", "parcours-title")?;
+    title.set_text_content(Some(text(c, "title")));
+    dialog.append_child(&title)?;
+
+    let body_text = text(c, "body");
+    if !body_text.is_empty() {
+        let p = el(&doc, "p", "")?;
+        p.set_attribute("id", "parcours-body")?;
+        p.set_text_content(Some(body_text));
+        dialog.set_attribute("aria-describedby", "parcours-body")?;
+        dialog.append_child(&p)?;
+    }
+
+    let label = text(c, "cta.label");
+    let cta = if label.is_empty() {
+        None
+    } else {
+        let a = el(&doc, "a", "cta")?;
+        if let Some(href) = safe_href(text(c, "cta.url")) {
+            a.set_attribute("href", &href)?;
+        } else {
+            a.set_attribute("role", "button")?;
+            a.set_attribute("tabindex", "0")?;
+        }
+        a.set_text_content(Some(label));
+        dialog.append_child(&a)?;
+        Some(a)
+    };
+    dialog.append_child(&close)?;
+
+    let mut listeners = Vec::new();
+    let frame: Element = if modal {
+        let backdrop = el(&doc, "div", "backdrop")?;
+        backdrop.append_child(&dialog)?;
+        let bd = backdrop.clone();
+        listeners.push(Listener::new(&backdrop, "click", false, move |e| {
+            if e.target()
+                .is_some_and(|t| JsValue::from(t) == JsValue::from(bd.clone()))
+            {
+                on_outcome(Outcome::Dismissed);
+            }
+        }));
+        backdrop
+    } else {
+        dialog.clone()
+    };
+    root.append_child(&frame)?;
+
+    listeners.push(Listener::new(&close, "click", false, move |_| {
+        on_outcome(Outcome::Dismissed)
+    }));
+    if let Some(a) = &cta {
+        listeners.push(Listener::new(a, "click", false, move |_| {
+            on_outcome(Outcome::Clicked)
+        }));
+    }
+    let first: HtmlElement = close.clone().unchecked_into();
+    let last: HtmlElement = cta.clone().map_or(first.clone(), JsCast::unchecked_into);
+    let sr = root.clone();
+    // A modal owns the keyboard; a banner only reacts to keys pressed inside it.
+    let key_target: web_sys::EventTarget = if modal {
+        doc.clone().into()
+    } else {
+        root.clone().into()
+    };
+    listeners.push(Listener::new(&key_target, "keydown", modal, move |e| {
+        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        match k.key().as_str() {
+            "Escape" => {
+                e.prevent_default();
+                on_outcome(Outcome::Dismissed);
+            }
+            "Tab" if modal => {
+                let active = sr.active_element();
+                let at = |x: &HtmlElement| {
+                    active
+                        .as_ref()
+                        .is_some_and(|a| a == x.unchecked_ref::<Element>())
+                };
+                if k.shift_key() && (at(&first) || active.is_none()) {
+                    e.prevent_default();
+                    let _ = last.focus();
+                } else if !k.shift_key() && (at(&last) || active.is_none()) {
+                    e.prevent_default();
+                    let _ = first.focus();
+                }
+            }
+            _ => {}
+        }
+    }));
+
+    let restore_focus = doc
+        .active_element()
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    body.append_child(&host)?;
+
+    let mut inerted = Vec::new();
+    if modal {
+        let children = body.children();
+        for i in 0..children.length() {
+            let Some(child) = children.item(i) else {
+                continue;
+            };
+            if child == host {
+                continue;
+            }
+            if let Ok(h) = child.dyn_into::<HtmlElement>() {
+                if !h.inert() {
+                    h.set_inert(true);
+                    inerted.push(h);
+                }
+            }
+        }
+    }
+    if modal {
+        let _ = close.unchecked_ref::<HtmlElement>().focus();
+    }
+
+    Ok(Popin {
+        campaign_id: d.campaign_id.clone(),
+        variant_id: d.variant_id.clone(),
+        host,
+        restore_focus,
+        inerted,
+        _listeners: listeners,
+    })
+}

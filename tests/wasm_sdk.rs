@@ -1,0 +1,532 @@
+#![cfg(target_arch = "wasm32")]
+//! The browser layer in a real browser: storage failures, the outbox,
+//! JsValue ⇄ Value, rendering, and the pre-load queue.
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use parcours::convert::{to_js, to_value};
+use parcours::outbox::{Msg, Outbox};
+use parcours::render::{self, Outcome};
+use parcours::storage::{Store, StoreError};
+use parcours_engine::{Decision, Value};
+use std::cell::Cell;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(src: &str) -> JsValue {
+    Function::new_no_args(&["return (", src, ");"].concat())
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+fn local() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+// ----- storage -----
+
+#[wasm_bindgen_test]
+fn corrupted_json_in_storage_is_discarded_not_thrown() {
+    local()
+        .set_item("parcours:test-corrupt", "{not json")
+        .unwrap();
+    let store = Store::local();
+    assert!(store.get_json("test-corrupt").is_none());
+    assert_eq!(
+        local().get_item("parcours:test-corrupt").unwrap(),
+        None,
+        "the corrupted key is removed"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_storage_that_throws_on_every_call_reads_as_empty_and_writes_fail_softly() {
+    let throwing = js("{ getItem() { throw new Error('denied') }, setItem() { throw new Error('denied') },
+        removeItem() { throw new Error('denied') }, key() { throw new Error('denied') }, get length() { throw new Error('denied') } }");
+    let store = Store::with_backend(throwing);
+    assert_eq!(store.get("visitor"), None);
+    assert!(store.get_json("visitor").is_none());
+    assert_eq!(store.set("visitor", "{}"), Err(StoreError::Failed));
+    store.remove("visitor");
+    store.clear_all();
+}
+
+#[wasm_bindgen_test]
+fn a_full_storage_reports_quota_without_throwing() {
+    let full = js(
+        "{ getItem() { return null }, removeItem() {}, key() { return null }, length: 0,
+        setItem() { throw new DOMException('full', 'QuotaExceededError') } }",
+    );
+    assert_eq!(
+        Store::with_backend(full).set("outbox", "[]"),
+        Err(StoreError::Quota)
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_real_local_storage_filled_to_its_quota_reports_quota() {
+    let ls = local();
+    let chunk = "x".repeat(512 * 1024);
+    let mut filled = Vec::new();
+    for i in 0..40 {
+        let key = ["fill-", &i.to_string()].concat();
+        if ls.set_item(&key, &chunk).is_err() {
+            break;
+        }
+        filled.push(key);
+    }
+    let result = Store::local().set("big", &"y".repeat(1024 * 1024));
+    for k in &filled {
+        ls.remove_item(k).unwrap();
+    }
+    assert_eq!(result, Err(StoreError::Quota));
+}
+
+#[wasm_bindgen_test]
+fn a_missing_storage_is_unavailable() {
+    let store = Store::none();
+    assert!(!store.is_available());
+    assert_eq!(store.set("k", "v"), Err(StoreError::Unavailable));
+    assert_eq!(store.get("k"), None);
+}
+
+#[wasm_bindgen_test]
+fn clear_all_removes_only_our_keys() {
+    let ls = local();
+    ls.set_item("host-key", "keep").unwrap();
+    ls.set_item("parcours:a", "1").unwrap();
+    ls.set_item("parcours:b", "2").unwrap();
+    Store::local().clear_all();
+    assert_eq!(ls.get_item("host-key").unwrap().as_deref(), Some("keep"));
+    assert_eq!(ls.get_item("parcours:a").unwrap(), None);
+    assert_eq!(ls.get_item("parcours:b").unwrap(), None);
+    ls.remove_item("host-key").unwrap();
+}
+
+// ----- outbox -----
+
+fn msg(i: usize) -> Msg {
+    let id = ["m", &i.to_string()].concat();
+    Msg {
+        json: ["{\"messageId\":\"", &id, "\",\"n\":", &i.to_string(), "}"].concat(),
+        id,
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_outbox_is_bounded_by_count_drops_oldest_and_keeps_order() {
+    let mut o = Outbox::new(5, 1_000_000);
+    for i in 0..8 {
+        o.push(msg(i));
+    }
+    let ids: Vec<&str> = o.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m3", "m4", "m5", "m6", "m7"]);
+    assert_eq!(o.dropped, 3);
+}
+
+#[wasm_bindgen_test]
+fn the_outbox_is_bounded_by_bytes() {
+    let one = msg(1).json.len();
+    let mut o = Outbox::new(100, one * 3 + 1);
+    for i in 1..=6 {
+        o.push(msg(i));
+    }
+    assert!(o.bytes() <= one * 3 + 1);
+    assert_eq!(o.iter().last().unwrap().id, "m6", "the newest is kept");
+    assert!(o.dropped >= 3);
+}
+
+#[wasm_bindgen_test]
+fn the_outbox_round_trips_through_json_and_ignores_duplicates() {
+    let mut o = Outbox::default();
+    for i in 0..4 {
+        o.push(msg(i));
+    }
+    o.push(msg(2));
+    assert_eq!(o.len(), 4);
+    let back = Outbox::from_json(&o.to_json()).unwrap();
+    assert_eq!(
+        back.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        ["m0", "m1", "m2", "m3"]
+    );
+    assert!(Outbox::from_json("{oops").is_none());
+    let mut b = back;
+    b.remove_ids(&["m1".into(), "m3".into()]);
+    assert_eq!(
+        b.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        ["m0", "m2"]
+    );
+    let front = b.front(1, 10_000);
+    assert_eq!(front.len(), 1);
+    assert_eq!(front[0].id, "m0");
+}
+
+#[wasm_bindgen_test]
+fn beacon_bodies_are_chunked_under_the_limit() {
+    let big: Vec<Msg> = (0..200)
+        .map(|i| {
+            let mut m = msg(i);
+            m.json = [
+                "{\"messageId\":\"",
+                &m.id,
+                "\",\"pad\":\"",
+                &"p".repeat(1000),
+                "\"}",
+            ]
+            .concat();
+            m
+        })
+        .collect();
+    let refs: Vec<&Msg> = big.iter().collect();
+    let bodies = parcours::transport::chunked_bodies("demo", &refs, 60_000);
+    assert!(bodies.len() >= 4);
+    let mut count = 0;
+    for b in &bodies {
+        assert!(b.len() < 60_000, "chunk of {} bytes", b.len());
+        let parsed = JSON::parse(b).unwrap();
+        assert_eq!(
+            Reflect::get(&parsed, &"writeKey".into())
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("demo")
+        );
+        count += Array::from(&Reflect::get(&parsed, &"batch".into()).unwrap()).length();
+    }
+    assert_eq!(count, 200, "every message is in exactly one chunk");
+}
+
+// ----- ids -----
+
+#[wasm_bindgen_test]
+fn ids_are_uuid_v4() {
+    let a = parcours::ids::uuid_v4();
+    let b = parcours::ids::uuid_v4();
+    assert_ne!(a, b);
+    let re = js_sys::RegExp::new(
+        "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+        "",
+    );
+    assert!(re.test(&a), "{a}");
+}
+
+// ----- conversions -----
+
+fn round_trip_json(text: &str) {
+    let original = JSON::parse(text).unwrap();
+    let v = to_value(&original);
+    let back = to_js(&v);
+    assert_eq!(
+        JSON::stringify(&back).unwrap().as_string(),
+        JSON::stringify(&original).unwrap().as_string(),
+        "{text}"
+    );
+    assert_eq!(to_value(&back), v);
+}
+
+#[wasm_bindgen_test]
+fn js_values_round_trip_through_engine_values() {
+    round_trip_json("null");
+    round_trip_json("[1, 0.1, -3.5, 1e21, 12345678901234, -0]");
+    round_trip_json(r#"{"a": {"b": [1, {"c": null}, [true, false]]}, "z": "last"}"#);
+    // Engine objects are ordered maps: keys come back sorted.
+    round_trip_json(
+        r#"{"empty": {}, "list": [], "quote": "\"<b>\"", "émoji": "😀 日本語 \u00e9\u0301"}"#,
+    );
+    round_trip_json(r#"{"__proto__": {"polluted": true}}"#);
+    assert_eq!(to_value(&JsValue::from_f64(2.0)), Value::Number(2.0));
+    assert_eq!(to_value(&JsValue::UNDEFINED), Value::Null);
+    let obj = js("{ keep: 1, skip: undefined, f() {}, d: new Date(0) }");
+    let v = to_value(&obj);
+    assert_eq!(v.get("keep"), Some(&Value::Number(1.0)));
+    assert_eq!(v.get("skip"), None);
+    assert_eq!(v.get("f"), None);
+    assert_eq!(
+        v.get("d").and_then(Value::as_str),
+        Some("1970-01-01T00:00:00.000Z")
+    );
+    let cyclic = js("(() => { const o = { a: 1 }; o.self = o; return o; })()");
+    let _ = to_value(&cyclic); // cut at the depth limit, no stack overflow
+    let proto = to_js(&to_value(
+        &JSON::parse(r#"{"__proto__": {"x": 1}}"#).unwrap(),
+    ));
+    assert!(
+        Object::get_prototype_of(&proto) == Object::get_prototype_of(&Object::new()),
+        "__proto__ stays a plain key"
+    );
+}
+
+#[wasm_bindgen_test]
+fn js_regexp_compiler_matches_ecmascript() {
+    use parcours_engine::regex::RegexCompiler;
+    let c = parcours::regex::JsRegexCompiler;
+    assert!(c
+        .compile("^/products", false)
+        .unwrap()
+        .is_match("/products.html"));
+    assert!(!c
+        .compile("^/products", false)
+        .unwrap()
+        .is_match("/cart.html"));
+    assert!(c.compile("HELLO", true).unwrap().is_match("oh hello"));
+    assert!(
+        c.compile("(?<=a)b", false).unwrap().is_match("ab"),
+        "lookbehind"
+    );
+    assert!(
+        c.compile("([a", false).is_none(),
+        "an invalid pattern compiles to None, no throw"
+    );
+}
+
+// ----- rendering -----
+
+thread_local! {
+    static OUTCOME: Cell<Option<Outcome>> = const { Cell::new(None) };
+}
+
+fn record_outcome(o: Outcome) {
+    OUTCOME.with(|c| c.set(Some(o)));
+}
+
+fn decision(title: &str, url: &str) -> Decision {
+    Decision {
+        campaign_id: "welcome".into(),
+        variant_id: "a".into(),
+        holdout: false,
+        placement: "popin".into(),
+        selector: None,
+        position: None,
+        content: Value::from_pairs([
+            ("title", title.into()),
+            ("body", "Free shipping this week".into()),
+            (
+                "cta",
+                Value::from_pairs([("label", "Shop".into()), ("url", url.into())]),
+            ),
+        ]),
+    }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_popin_is_an_accessible_dialog_in_an_open_shadow_root_and_escape_closes_it() {
+    let doc = document();
+    let before = doc.create_element("button").unwrap();
+    before.set_text_content(Some("host button"));
+    doc.body().unwrap().append_child(&before).unwrap();
+    before.unchecked_ref::<HtmlElement>().focus().unwrap();
+
+    let hostile = "<img src=x onerror=alert(1)>";
+    let popin = render::show(&decision(hostile, "/products.html?promo=1"), record_outcome).unwrap();
+
+    let host = doc
+        .query_selector("[data-parcours-campaign=\"welcome\"]")
+        .unwrap()
+        .expect("host element");
+    assert_eq!(
+        host.get_attribute("data-parcours-variant").as_deref(),
+        Some("a")
+    );
+    let root = host.shadow_root().expect("an open shadow root");
+    let dialog = root
+        .query_selector("[role=dialog]")
+        .unwrap()
+        .expect("role=dialog");
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    let title_id = dialog.get_attribute("aria-labelledby").unwrap();
+    let title = root
+        .get_element_by_id(&title_id)
+        .expect("labelled by the title");
+    assert_eq!(
+        title.text_content().as_deref(),
+        Some(hostile),
+        "the title is text"
+    );
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "no element created from the title"
+    );
+    assert!(doc.query_selector("img").unwrap().is_none());
+    assert!(
+        root.query_selector("style").unwrap().is_none(),
+        "styles are adopted, not injected"
+    );
+    assert_eq!(root.adopted_style_sheets().length(), 1);
+    let close = root
+        .query_selector("button[aria-label]")
+        .unwrap()
+        .expect("a labelled close button");
+    assert_eq!(
+        root.active_element().as_ref(),
+        Some(&close),
+        "focus moved into the dialog"
+    );
+    let cta = root.query_selector("a.cta").unwrap().unwrap();
+    assert!(cta
+        .get_attribute("href")
+        .unwrap()
+        .ends_with("/products.html?promo=1"));
+    assert!(
+        before.unchecked_ref::<HtmlElement>().inert(),
+        "the page behind is inert"
+    );
+
+    OUTCOME.with(|c| c.set(None));
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let esc = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    close.dispatch_event(&esc).unwrap();
+    assert_eq!(
+        OUTCOME.with(Cell::get),
+        Some(Outcome::Dismissed),
+        "Escape dismisses"
+    );
+
+    drop(popin);
+    assert!(
+        doc.query_selector("[data-parcours-campaign]")
+            .unwrap()
+            .is_none(),
+        "removed on close"
+    );
+    assert_eq!(
+        doc.active_element().as_ref(),
+        Some(&before),
+        "focus returned"
+    );
+    assert!(
+        !before.unchecked_ref::<HtmlElement>().inert(),
+        "the page is interactive again"
+    );
+    before.remove();
+}
+
+#[wasm_bindgen_test]
+fn unsafe_cta_urls_get_no_href_and_the_close_button_dismisses() {
+    let popin = render::show(&decision("Hi", "javascript:alert(1)"), record_outcome).unwrap();
+    let root = document()
+        .query_selector("[data-parcours-campaign]")
+        .unwrap()
+        .unwrap()
+        .shadow_root()
+        .unwrap();
+    let cta = root.query_selector("a.cta").unwrap().unwrap();
+    assert_eq!(cta.get_attribute("href"), None);
+    OUTCOME.with(|c| c.set(None));
+    root.query_selector("button[aria-label]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    assert_eq!(OUTCOME.with(Cell::get), Some(Outcome::Dismissed));
+    drop(popin);
+    assert_eq!(render::safe_href("data:text/html,x"), None);
+    assert_eq!(render::safe_href(" JaVaScRiPt:alert(1)"), None);
+    assert!(render::safe_href("mailto:shop@example.com").is_some());
+    assert!(render::safe_href("https://example.com/x").is_some());
+}
+
+#[wasm_bindgen_test]
+fn a_host_dialog_that_is_open_is_detected() {
+    let doc = document();
+    assert!(!render::host_modal_open(&doc));
+    let d = doc.create_element("dialog").unwrap();
+    d.set_attribute("open", "").unwrap();
+    doc.body().unwrap().append_child(&d).unwrap();
+    assert!(render::host_modal_open(&doc));
+    d.remove();
+}
+
+// ----- the live API and the queue (needs the engine) -----
+
+#[wasm_bindgen_test]
+fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
+    local().clear().unwrap();
+    let w = web_sys::window().unwrap();
+    let errors = js("[]");
+    let queue = Array::new();
+    queue.push(&js("['track', 'First', { n: 1 }]"));
+    let on_error = Function::new_with_args("e", "this.push(e)").bind0(&errors);
+    queue.push(&Array::of3(&"on".into(), &"error".into(), &on_error));
+    queue.push(&js("['track', 42]")); // invalid: emits error, never throws
+    queue.push(&js("['track', 'Second', { n: 2 }]"));
+    queue.push(&js("['identify', 'user-1', { plan: 'pro' }]"));
+    Reflect::set(&w, &"parcours".into(), &queue).unwrap();
+
+    parcours::start(js(
+        "{ writeKey: 'test', endpoint: '', autoPage: false, fetchRules: false }",
+    ));
+
+    let api = Reflect::get(&w, &"parcours".into()).unwrap();
+    assert!(!Array::is_array(&api), "the queue is replaced");
+    assert!(Reflect::get(&api, &"track".into()).unwrap().is_function());
+    assert_eq!(
+        Array::from(&errors).length(),
+        1,
+        "the invalid call emitted one error"
+    );
+
+    let sent: Vec<(String, String)> = parcours::sdk::with_sdk(|s| {
+        s.outbox
+            .iter()
+            .map(|m| {
+                let v = JSON::parse(&m.json).unwrap();
+                let kind = Reflect::get(&v, &"type".into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap();
+                let name = Reflect::get(&v, &"event".into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap_or_default();
+                (kind, name)
+            })
+            .collect()
+    })
+    .unwrap();
+    let tracks: Vec<&str> = sent
+        .iter()
+        .filter(|(k, _)| k == "track")
+        .map(|(_, n)| n.as_str())
+        .collect();
+    let first = tracks
+        .iter()
+        .position(|n| *n == "First")
+        .expect("First queued");
+    let second = tracks
+        .iter()
+        .position(|n| *n == "Second")
+        .expect("Second queued");
+    assert!(first < second, "replayed in order: {tracks:?}");
+    assert_eq!(sent.last().map(|(k, _)| k.as_str()), Some("identify"));
+    assert!(
+        local()
+            .get_item("parcours:outbox")
+            .unwrap()
+            .unwrap()
+            .contains("Second"),
+        "persisted before any send"
+    );
+
+    // The same API after load, through push, and a call that throws in a listener.
+    let track = Function::from(Reflect::get(&api, &"push".into()).unwrap());
+    track.call1(&api, &js("['track', 'Third']")).unwrap();
+    let thrower = Function::new_no_args("throw new Error('listener bug')");
+    Function::from(Reflect::get(&api, &"on".into()).unwrap())
+        .call2(&api, &"error".into(), &thrower)
+        .unwrap();
+    Function::from(Reflect::get(&api, &"track".into()).unwrap())
+        .call1(&api, &JsValue::NULL)
+        .unwrap();
+    assert_eq!(Array::from(&errors).length(), 2);
+    parcours::sdk::uninstall();
+    local().clear().unwrap();
+}
