@@ -53,7 +53,7 @@ test("a matching visitor sees the pop-in, and the server stores each event once"
   assert.ok(stored.some((e) => e.event === "Product Viewed"), `the queued track is stored: ${names}`);
   const viewed = stored.filter((e) => e.event === "Promotion Viewed");
   assert.equal(viewed.length, 1, `one Promotion Viewed: ${names}`);
-  assert.equal(JSON.parse(viewed[0].payload).properties.promotion_id, campaign);
+  assert.equal(viewed[0].payload.properties.promotion_id, campaign);
 
   const sentIds = new Set(sent.map((m) => m.messageId));
   const storedIds = stored.map((e) => e.message_id);
@@ -65,13 +65,14 @@ test("a matching visitor sees the pop-in, and the server stores each event once"
   }
 
   // Sending the same batch again changes nothing.
+  const sentBefore = sent.length;
   const replay = await page.evaluate(async (batch) => {
     const r = await fetch("/v1/batch", { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ writeKey: "demo", sentAt: new Date().toISOString(), batch }) });
     return r.json();
-  }, sent);
+  }, sent.slice(0, sentBefore));
   assert.equal(replay.accepted, 0);
-  assert.equal(replay.duplicates, sent.length);
+  assert.equal(replay.duplicates, sentBefore);
   assert.equal(storedEvents(server.dataDir).length, stored.length);
 
   // Closing records Promotion Dismissed.

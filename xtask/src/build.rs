@@ -47,7 +47,7 @@ pub fn build() -> Result {
             ]),
     )?;
 
-    optimise(&pkg.join("parcours_bg.wasm"));
+    optimise(&pkg.join("parcours_bg.wasm"))?;
     wrap_script(&pkg.join("parcours.js"))
 }
 
@@ -58,12 +58,9 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// `wasm-opt -Oz`, when binaryen can be had; the unoptimised module still works.
-fn optimise(wasm: &std::path::Path) {
-    if !install::wasm_opt() {
-        eprintln!("note: wasm-opt not available, pkg/ is not size-optimised");
-        return;
-    }
+/// `wasm-opt -Oz` (binaryen from npm): shrinks and speeds up the module.
+fn optimise(wasm: &std::path::Path) -> Result {
+    let wasm_opt = install::wasm_opt()?;
     let features = [
         "--enable-bulk-memory",
         "--enable-sign-ext",
@@ -72,17 +69,15 @@ fn optimise(wasm: &std::path::Path) {
         "--enable-reference-types",
         "--enable-multivalue",
     ];
-    let result = exec(
-        Command::new("wasm-opt")
+    exec(
+        Command::new("node")
+            .arg(wasm_opt)
             .arg("-Oz")
             .args(features)
             .arg(wasm)
             .arg("-o")
             .arg(wasm),
-    );
-    if let Err(e) = result {
-        eprintln!("note: {e}; keeping the unoptimised wasm");
-    }
+    )
 }
 
 /// Wraps wasm-bindgen's script and the loader in one function scope.

@@ -94,24 +94,31 @@ pub fn chromium() -> Result {
     ])
 }
 
-/// `wasm-opt` from binaryen, to shrink the wasm. Optional: a build without it works.
-pub fn wasm_opt() -> bool {
-    apt(&[("wasm-opt", "binaryen")]).is_ok() && which("wasm-opt").is_some()
-}
-
-/// The npm packages of the end-to-end tests (playwright-core, pinned in package-lock.json).
-pub fn e2e_node_modules() -> Result {
-    let dir = root().join("tests/e2e");
-    if dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+/// The project's npm tools (root `package.json`, pinned by `package-lock.json`):
+/// binaryen's `wasm-opt` for the build and playwright-core for the e2e tests.
+/// Debian's binaryen (108) is too old: its output fails to instantiate.
+pub fn node_modules() -> Result {
+    let root = root();
+    let installed = ["binaryen", "playwright-core"].iter().all(|p| {
+        root.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    if installed {
         return Ok(());
     }
-    which("npm").ok_or("npm is needed for the end-to-end tests")?;
+    which("npm")
+        .ok_or("npm is needed (binaryen's wasm-opt and the end-to-end tests come from npm)")?;
     exec(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(dir),
+            .current_dir(root),
     )
+}
+
+/// The path of binaryen's `wasm-opt` script from npm.
+pub fn wasm_opt() -> Result<std::path::PathBuf> {
+    node_modules()?;
+    Ok(root().join("node_modules/binaryen/bin/wasm-opt"))
 }

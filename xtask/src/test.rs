@@ -12,7 +12,7 @@ pub fn run() -> Result {
     install::wasm_target()?;
     install::wasm_bindgen_cli()?;
     install::chromium()?;
-    install::e2e_node_modules()?;
+    install::node_modules()?;
 
     exec(cargo().args(["test", "--workspace"]))?;
 
@@ -31,8 +31,11 @@ pub fn run() -> Result {
     )?;
 
     build::build()?;
-    exec(cargo().args(["build", "-p", "parcours-server"]))?;
+    // `cargo test --workspace` built the server binary for its own CLI tests.
     let server = build::target_dir().join("debug/parcours-server");
+    if !server.exists() {
+        exec(cargo().args(["build", "-p", "parcours-server"]))?;
+    }
     exec(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
