@@ -7,12 +7,20 @@ use crate::value::{Map, Value};
 /// The path of `key` under `parent`: `$.campaigns` + `id` → `$.campaigns.id`;
 /// keys that are not plain identifiers are quoted: `$.condition["page.path"]`.
 pub fn key_path(parent: &str, key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     if plain {
         format!("{parent}.{key}")
     } else {
-        format!("{parent}[\"{}\"]", key.replace('\\', "\\\\").replace('"', "\\\""))
+        format!(
+            "{parent}[\"{}\"]",
+            key.replace('\\', "\\\\").replace('"', "\\\"")
+        )
     }
 }
 

@@ -247,7 +247,9 @@ pub fn string_to_number(s: &str) -> f64 {
             // Digit by digit, so long literals lose precision as JS does, not fail.
             return t[2..]
                 .chars()
-                .try_fold(0f64, |acc, c| c.to_digit(r).map(|d| acc * f64::from(r) + f64::from(d)))
+                .try_fold(0f64, |acc, c| {
+                    c.to_digit(r).map(|d| acc * f64::from(r) + f64::from(d))
+                })
                 .unwrap_or(f64::NAN);
         }
     }
@@ -424,7 +426,10 @@ mod tests {
         assert!(string_to_number("inf").is_nan());
         assert!(string_to_number("abc").is_nan());
         assert!(string_to_number("1.2.3").is_nan());
-        assert!(string_to_number("ﶊB?K").is_nan(), "non-ASCII text is NaN, not a panic");
+        assert!(
+            string_to_number("ﶊB?K").is_nan(),
+            "non-ASCII text is NaN, not a panic"
+        );
         assert!(string_to_number("0x").is_nan());
         assert_eq!(Value::Null.to_number(), 0.0);
         assert_eq!(Value::Bool(true).to_number(), 1.0);

@@ -256,7 +256,11 @@ fn bad_arguments_exit_with_usage_and_a_missing_database_is_an_error() {
 fn invalid_seed_rules_are_refused_at_start_with_their_json_paths() {
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("rules.json");
-    std::fs::write(&seed, r#"{"version": "1", "campaigns": [{"id": "c", "variants": []}]}"#).unwrap();
+    std::fs::write(
+        &seed,
+        r#"{"version": "1", "campaigns": [{"id": "c", "variants": []}]}"#,
+    )
+    .unwrap();
     let out = Command::new(BIN)
         .args(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir"])
         .arg(dir.path().join("data"))
@@ -264,7 +268,13 @@ fn invalid_seed_rules_are_refused_at_start_with_their_json_paths() {
         .arg(&seed)
         .output()
         .unwrap();
-    assert!(!out.status.success(), "the server must not start on invalid seed rules");
+    assert!(
+        !out.status.success(),
+        "the server must not start on invalid seed rules"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("$.campaigns[0]"), "stderr names the JSON path: {stderr}");
+    assert!(
+        stderr.contains("$.campaigns[0]"),
+        "stderr names the JSON path: {stderr}"
+    );
 }
