@@ -314,6 +314,21 @@ pub fn insert_events(
     })
 }
 
+/// Deletes every event of `write_key` sent by this anonymous id or user id.
+/// Returns how many were deleted.
+pub fn erase_visitor(
+    conn: &Connection,
+    write_key: &str,
+    anonymous_id: Option<&str>,
+    user_id: Option<&str>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM events WHERE write_key = ?1
+           AND ((?2 IS NOT NULL AND anonymous_id = ?2) OR (?3 IS NOT NULL AND user_id = ?3))",
+        params![write_key, anonymous_id, user_id],
+    )
+}
+
 /// Every stored event (of one site, or all), in the order received.
 pub fn events(conn: &Connection, write_key: Option<&str>) -> rusqlite::Result<Vec<StoredEvent>> {
     let mut stmt = conn.prepare(

@@ -1,6 +1,7 @@
 //! The router: public API with CORS, static files, and the shared extractors.
 
 pub mod batch;
+pub mod forget;
 pub mod rules;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request};
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/batch",
             post(batch::post).layer(DefaultBodyLimit::max(batch::MAX_BATCH_BYTES)),
         )
+        .route("/v1/forget", post(forget::post))
         .layer(cors);
     if let Some(dir) = &state.pkg_dir {
         app = app.nest_service("/pkg", static_files(dir));
