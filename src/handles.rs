@@ -36,6 +36,33 @@ impl Listener {
     }
 }
 
+impl Listener {
+    /// Adds `f` as a passive listener (it never calls `preventDefault`, so
+    /// the browser need not wait for it before scrolling).
+    pub fn passive(
+        target: &web_sys::EventTarget,
+        kind: &'static str,
+        capture: bool,
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> Listener {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_passive(true);
+        options.set_capture(capture);
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            kind,
+            closure.as_ref().unchecked_ref(),
+            &options,
+        );
+        Listener {
+            target: target.clone(),
+            kind,
+            capture,
+            closure,
+        }
+    }
+}
+
 impl Drop for Listener {
     fn drop(&mut self) {
         let _ = self.target.remove_event_listener_with_callback_and_bool(

@@ -7,7 +7,7 @@
 //! This file is the `#[wasm_bindgen]` facade only; each browser concern has
 //! its module: [`api`] (the `window.parcours` object and the queue),
 //! [`sdk`] (the running state), [`storage`], [`outbox`], [`transport`],
-//! [`render`], [`page`], [`consent`], [`convert`], [`regex`], [`ids`].
+//! [`render`], [`page`], [`triggers`], [`consent`], [`convert`], [`regex`], [`ids`].
 #![warn(missing_docs)]
 
 pub mod api;
@@ -25,6 +25,7 @@ pub mod render;
 pub mod sdk;
 pub mod storage;
 pub mod transport;
+pub mod triggers;
 
 use wasm_bindgen::prelude::*;
 

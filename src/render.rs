@@ -1,5 +1,6 @@
-//! Rendering a decision: a real modal dialog (`popin`) or a non-modal bar
-//! (`banner`) in an open shadow root, styled by a constructable stylesheet
+//! Rendering a decision: a real modal dialog (`popin`), a non-modal bar
+//! (`banner`), or inline content in a host element (`slot`), each in an open
+//! shadow root, styled by a constructable stylesheet
 //! (no `<style>` injected into the host page, nothing needing
 //! `unsafe-inline`). Text is set with `textContent` only; the CTA's `href`
 //! is set only for http(s), mailto and same-scheme relative URLs.
@@ -45,7 +46,16 @@ p{margin:0 0 22px;font-size:1rem;line-height:1.5;color:#52606d}
 @media (prefers-reduced-motion:reduce){.backdrop,.box{animation:none}}
 "#;
 
-/// A pop-in or banner on screen. Dropping it removes it from the page,
+const SLOT_CSS: &str = r#"
+:host{all:initial;display:block;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:inherit}
+.slot{box-sizing:border-box;padding:12px 16px;border-radius:12px;background:#fff7ed;border:1px solid #fed7aa}
+h2{margin:0 0 4px;font-size:1.05rem;line-height:1.3;font-weight:700}
+p{margin:0 0 8px;font-size:.95rem;line-height:1.45}
+.cta{color:#c2410c;font-weight:600}
+:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+"#;
+
+/// A pop-in, banner or slot on screen. Dropping it removes it from the page,
 /// restores the background and gives focus back.
 pub struct Popin {
     /// The campaign shown.
@@ -99,16 +109,16 @@ fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
     Ok(e)
 }
 
-fn adopt_styles(root: &ShadowRoot, doc: &Document) -> Result<(), JsValue> {
+fn adopt_styles(root: &ShadowRoot, doc: &Document, css: &str) -> Result<(), JsValue> {
     match web_sys::CssStyleSheet::new() {
         Ok(sheet) => {
-            sheet.replace_sync(CSS)?;
+            sheet.replace_sync(css)?;
             root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
         }
         Err(_) => {
             // No constructable stylesheets (Safari < 16.4): a <style> inside our own shadow root.
             let style = doc.create_element("style")?;
-            style.set_text_content(Some(CSS));
+            style.set_text_content(Some(css));
             root.append_child(&style)?;
         }
     }
@@ -130,7 +140,7 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
     host.set_attribute("data-parcours-variant", &d.variant_id)?;
     host.set_attribute("data-parcours-placement", &d.placement)?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
-    adopt_styles(&root, &doc)?;
+    adopt_styles(&root, &doc, CSS)?;
 
     let box_class = if modal {
         "box"
@@ -287,4 +297,77 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
         inerted,
         _listeners: listeners,
     })
+}
+
+/// Where a `slot` decision goes: the first element matching `selector`.
+/// `Err` for an invalid selector, `Ok(None)` when nothing matches.
+pub fn slot_target(doc: &Document, selector: &str) -> Result<Option<Element>, JsValue> {
+    doc.query_selector(selector)
+}
+
+/// Shows a `slot` decision inline: a host element appended to `target`,
+/// with the content (title, body, CTA) in its shadow root. Not modal: no
+/// focus moves, nothing becomes inert. `on_outcome` gets `Clicked` when the
+/// CTA is followed. Dropping the returned handle removes the content.
+pub fn show_slot(
+    d: &Decision,
+    target: &Element,
+    on_outcome: impl Fn(Outcome) + 'static,
+) -> Result<Popin, JsValue> {
+    let doc = target.owner_document().ok_or(JsValue::NULL)?;
+    let c = &d.content;
+    let host = el(&doc, "div", "")?;
+    host.set_attribute("data-parcours-campaign", &d.campaign_id)?;
+    host.set_attribute("data-parcours-variant", &d.variant_id)?;
+    host.set_attribute("data-parcours-placement", "slot")?;
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+    adopt_styles(&root, &doc, SLOT_CSS)?;
+    let frame = el(&doc, "div", "slot")?;
+    frame.set_attribute("role", "region")?;
+    for (tag, path) in [("h2", "title"), ("p", "body")] {
+        let t = text(c, path);
+        if !t.is_empty() {
+            let e = el(&doc, tag, "")?;
+            e.set_text_content(Some(t));
+            frame.append_child(&e)?;
+        }
+    }
+    let mut listeners = Vec::new();
+    let label = text(c, "cta.label");
+    if !label.is_empty() {
+        let a = el(&doc, "a", "cta")?;
+        if let Some(href) = safe_href(text(c, "cta.url")) {
+            a.set_attribute("href", &href)?;
+        } else {
+            a.set_attribute("role", "button")?;
+            a.set_attribute("tabindex", "0")?;
+        }
+        a.set_text_content(Some(label));
+        frame.append_child(&a)?;
+        listeners.push(Listener::new(&a, "click", false, move |_| {
+            on_outcome(Outcome::Clicked)
+        }));
+    }
+    if let Some(title) = frame.first_element_child().filter(|e| e.tag_name() == "H2") {
+        title.set_attribute("id", "parcours-title")?;
+        frame.set_attribute("aria-labelledby", "parcours-title")?;
+    }
+    root.append_child(&frame)?;
+    target.append_child(&host)?;
+    Ok(Popin {
+        campaign_id: d.campaign_id.clone(),
+        variant_id: d.variant_id.clone(),
+        host,
+        restore_focus: None,
+        inerted: Vec::new(),
+        _listeners: listeners,
+    })
+}
+
+impl Popin {
+    /// Whether it is still in the document (the host page may have removed
+    /// a slot's element).
+    pub fn is_connected(&self) -> bool {
+        self.host.is_connected()
+    }
 }

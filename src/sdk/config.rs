@@ -1,0 +1,60 @@
+//! The SDK's options (script tag or `load({...})`) and what `ready()`
+//! reports about the rules.
+
+use crate::convert;
+use wasm_bindgen::prelude::*;
+
+/// Options from the script tag or `load({...})`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `data-write-key`.
+    pub write_key: String,
+    /// `data-endpoint`, without a trailing slash.
+    pub endpoint: String,
+    /// `data-consent="required"`.
+    pub consent_required: bool,
+    /// `data-debug`.
+    pub debug: bool,
+    /// Track the first page view and SPA route changes automatically.
+    pub auto_page: bool,
+    /// Fetch the rules (tests turn it off).
+    pub fetch_rules: bool,
+}
+
+impl Config {
+    /// Reads `{writeKey, endpoint, consent, debug, autoPage}`.
+    pub fn from_js(v: &JsValue) -> Config {
+        let s = |k| convert::get_str(v, k).unwrap_or_default();
+        let flag = |k, default: bool| {
+            let x = convert::get(v, k);
+            x.as_bool().unwrap_or(if x.is_undefined() {
+                default
+            } else {
+                x.is_truthy()
+            })
+        };
+        let mut endpoint = s("endpoint");
+        while endpoint.ends_with('/') {
+            endpoint.pop();
+        }
+        Config {
+            write_key: s("writeKey"),
+            endpoint,
+            consent_required: s("consent") == "required",
+            debug: flag("debug", false),
+            auto_page: flag("autoPage", true),
+            fetch_rules: flag("fetchRules", true),
+        }
+    }
+}
+
+/// How the current rules were obtained, as `ready()` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesSource {
+    /// No rules (first visit and the fetch failed).
+    None,
+    /// From the local cache (possibly revalidated with a 304).
+    Cached,
+    /// Fresh from the network.
+    Network,
+}

@@ -1,0 +1,143 @@
+//! Recording touchpoints: events into the profile and the outbox, `track`,
+//! `page` and SPA route changes.
+
+use super::{Sdk, BATCH_COUNT, FLUSH_DELAY_MS};
+use crate::outbox::Msg;
+use crate::{message, page};
+use parcours_engine::context::Env;
+use parcours_engine::profile::ProfileRules;
+use parcours_engine::value::Value;
+use parcours_engine::{Event, EventKind, Trigger};
+use wasm_bindgen::prelude::*;
+
+/// Lets the engine's `record` return either nothing or the derived events.
+pub trait IntoDerived {
+    /// The derived events.
+    fn into_derived(self) -> Vec<Event>;
+}
+impl IntoDerived for () {
+    fn into_derived(self) -> Vec<Event> {
+        Vec::new()
+    }
+}
+impl IntoDerived for Vec<Event> {
+    fn into_derived(self) -> Vec<Event> {
+        self
+    }
+}
+
+impl Sdk {
+    /// The environment now.
+    pub fn env(&self) -> Env {
+        page::env(&self.page)
+    }
+
+    pub(super) fn msg_context(&self) -> message::MsgContext<'_> {
+        message::MsgContext {
+            anonymous_id: &self.visitor.profile.anonymous_id,
+            user_id: self.visitor.profile.user_id.as_deref(),
+            page: &self.page,
+            utm: &self.utm,
+            channel: self.channel,
+            user_agent: &self.user_agent,
+            locale: &self.locale,
+        }
+    }
+
+    /// Records an event into the profile (and the engine's campaign state),
+    /// queues it and the events it derived, and saves the visitor.
+    pub fn record(&mut self, kind: EventKind, name: &str, properties: Value) -> Event {
+        let env = self.env();
+        let event = Event {
+            kind,
+            name: name.to_owned(),
+            properties,
+            at_ms: env.now_ms,
+        };
+        let derived = match &self.engine {
+            Some(engine) => engine
+                .record(&mut self.visitor, &event, &env)
+                .into_derived(),
+            None => self
+                .visitor
+                .profile
+                .record(&event, &env, &ProfileRules::default()),
+        };
+        for d in &derived {
+            self.enqueue_event(d);
+        }
+        self.enqueue_event(&event);
+        self.save_visitor();
+        event
+    }
+
+    fn enqueue_event(&mut self, e: &Event) {
+        let kind = if e.kind == EventKind::Page {
+            "page"
+        } else {
+            "track"
+        };
+        let msg = message::build(kind, &e.name, &e.properties, e.at_ms, &self.msg_context());
+        self.enqueue(msg);
+    }
+
+    /// Puts a message in the outbox (persisted before any send) and schedules a flush.
+    pub fn enqueue(&mut self, msg: Msg) {
+        if self.consent.analytics {
+            self.sync_outbox();
+        }
+        let before = self.outbox.dropped;
+        self.outbox.push(msg);
+        if self.outbox.dropped > before {
+            let n = self.outbox.dropped;
+            self.error("outbox full: oldest events dropped", JsValue::from(n));
+        }
+        if !self.consent.analytics {
+            return;
+        }
+        self.save_outbox();
+        if self.outbox.len() >= BATCH_COUNT && self.backoff_ms == 0 {
+            self.schedule_flush(0);
+        } else {
+            self.schedule_flush(FLUSH_DELAY_MS);
+        }
+    }
+
+    /// `track(event, properties)`.
+    pub fn track(&mut self, name: &str, properties: Value) {
+        let event = self.record(EventKind::Track, name, properties);
+        self.decide_and_show(&Trigger::Event {
+            name: event.name,
+            properties: event.properties,
+        });
+    }
+
+    /// `page(name?, properties?)`: a page view, then a decision on it.
+    pub fn track_page(&mut self, name: &str, properties: Value) {
+        let previous = std::mem::take(&mut self.page.url);
+        let mut page = page::current_page();
+        if !previous.is_empty() && page::url_key(&previous) != page::url_key(&page.url) {
+            // An SPA navigation: the referrer is the previous route.
+            page.referrer = previous;
+        }
+        self.page = page;
+        self.last_url = page::url_key(&self.page.url).to_owned();
+        self.record(EventKind::Page, name, properties);
+        self.page_decided = false;
+        if let Some(w) = &self.triggers {
+            w.new_page();
+        }
+        if self.engine.is_some() {
+            self.decide_and_show(&Trigger::PageView);
+        }
+    }
+
+    pub(super) fn on_route_change(&mut self) {
+        let url = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        if page::url_key(&url) != self.last_url {
+            self.track_page("", Value::object());
+        }
+    }
+}

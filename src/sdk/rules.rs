@@ -1,0 +1,128 @@
+//! The rules: the cached copy at start, the fetch and its revalidation
+//! (`ETag`), and what happens once they are loaded.
+
+use super::{keys, obj, with_sdk, RulesSource, Sdk};
+use crate::regex::JsRegexCompiler;
+use crate::{convert, log, transport};
+use js_sys::Array;
+use parcours_engine::{Engine, Trigger};
+use wasm_bindgen::prelude::*;
+
+impl Sdk {
+    pub(super) fn load_cached_rules(&mut self) {
+        let Some(cached) = self.store.get_json(keys::RULES) else {
+            return;
+        };
+        let rules = convert::to_value(&convert::get(&cached, "rules"));
+        match Engine::from_rules(&rules, &JsRegexCompiler) {
+            Ok(engine) => {
+                self.engine = Some(engine);
+                self.rules_source = RulesSource::Cached;
+            }
+            Err(_) => {
+                log::warn("cached rules invalid, discarded", &JsValue::NULL);
+                self.store.remove(keys::RULES);
+            }
+        }
+    }
+
+    fn cached_etag(&self) -> Option<String> {
+        if self.engine.is_none() || !self.consent.may_store() {
+            return None;
+        }
+        self.store
+            .get_json(keys::RULES)
+            .and_then(|c| convert::get_str(&c, "etag"))
+    }
+
+    // ----- rules -----
+
+    fn rules_request(&self) -> (String, Option<String>) {
+        let key = js_sys::encode_uri_component(&self.cfg.write_key);
+        let url = [
+            &self.cfg.endpoint,
+            "/v1/rules?writeKey=",
+            &String::from(key),
+        ]
+        .concat();
+        (url, self.cached_etag())
+    }
+
+    /// Takes a rules response: a valid document replaces the engine (and
+    /// is cached), anything else keeps the last good rules.
+    pub fn on_rules(&mut self, res: Result<transport::RulesResponse, JsValue>) {
+        match res {
+            Ok(r) if r.status == 200 => {
+                let doc = convert::to_value(&r.body);
+                match Engine::from_rules(&doc, &JsRegexCompiler) {
+                    Ok(engine) => {
+                        for w in engine.warnings() {
+                            log::warn(&w.path, &JsValue::from_str(&w.message));
+                        }
+                        self.engine = Some(engine);
+                        self.rules_source = RulesSource::Network;
+                        if self.consent.may_store() {
+                            let cached = obj(&[
+                                ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
+                                ("rules", r.body),
+                            ]);
+                            if let Some(text) = convert::stringify(&cached) {
+                                let _ = self.store.set(keys::RULES, &text);
+                            }
+                        }
+                    }
+                    Err(errors) => {
+                        let list: Array = errors
+                            .iter()
+                            .map(|e| {
+                                obj(&[
+                                    ("path", e.path.as_str().into()),
+                                    ("message", e.message.as_str().into()),
+                                ])
+                            })
+                            .collect();
+                        self.error(
+                            "invalid rules rejected; keeping the last good rules",
+                            list.into(),
+                        );
+                    }
+                }
+            }
+            Ok(r) if r.status == 304 => {}
+            Ok(r) => self.error(
+                "rules fetch failed with HTTP status",
+                JsValue::from(r.status),
+            ),
+            Err(e) => self.error("rules fetch failed", e),
+        }
+        self.rules_loaded();
+    }
+
+    pub(super) fn rules_loaded(&mut self) {
+        self.watch_triggers();
+        if !self.page_decided && self.engine.is_some() && self.cfg.auto_page {
+            self.decide_and_show(&Trigger::PageView);
+        }
+        if let Some(resolve) = self.ready_resolve.take() {
+            let source = match self.rules_source {
+                RulesSource::None => "none",
+                RulesSource::Cached => "cached",
+                RulesSource::Network => "network",
+            };
+            let version = self
+                .engine
+                .as_ref()
+                .map_or(JsValue::NULL, |e| e.version().into());
+            let state = obj(&[("rules", source.into()), ("version", version)]);
+            let _ = resolve.call1(&JsValue::UNDEFINED, &state);
+        }
+    }
+}
+
+pub(super) async fn fetch_rules() {
+    let Some((url, etag)) = with_sdk(|s| s.rules_request()) else {
+        return;
+    };
+    let res = transport::get_rules(&url, etag.as_deref()).await;
+    with_sdk(|s| s.on_rules(res));
+}

@@ -1,0 +1,148 @@
+//! Deciding and showing: `decide()`, `explain()`, the decision on a
+//! trigger, the pop-in or banner on screen and its outcome.
+
+use super::{obj, with_sdk_or_defer, Sdk};
+use crate::convert;
+use crate::render::{self, Outcome};
+use js_sys::Array;
+use parcours_engine::value::Value;
+use parcours_engine::{Decision, EventKind, Trigger};
+use wasm_bindgen::prelude::*;
+
+impl Sdk {
+    /// `decide(placement?)`: the decisions now, nothing recorded or shown.
+    pub fn decisions(&self, placement: Option<&str>) -> Vec<Decision> {
+        let Some(engine) = &self.engine else {
+            return Vec::new();
+        };
+        if !self.consent.personalisation {
+            return Vec::new();
+        }
+        let mut ds = engine.decide(&self.visitor, &self.env(), &Trigger::PageView);
+        if let Some(p) = placement {
+            ds.retain(|d| d.placement == p);
+        }
+        ds
+    }
+
+    /// `explain()`: why each campaign would or would not show on this page.
+    pub fn explain(&self) -> JsValue {
+        let Some(engine) = &self.engine else {
+            return Array::new().into();
+        };
+        let list = engine.explain(&self.visitor, &self.env(), &Trigger::PageView);
+        list.iter()
+            .map(|x| convert::to_js(&x.to_value()))
+            .collect::<Array>()
+            .into()
+    }
+
+    /// `profile()`: the visitor as a plain object.
+    pub fn profile(&self) -> JsValue {
+        convert::to_js(&self.visitor.to_value())
+    }
+
+    /// Decides on `trigger`, shows what the decision says, records exposures.
+    pub fn decide_and_show(&mut self, trigger: &Trigger) {
+        if *trigger == Trigger::PageView {
+            self.page_decided = true;
+        }
+        if !self.consent.personalisation {
+            return;
+        }
+        let Some(engine) = &self.engine else { return };
+        let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        for d in decisions {
+            self.emit("decision", convert::to_js(&d.to_value()));
+            if d.holdout {
+                let props = Value::from_pairs([
+                    ("experiment_id", d.campaign_id.as_str().into()),
+                    ("variation_id", "holdout".into()),
+                ]);
+                self.record(EventKind::Track, "Experiment Viewed", props);
+            } else if d.placement == "popin" || d.placement == "banner" {
+                self.show(&d);
+            } else if d.placement == "slot" {
+                self.show_slot(&d);
+            }
+        }
+    }
+
+    fn show(&mut self, d: &Decision) {
+        let host_busy = web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|doc| render::host_modal_open(&doc));
+        if self.popin.is_some() || host_busy {
+            return;
+        }
+        match render::show(d, on_outcome) {
+            Ok(p) => {
+                self.popin = Some(p);
+                self.viewed(d);
+            }
+            Err(e) => self.error("could not render the pop-in", e),
+        }
+    }
+
+    /// Records `Promotion Viewed` and emits `shown` for what `d` put on screen.
+    pub(super) fn viewed(&mut self, d: &Decision) {
+        let props = Value::from_pairs([
+            ("promotion_id", d.campaign_id.as_str().into()),
+            ("creative", d.variant_id.as_str().into()),
+            ("name", d.content.get_dotted("title").clone()),
+            ("placement", d.placement.as_str().into()),
+        ]);
+        self.record(EventKind::Track, "Promotion Viewed", props);
+        self.emit("shown", outcome_data(&d.campaign_id, &d.variant_id));
+    }
+
+    fn popin_outcome(&mut self, outcome: Outcome) {
+        let Some(p) = self.popin.take() else { return };
+        self.outcome(&p.campaign_id, &p.variant_id, outcome);
+        drop(p);
+    }
+
+    /// Records `Promotion Clicked` / `Dismissed` and emits `clicked` / `dismissed`.
+    pub(super) fn outcome(&mut self, campaign: &str, variant: &str, outcome: Outcome) {
+        let (event, emitted) = match outcome {
+            Outcome::Clicked => ("Promotion Clicked", "clicked"),
+            Outcome::Dismissed => ("Promotion Dismissed", "dismissed"),
+        };
+        let props = Value::from_pairs([
+            ("promotion_id", campaign.into()),
+            ("creative", variant.into()),
+        ]);
+        self.record(EventKind::Track, event, props);
+        self.emit(emitted, outcome_data(campaign, variant));
+    }
+
+    /// Removes the pop-in or banner and every slot content (the visitor changed).
+    pub(super) fn close_all(&mut self) {
+        self.popin = None;
+        self.slots.clear();
+    }
+
+    /// Whether a pop-in is on screen.
+    pub fn popin_open(&self) -> bool {
+        self.popin.is_some()
+    }
+}
+
+fn outcome_data(campaign: &str, variant: &str) -> JsValue {
+    obj(&[
+        ("campaign_id", campaign.into()),
+        ("variant_id", variant.into()),
+    ])
+}
+
+fn on_outcome(o: Outcome) {
+    with_sdk_or_defer(move |s| s.popin_outcome(o));
+}
+
+/// Used by `Api::decide`: decisions as plain objects.
+pub fn decisions_js(ds: &[Decision]) -> JsValue {
+    ds.iter()
+        .map(|d| convert::to_js(&d.to_value()))
+        .collect::<Array>()
+        .into()
+}
