@@ -95,7 +95,14 @@ impl Value {
 
     /// Builds an object from pairs.
     pub fn from_pairs<K: Into<String>, I: IntoIterator<Item = (K, Value)>>(pairs: I) -> Value {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
+        // Inserting one by one (later keys win, as with `collect`) keeps one
+        // copy of the map code: `collect` sorts with a comparator generic over
+        // the iterator, so each array length got its own sort in the wasm.
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            map.insert(k.into(), v);
+        }
+        Value::Object(map)
     }
 
     /// `true` for `null`.
