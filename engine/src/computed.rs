@@ -186,14 +186,20 @@ impl TraitDef {
     pub(crate) fn canonical(&self, out: &mut String) {
         use std::fmt::Write;
         let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "\u{0}".into());
+        // `Some(7)` / `None`, as `{:?}` wrote it (stored fingerprints depend on
+        // it), without pulling `Debug` formatting into the wasm.
+        let window = match self.window_days {
+            Some(w) => format!("Some({w})"),
+            None => "None".to_owned(),
+        };
         let _ = write!(
             out,
-            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{:?}\u{1}{}\u{1}",
+            "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}",
             self.id,
             opt(&self.event),
             self.aggregate.name(),
             opt(&self.property),
-            self.window_days,
+            window,
             opt(&self.trait_name)
         );
         if let Some(f) = &self.filter {

@@ -72,7 +72,13 @@ pub(crate) fn whole(
         errors.push(RuleError::new(
             obj.at(key),
             RuleErrorKind::Invalid,
-            format!("`{key}` must be a whole number from {lo} to {hi}"),
+            // JS number formatting (already in the build) prints these whole
+            // bounds exactly as `{lo}` did, without `f64`'s `Display`.
+            format!(
+                "`{key}` must be a whole number from {} to {}",
+                crate::value::number_to_string(lo),
+                crate::value::number_to_string(hi)
+            ),
         ));
         return None;
     }
@@ -197,6 +203,18 @@ mod tests {
             properties: Value::object(),
             at_ms,
         }
+    }
+
+    #[test]
+    fn out_of_range_limits_name_the_bounds_as_whole_numbers() {
+        let doc = Value::from_pairs([("max_events", Value::Number(0.5))]);
+        let obj = Obj::new(&doc, "$.history", &mut Vec::new()).unwrap();
+        let mut errors = Vec::new();
+        HistoryRules::decode(&obj, &mut errors);
+        assert_eq!(
+            errors[0].message,
+            "`max_events` must be a whole number from 1 to 20000"
+        );
     }
 
     #[test]

@@ -191,6 +191,22 @@ fn fingerprint_changes_with_any_field() {
     assert_eq!(fingerprint(std::slice::from_ref(&a)), fingerprint(&[a]));
 }
 
+#[test]
+fn canonical_text_writes_the_window_as_debug_did() {
+    // Stored fingerprints hash this text: it must not change.
+    for window in [Some(7), Some(3650), None] {
+        let d = def("x", "Order Completed", Aggregate::Count, None, window);
+        let mut text = String::new();
+        d.canonical(&mut text);
+        let expected = format!(
+            "x\u{1}Order Completed\u{1}{}\u{1}\u{0}\u{1}{:?}\u{1}\u{0}\u{1}\u{2}",
+            Aggregate::Count.name(),
+            window
+        );
+        assert_eq!(text, expected);
+    }
+}
+
 // ---- incremental = full recomputation --------------------------------------
 
 const NAMES: [&str; 3] = ["Order Completed", "Product Viewed", "Session Started"];
