@@ -62,6 +62,8 @@ pub struct Sdk {
     consent: Consent,
     /// The visitor: profile and exposures.
     pub visitor: Visitor,
+    /// Another tab saved the visitor since we last read it.
+    visitor_stale: bool,
     engine: Option<Engine>,
     rules_source: RulesSource,
     /// Messages not yet acknowledged.
@@ -101,7 +103,9 @@ thread_local! {
 pub fn with_sdk<R>(f: impl FnOnce(&mut Sdk) -> R) -> Option<R> {
     let r = SDK.with(|cell| {
         let mut guard = cell.try_borrow_mut().ok()?;
-        Some(f(guard.as_mut()?))
+        let sdk = guard.as_mut()?;
+        sdk.refresh_visitor();
+        Some(f(sdk))
     });
     after_call();
     r
@@ -220,6 +224,7 @@ impl Sdk {
             store,
             consent,
             visitor,
+            visitor_stale: false,
             engine: None,
             rules_source: RulesSource::None,
             outbox: Outbox::default(),
@@ -258,10 +263,21 @@ impl Sdk {
         sdk
     }
 
-    /// Hooks `pagehide` / `visibilitychange` (beacon) and, with
-    /// `auto_page`, SPA route changes.
+    /// Hooks `pagehide` / `visibilitychange` (beacon), `storage` (another
+    /// tab saved the visitor) and, with `auto_page`, SPA route changes.
     pub fn hook_page(&mut self) {
         let Some(w) = web_sys::window() else { return };
+        let visitor_key = [crate::storage::PREFIX, keys::VISITOR].concat();
+        self._lifecycle
+            .push(Listener::new(&w, "storage", false, move |e| {
+                let key = js_sys::Reflect::get(&e, &"key".into())
+                    .ok()
+                    .and_then(|k| k.as_string());
+                // `null` key: another tab cleared the storage.
+                if key.as_deref().is_none_or(|k| k == visitor_key) {
+                    with_sdk(|s| s.visitor_stale = true);
+                }
+            }));
         self._lifecycle
             .push(Listener::new(&w, "pagehide", false, |_| {
                 with_sdk(Sdk::on_page_hidden);

@@ -6,6 +6,7 @@ use crate::convert;
 use crate::log;
 use crate::outbox::Outbox;
 use crate::storage::StoreError;
+use parcours_engine::Visitor;
 use wasm_bindgen::prelude::*;
 
 impl Sdk {
@@ -18,6 +19,23 @@ impl Sdk {
             if e == StoreError::Quota {
                 self.error("storage full: profile kept in memory only", JsValue::NULL);
             }
+        }
+    }
+
+    /// Reads the visitor back when another tab saved it (a `storage` event),
+    /// so every tab shares one session, one history and one pressure budget.
+    pub(super) fn refresh_visitor(&mut self) {
+        if !std::mem::take(&mut self.visitor_stale) || !self.consent.may_store() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let stored = self.store.get_json(keys::VISITOR);
+        match stored.and_then(|js| Visitor::from_value(&convert::to_value(&js), now)) {
+            Some(v) => self.visitor = v,
+            None => log::warn(
+                "visitor saved by another tab is unreadable; keeping ours",
+                &JsValue::NULL,
+            ),
         }
     }
 
