@@ -127,28 +127,6 @@ pub(crate) fn cmp_js_chars(
     a.map(utf16_key).cmp(b.map(utf16_key))
 }
 
-/// JavaScript `ToNumber` on a string, through [`string_to_number`] but safe
-/// on any text: a valid numeric literal is ASCII once white space is trimmed,
-/// so anything else is `NaN` (`string_to_number` would slice inside a
-/// multi-byte character).
-pub(crate) fn str_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    if t.is_ascii() {
-        string_to_number(s)
-    } else {
-        f64::NAN
-    }
-}
-
-/// JavaScript `ToNumber` ([`Value::to_number`]), with strings read by [`str_to_number`].
-pub(crate) fn to_number(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => str_to_number(s),
-        Value::Array(_) => str_to_number(&v.to_js_string()),
-        _ => v.to_number(),
-    }
-}
-
 /// A relational operator: `$gt`, `$gte`, `$lt`, `$lte` (and the version ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rel {
@@ -191,10 +169,10 @@ impl Operand {
         match v {
             Value::String(_) | Value::Array(_) | Value::Object(_) => {
                 let s = v.to_js_string();
-                let n = str_to_number(&s);
+                let n = string_to_number(&s);
                 Operand::Str(s, n)
             }
-            _ => Operand::Num(to_number(v)),
+            _ => Operand::Num(v.to_number()),
         }
     }
 
@@ -209,7 +187,8 @@ impl Operand {
             Operand::Str(expected, _) if string_like => {
                 with_js_string(actual, |s| rel.holds(cmp_js_str(s, expected)))
             }
-            Operand::Str(_, n) | Operand::Num(n) => to_number(actual)
+            Operand::Str(_, n) | Operand::Num(n) => actual
+                .to_number()
                 .partial_cmp(n)
                 .is_some_and(|ord| rel.holds(ord)),
         }
@@ -249,9 +228,9 @@ mod tests {
 
     #[test]
     fn to_number_is_nan_for_non_ascii_text_and_never_panics() {
-        assert!(str_to_number("ﶊB?K").is_nan());
-        assert!(to_number(&Value::Array(vec!["é1".into()])).is_nan());
-        assert_eq!(str_to_number("\u{3000}12\u{a0}"), 12.0);
+        assert!(string_to_number("ﶊB?K").is_nan());
+        assert!(Value::Array(vec!["é1".into()]).to_number().is_nan());
+        assert_eq!(string_to_number("\u{3000}12\u{a0}"), 12.0);
     }
 
     #[test]

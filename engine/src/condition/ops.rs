@@ -9,8 +9,8 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use super::compare::{
-    js_lowercase, js_string_eq, json_eq, lowercase_eq, same_value_zero, strict_eq, to_number,
-    with_js_string, Operand, Rel,
+    js_lowercase, js_string_eq, json_eq, lowercase_eq, same_value_zero, strict_eq, with_js_string,
+    Operand, Rel,
 };
 use super::members::Members;
 use super::version::{cmp_version, padded_version_string};
@@ -59,7 +59,7 @@ impl Literal {
         match self {
             Literal::Null => v.is_null(),
             Literal::Bool(b) => !v.is_null() && v.truthy() == *b,
-            Literal::Num(n) => to_number(v) == *n,
+            Literal::Num(n) => v.to_number() == *n,
             Literal::Str(s) => js_string_eq(v, s),
             Literal::StrFolded(s) => with_js_string(v, |t| lowercase_eq(t, s)),
             Literal::Json(lit) => json_eq(v, lit),
