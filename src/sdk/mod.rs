@@ -64,6 +64,8 @@ pub struct Sdk {
     pub visitor: Visitor,
     /// Another tab saved the visitor since we last read it.
     visitor_stale: bool,
+    /// The visitor changed and is saved when the current entry point ends.
+    visitor_dirty: bool,
     engine: Option<Engine>,
     rules_source: RulesSource,
     /// Messages not yet acknowledged.
@@ -96,7 +98,8 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` on the SDK state, then dispatches the events it emitted to the
+/// Runs `f` on the SDK state (reading back a visitor another tab saved, and
+/// saving ours once at the end if it changed), then dispatches the events it emitted to the
 /// host's listeners (with the state released). `None` when the SDK is not
 /// started, or busy (re-entered from a host callback: then `retry` is queued
 /// and run as soon as the state is free).
@@ -105,7 +108,12 @@ pub fn with_sdk<R>(f: impl FnOnce(&mut Sdk) -> R) -> Option<R> {
         let mut guard = cell.try_borrow_mut().ok()?;
         let sdk = guard.as_mut()?;
         sdk.refresh_visitor();
-        Some(f(sdk))
+        let r = f(sdk);
+        // One save per entry point, however many events it recorded.
+        if std::mem::take(&mut sdk.visitor_dirty) {
+            sdk.save_visitor();
+        }
+        Some(r)
     });
     after_call();
     r
@@ -225,6 +233,7 @@ impl Sdk {
             consent,
             visitor,
             visitor_stale: false,
+            visitor_dirty: false,
             engine: None,
             rules_source: RulesSource::None,
             outbox: Outbox::default(),

@@ -67,7 +67,7 @@ impl Sdk {
             self.enqueue_event(d);
         }
         self.enqueue_event(&event);
-        self.save_visitor();
+        self.visitor_dirty = true;
         event
     }
 
