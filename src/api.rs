@@ -166,9 +166,9 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
                 let Some(f) = f else {
                     return bad_call("on: the listener must be a function", a(1));
                 };
-                with_sdk_or_defer(move |s| s.on(name, f));
+                with_sdk_or_defer(move |s| s.host.on(name, f));
             } else {
-                with_sdk_or_defer(move |s| s.off(&name, f.as_ref()));
+                with_sdk_or_defer(move |s| s.host.off(&name, f.as_ref()));
             }
         }
         "ready" => {

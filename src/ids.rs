@@ -23,3 +23,38 @@ pub fn uuid_v4() -> String {
     }
     s
 }
+
+/// A short random id (12 hex digits) naming this tab in storage keys.
+pub fn short_id() -> String {
+    uuid_v4().replace('-', "")[..12].to_owned()
+}
+
+/// `<prefix><writer>:<seq>`: the storage key of a tab's numbered item
+/// (written without `core::fmt`, which would weigh on the wasm).
+pub fn seq_key(prefix: &str, writer: &str, seq: u64) -> String {
+    let n = parcours_engine::value::number_to_string(seq as f64);
+    [prefix, writer, ":", &n].concat()
+}
+
+/// Reads a decimal sequence number back; `None` unless all ASCII digits.
+pub fn parse_seq(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 15 {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
+/// Sorts a short list by a number (stable insertion sort: the lists sorted
+/// here hold at most a few hundred items, and one small generic routine
+/// costs the wasm far less than the standard library's sorts).
+pub fn sort_by_number<T>(v: &mut [T], key: impl Fn(&T) -> f64) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}

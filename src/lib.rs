@@ -6,15 +6,21 @@
 //!
 //! This file is the `#[wasm_bindgen]` facade only; each browser concern has
 //! its module: [`api`] (the `window.parcours` object and the queue),
-//! [`sdk`] (the running state), [`storage`], [`outbox`], [`transport`],
-//! [`render`], [`page`], [`triggers`], [`consent`], [`convert`], [`regex`], [`ids`].
+//! [`sdk`] (the running state), [`storage`] (and its consent gate),
+//! [`journal`] (the visitor shared by tabs), [`outbox`], [`delivery`]
+//! (sending, retries, adoption of closed tabs' queues), [`locks`],
+//! [`transport`], [`render`], [`page`], [`triggers`], [`consent`],
+//! [`convert`], [`regex`], [`ids`].
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod consent;
 pub mod convert;
+pub mod delivery;
 pub mod handles;
 pub mod ids;
+pub mod journal;
+pub mod locks;
 pub mod log;
 pub mod message;
 pub mod outbox;

@@ -1,16 +1,21 @@
 //! The outbox: messages waiting for the server's acknowledgement, in order,
 //! bounded by count and bytes (the oldest are dropped first, and counted).
 //! Each message is kept as its JSON text, so persisting and batching never
-//! re-serialise it.
+//! re-serialise it, and each is stored under a key of its own
+//! (`parcours:o:<tab>:<seq>`) written once and removed once acknowledged:
+//! nothing is rewritten per message, and no tab writes another tab's keys
+//! (except to adopt the queue of a tab that is gone).
 
 use crate::convert;
 use std::collections::VecDeque;
 use wasm_bindgen::JsValue;
 
-/// Most messages kept.
+/// Most messages kept per tab.
 pub const MAX_COUNT: usize = 250;
-/// Most bytes of JSON kept (localStorage is shared with the host page).
+/// Most bytes of JSON kept per tab (localStorage is shared with the host page).
 pub const MAX_BYTES: usize = 256 * 1024;
+/// The prefix of stored messages: `o:<writer>:<seq>`.
+pub const PREFIX: &str = "o:";
 
 /// One message on the wire.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,10 +26,33 @@ pub struct Msg {
     pub json: String,
 }
 
+/// A message in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    /// Its storage key (`o:<writer>:<seq>`); `None` while it is kept in memory only.
+    pub key: Option<String>,
+    /// The message.
+    pub msg: Msg,
+    /// Sent when the page was hidden and not answered yet: this page does
+    /// not send it again unless that send failed.
+    pub carried: bool,
+}
+
+impl Queued {
+    /// A message not stored yet.
+    pub fn new(msg: Msg) -> Queued {
+        Queued {
+            key: None,
+            msg,
+            carried: false,
+        }
+    }
+}
+
 /// Messages not yet acknowledged, oldest first.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    msgs: VecDeque<Msg>,
+    msgs: VecDeque<Queued>,
     bytes: usize,
     max_count: usize,
     max_bytes: usize,
@@ -66,52 +94,68 @@ impl Outbox {
     }
 
     /// The messages, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &Msg> {
+    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.msgs.iter()
     }
 
-    /// Appends `m` (ignored when its id is already there), dropping the
-    /// oldest messages while the bounds are exceeded.
-    pub fn push(&mut self, m: Msg) {
-        if self.msgs.iter().any(|x| x.id == m.id) {
-            return;
-        }
-        self.bytes += m.json.len();
-        self.msgs.push_back(m);
-        self.enforce_bounds();
+    /// The messages, oldest first, to change their key or mark.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Queued> {
+        self.msgs.iter_mut()
     }
 
-    /// Drops the oldest message; `false` when empty.
-    pub fn drop_oldest(&mut self) -> bool {
-        match self.msgs.pop_front() {
-            Some(old) => {
-                self.bytes -= old.json.len();
-                self.dropped += 1;
-                true
-            }
-            None => false,
-        }
+    /// Whether a message with this id is queued.
+    pub fn contains(&self, id: &str) -> bool {
+        self.msgs.iter().any(|x| x.msg.id == id)
     }
 
-    fn enforce_bounds(&mut self) {
+    /// Appends `q` (ignored when its id is already there), dropping the
+    /// oldest messages while the bounds are exceeded; returns what it dropped
+    /// (the caller removes their keys).
+    pub fn push(&mut self, q: Queued) -> Vec<Queued> {
+        if self.contains(&q.msg.id) {
+            return Vec::new();
+        }
+        self.bytes += q.msg.json.len();
+        self.msgs.push_back(q);
+        let mut dropped = Vec::new();
         while self.msgs.len() > self.max_count
             || (self.bytes > self.max_bytes && self.msgs.len() > 1)
         {
-            self.drop_oldest();
+            dropped.extend(self.drop_oldest());
         }
+        dropped
     }
 
-    /// Removes the acknowledged messages.
-    pub fn remove_ids(&mut self, ids: &[String]) {
-        self.msgs.retain(|m| !ids.contains(&m.id));
-        self.bytes = self.msgs.iter().map(|m| m.json.len()).sum();
+    /// Drops the oldest message (counted in [`dropped`](Self::dropped)).
+    pub fn drop_oldest(&mut self) -> Option<Queued> {
+        let old = self.msgs.pop_front()?;
+        self.bytes -= old.msg.json.len();
+        self.dropped += 1;
+        Some(old)
     }
 
-    /// The oldest messages that fit in `max_count` and `max_bytes` (at least one).
-    pub fn front(&self, max_count: usize, max_bytes: usize) -> Vec<&Msg> {
+    /// Removes the messages with these ids and returns them.
+    pub fn remove_ids(&mut self, ids: &[String]) -> Vec<Queued> {
+        let (gone, kept): (VecDeque<Queued>, VecDeque<Queued>) = std::mem::take(&mut self.msgs)
+            .into_iter()
+            .partition(|q| ids.contains(&q.msg.id));
+        self.msgs = kept;
+        self.bytes = self.msgs.iter().map(|q| q.msg.json.len()).sum();
+        gone.into()
+    }
+
+    /// The oldest messages accepted by `eligible` that fit in `max_count`
+    /// and `max_bytes` (at least one when any is eligible).
+    pub fn front(
+        &self,
+        max_count: usize,
+        max_bytes: usize,
+        eligible: impl Fn(&Queued) -> bool,
+    ) -> Vec<&Msg> {
         let mut out = Vec::new();
         let mut size = 0;
-        for m in &self.msgs {
+        for q in self.msgs.iter().filter(|q| eligible(q)) {
+            let m = &q.msg;
             if out.len() >= max_count || (!out.is_empty() && size + m.json.len() + 1 > max_bytes) {
                 break;
             }
@@ -121,41 +165,38 @@ impl Outbox {
         out
     }
 
-    /// Removes everything.
-    pub fn clear(&mut self) {
-        self.msgs.clear();
+    /// Removes everything and returns it.
+    pub fn clear(&mut self) -> Vec<Queued> {
         self.bytes = 0;
+        std::mem::take(&mut self.msgs).into()
     }
+}
 
-    /// The whole outbox as a JSON array, for storage.
-    pub fn to_json(&self) -> String {
-        join_array(self.msgs.iter())
-    }
+/// Reads one stored message back; `None` without a `messageId`.
+pub fn msg_from_json(text: &str) -> Option<Msg> {
+    let v = convert::parse_json(text)?;
+    let id = convert::get_str(&v, "messageId")?;
+    Some(Msg {
+        id,
+        json: text.to_owned(),
+    })
+}
 
-    /// Reads a stored JSON array back; elements without a `messageId` are skipped.
-    pub fn from_json(text: &str) -> Option<Outbox> {
-        let arr = convert::parse_json(text)?;
-        if !js_sys::Array::is_array(&arr) {
-            return None;
-        }
-        let mut out = Outbox::default();
-        for v in js_sys::Array::from(&arr).iter() {
-            if let (Some(id), Some(json)) =
-                (convert::get_str(&v, "messageId"), convert::stringify(&v))
-            {
-                out.push(Msg { id, json });
-            }
-        }
-        out.dropped = 0;
-        Some(out)
-    }
-
-    /// Adds every message of `other` not already here, keeping order.
-    pub fn merge(&mut self, other: &Outbox) {
-        for m in &other.msgs {
-            self.push(m.clone());
-        }
-    }
+/// Reads the outbox of SDK versions before per-message keys (one JSON
+/// array under `parcours:outbox`); elements without a `messageId` are skipped.
+pub fn legacy_from_json(text: &str) -> Vec<Msg> {
+    let Some(arr) = convert::parse_json(text).filter(js_sys::Array::is_array) else {
+        return Vec::new();
+    };
+    js_sys::Array::from(&arr)
+        .iter()
+        .filter_map(|v| {
+            Some(Msg {
+                id: convert::get_str(&v, "messageId")?,
+                json: convert::stringify(&v)?,
+            })
+        })
+        .collect()
 }
 
 /// `[json,json,…]` from already-serialised messages.

@@ -1,8 +1,14 @@
 //! `localStorage` under the `parcours:` prefix, with every failure handled:
 //! storage disabled or missing, quota exceeded, corrupted JSON. Nothing here
 //! throws; failures come back as [`StoreError`] or `None`, and are logged.
+//!
+//! This is also where consent is enforced for storage: a [`Store`] and all
+//! its clones share one [`Gate`]; while it is closed (consent required and
+//! not given), nothing is read or written.
 
 use crate::{convert, log};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Every key this SDK writes starts with this.
@@ -29,18 +35,37 @@ extern "C" {
 /// Why a write failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreError {
-    /// No storage (disabled, sandboxed iframe, consent not given).
+    /// No storage (disabled, sandboxed iframe).
     Unavailable,
+    /// Consent to store was not given.
+    NoConsent,
     /// The quota is full.
     Quota,
     /// Anything else the storage threw.
     Failed,
 }
 
+/// Whether storing is allowed; shared by a store and its clones.
+#[derive(Clone, Debug)]
+pub struct Gate(Rc<Cell<bool>>);
+
+impl Gate {
+    /// Opens (consent given) or closes the gate.
+    pub fn set(&self, open: bool) {
+        self.0.set(open);
+    }
+
+    /// Whether storing is allowed.
+    pub fn is_open(&self) -> bool {
+        self.0.get()
+    }
+}
+
 /// The SDK's view of `localStorage`.
 #[derive(Clone)]
 pub struct Store {
     backend: Option<StorageLike>,
+    gate: Gate,
 }
 
 fn full_key(key: &str) -> String {
@@ -61,29 +86,43 @@ impl Store {
                 &JsValue::NULL,
             );
         }
-        Store { backend }
+        Store::over(backend)
+    }
+
+    fn over(backend: Option<StorageLike>) -> Store {
+        Store {
+            backend,
+            gate: Gate(Rc::new(Cell::new(true))),
+        }
+    }
+
+    /// The consent gate shared by this store and its clones.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    fn open(&self) -> Option<&StorageLike> {
+        self.backend.as_ref().filter(|_| self.gate.is_open())
     }
 
     /// A store over any object with the `Storage` methods (tests use throwing doubles).
     pub fn with_backend(backend: JsValue) -> Store {
-        Store {
-            backend: backend.is_object().then(|| backend.unchecked_into()),
-        }
+        Store::over(backend.is_object().then(|| backend.unchecked_into()))
     }
 
-    /// A store that keeps nothing (before consent).
+    /// A store that keeps nothing.
     pub fn none() -> Store {
-        Store { backend: None }
+        Store::over(None)
     }
 
-    /// Whether there is a backend at all.
+    /// Whether there is a backend and storing is allowed.
     pub fn is_available(&self) -> bool {
-        self.backend.is_some()
+        self.open().is_some()
     }
 
     /// The raw string under `key`; `None` when absent or unreadable.
     pub fn get(&self, key: &str) -> Option<String> {
-        match self.backend.as_ref()?.get_item(&full_key(key)) {
+        match self.open()?.get_item(&full_key(key)) {
             Ok(v) => v,
             Err(e) => {
                 log::warn("localStorage read failed", &e);
@@ -112,6 +151,9 @@ impl Store {
     /// Writes `value` under `key`.
     pub fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let backend = self.backend.as_ref().ok_or(StoreError::Unavailable)?;
+        if !self.gate.is_open() {
+            return Err(StoreError::NoConsent);
+        }
         backend.set_item(&full_key(key), value).map_err(|e| {
             let quota = is_quota_error(&e);
             log::warn(
@@ -130,14 +172,35 @@ impl Store {
         })
     }
 
-    /// Removes `key` (errors ignored).
+    /// Removes `key` (errors ignored). Allowed with the gate closed: erasing
+    /// never needs consent.
     pub fn remove(&self, key: &str) {
         if let Some(b) = &self.backend {
             let _ = b.remove_item(&full_key(key));
         }
     }
 
-    /// Removes every `parcours:` key; the host's own keys are untouched.
+    /// Every key of ours that starts with `PREFIX` + `prefix`, without `PREFIX`.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let Some(b) = self.open() else {
+            return Vec::new();
+        };
+        let n = b.length().unwrap_or(0);
+        let mut out = Vec::new();
+        for i in 0..n {
+            if let Ok(Some(k)) = b.key_at(i) {
+                if let Some(rest) = k.strip_prefix(PREFIX) {
+                    if rest.starts_with(prefix) {
+                        out.push(rest.to_owned());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes every `parcours:` key (gate open or not); the host's own keys
+    /// are untouched.
     pub fn clear_all(&self) {
         let Some(b) = &self.backend else { return };
         let n = b.length().unwrap_or(0);

@@ -1,8 +1,9 @@
-//! HTTP: `fetch` for batches and rules, `sendBeacon` at unload.
+//! HTTP: `fetch` for batches and rules, `sendBeacon` when the page goes away.
+//! Failures are [`TransportError`]s; nothing here throws.
 
 use crate::convert;
 use crate::outbox::{join_array, Msg};
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -10,28 +11,107 @@ use wasm_bindgen_futures::JsFuture;
 /// Bodies up to this size go with `keepalive` (the browser's in-flight budget is ~64 KB).
 pub const KEEPALIVE_MAX: usize = 60_000;
 
+/// Why a request got no HTTP answer.
+#[derive(Debug, Clone)]
+pub enum TransportError {
+    /// No `window` or no `fetch` (not a browser page).
+    NoWindow,
+    /// The network failed, or the browser refused the request (CORS,
+    /// keepalive budget, offline); the browser's error.
+    Network(JsValue),
+    /// The answer's body could not be read.
+    Body(JsValue),
+}
+
+impl TransportError {
+    /// The browser's error, for logs and `error` events.
+    pub fn detail(&self) -> JsValue {
+        match self {
+            TransportError::NoWindow => JsValue::from_str("no window"),
+            TransportError::Network(e) | TransportError::Body(e) => e.clone(),
+        }
+    }
+}
+
+/// The collector's answer to a batch.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header (the collector must expose it to CORS).
+    pub retry_after: Option<String>,
+    /// The body, parsed when it is JSON (`undefined` otherwise).
+    pub body: JsValue,
+}
+
 fn set(o: &Object, k: &str, v: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-async fn fetch(url: &str, init: &Object) -> Result<web_sys::Response, JsValue> {
-    let w = web_sys::window().ok_or(JsValue::NULL)?;
-    let p = w.fetch_with_str_and_init(url, init.unchecked_ref());
-    JsFuture::from(p).await?.dyn_into()
+fn start_fetch(url: &str, init: &Object) -> Result<Promise, TransportError> {
+    let w = web_sys::window().ok_or(TransportError::NoWindow)?;
+    Ok(w.fetch_with_str_and_init(url, init.unchecked_ref()))
 }
 
-/// POSTs JSON; the HTTP status, or the network error.
-pub async fn post_json(url: &str, body: &str, keepalive: bool) -> Result<u16, JsValue> {
+async fn response(p: Promise) -> Result<web_sys::Response, TransportError> {
+    JsFuture::from(p)
+        .await
+        .map_err(TransportError::Network)?
+        .dyn_into()
+        .map_err(TransportError::Network)
+}
+
+/// A POST already on its way (the request left in the current task, which
+/// matters when the page is being hidden); await [`InFlight::answer`].
+pub struct InFlight(Promise);
+
+/// Starts POSTing `body`: as `application/json`, or as `text/plain` (a
+/// simple request with no CORS preflight, as beacons are) when `plain`.
+/// Bodies under [`KEEPALIVE_MAX`] go with `keepalive`, so they survive the
+/// page being closed.
+pub fn post(url: &str, body: &str, plain: bool) -> Result<InFlight, TransportError> {
     let init = Object::new();
     set(&init, "method", &"POST".into());
     set(&init, "body", &body.into());
     let headers = Object::new();
-    set(&headers, "content-type", &"application/json".into());
+    let kind = if plain {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    set(&headers, "content-type", &kind.into());
     set(&init, "headers", &headers);
-    if keepalive && body.len() <= KEEPALIVE_MAX {
+    if body.len() <= KEEPALIVE_MAX {
         set(&init, "keepalive", &JsValue::TRUE);
     }
-    Ok(fetch(url, &init).await?.status())
+    start_fetch(url, &init).map(InFlight)
+}
+
+impl InFlight {
+    /// The answer: status, `Retry-After`, and the body when it is JSON.
+    pub async fn answer(self) -> Result<Answer, TransportError> {
+        let resp = response(self.0).await?;
+        let status = resp.status();
+        let retry_after = resp.headers().get("retry-after").ok().flatten();
+        let text = match resp.text() {
+            Ok(p) => JsFuture::from(p).await.map_err(TransportError::Body)?,
+            Err(e) => return Err(TransportError::Body(e)),
+        };
+        let body = text
+            .as_string()
+            .and_then(|t| convert::parse_json(&t))
+            .unwrap_or(JsValue::UNDEFINED);
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// POSTs JSON; the HTTP status (used by `forget()`).
+pub async fn post_json(url: &str, body: &str) -> Result<u16, TransportError> {
+    Ok(post(url, body, false)?.answer().await?.status)
 }
 
 /// A rules response: status, `ETag`, and the parsed body on 200.
@@ -45,7 +125,7 @@ pub struct RulesResponse {
 }
 
 /// `GET url` with `If-None-Match` when an ETag is known.
-pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, JsValue> {
+pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, TransportError> {
     let init = Object::new();
     set(&init, "cache", &"no-store".into());
     if let Some(tag) = etag {
@@ -53,11 +133,12 @@ pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, J
         set(&headers, "if-none-match", &tag.into());
         set(&init, "headers", &headers);
     }
-    let resp = fetch(url, &init).await?;
+    let resp = response(start_fetch(url, &init)?).await?;
     let status = resp.status();
     let etag = resp.headers().get("etag").ok().flatten();
     let body = if status == 200 {
-        JsFuture::from(resp.json()?).await?
+        let p = resp.json().map_err(TransportError::Body)?;
+        JsFuture::from(p).await.map_err(TransportError::Body)?
     } else {
         JsValue::UNDEFINED
     };
@@ -87,9 +168,9 @@ pub fn batch_body<'a>(write_key: &str, msgs: impl Iterator<Item = &'a Msg>) -> S
     .concat()
 }
 
-/// Splits `msgs` into batch bodies each under `max_bytes` (a single larger
-/// message gets its own body).
-pub fn chunked_bodies(write_key: &str, msgs: &[&Msg], max_bytes: usize) -> Vec<String> {
+/// Splits `msgs` into groups whose batch bodies each stay under
+/// `max_bytes` (a single larger message gets its own group).
+pub fn chunks<'a>(msgs: &[&'a Msg], max_bytes: usize) -> Vec<Vec<&'a Msg>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < msgs.len() {
@@ -99,8 +180,16 @@ pub fn chunked_bodies(write_key: &str, msgs: &[&Msg], max_bytes: usize) -> Vec<S
             size += msgs[end].json.len() + 1;
             end += 1;
         }
-        out.push(batch_body(write_key, msgs[start..end].iter().copied()));
+        out.push(msgs[start..end].to_vec());
         start = end;
     }
     out
+}
+
+/// Splits `msgs` into batch bodies each under `max_bytes`.
+pub fn chunked_bodies(write_key: &str, msgs: &[&Msg], max_bytes: usize) -> Vec<String> {
+    chunks(msgs, max_bytes)
+        .into_iter()
+        .map(|c| batch_body(write_key, c.into_iter()))
+        .collect()
 }

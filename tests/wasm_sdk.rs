@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use parcours::convert::{to_js, to_value};
-use parcours::outbox::{Msg, Outbox};
+use parcours::outbox::{Msg, Outbox, Queued};
 use parcours::render::{self, Outcome};
 use parcours::storage::{Store, StoreError};
 use parcours_engine::{Decision, Value};
@@ -115,15 +115,24 @@ fn msg(i: usize) -> Msg {
     }
 }
 
+fn ids(o: &Outbox) -> Vec<String> {
+    o.iter().map(|q| q.msg.id.clone()).collect()
+}
+
 #[wasm_bindgen_test]
 fn the_outbox_is_bounded_by_count_drops_oldest_and_keeps_order() {
     let mut o = Outbox::new(5, 1_000_000);
+    let mut dropped = Vec::new();
     for i in 0..8 {
-        o.push(msg(i));
+        dropped.extend(o.push(Queued::new(msg(i))));
     }
-    let ids: Vec<&str> = o.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids, ["m3", "m4", "m5", "m6", "m7"]);
+    assert_eq!(ids(&o), ["m3", "m4", "m5", "m6", "m7"]);
     assert_eq!(o.dropped, 3);
+    assert_eq!(
+        dropped.len(),
+        3,
+        "the dropped messages are handed back (their keys are removed)"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -131,36 +140,44 @@ fn the_outbox_is_bounded_by_bytes() {
     let one = msg(1).json.len();
     let mut o = Outbox::new(100, one * 3 + 1);
     for i in 1..=6 {
-        o.push(msg(i));
+        o.push(Queued::new(msg(i)));
     }
     assert!(o.bytes() <= one * 3 + 1);
-    assert_eq!(o.iter().last().unwrap().id, "m6", "the newest is kept");
+    assert_eq!(o.iter().last().unwrap().msg.id, "m6", "the newest is kept");
     assert!(o.dropped >= 3);
 }
 
 #[wasm_bindgen_test]
-fn the_outbox_round_trips_through_json_and_ignores_duplicates() {
+fn the_outbox_ignores_duplicates_removes_by_id_and_skips_carried_messages() {
     let mut o = Outbox::default();
     for i in 0..4 {
-        o.push(msg(i));
+        o.push(Queued::new(msg(i)));
     }
-    o.push(msg(2));
+    o.push(Queued::new(msg(2)));
     assert_eq!(o.len(), 4);
-    let back = Outbox::from_json(&o.to_json()).unwrap();
-    assert_eq!(
-        back.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-        ["m0", "m1", "m2", "m3"]
-    );
-    assert!(Outbox::from_json("{oops").is_none());
-    let mut b = back;
-    b.remove_ids(&["m1".into(), "m3".into()]);
-    assert_eq!(
-        b.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
-        ["m0", "m2"]
-    );
-    let front = b.front(1, 10_000);
+    let gone = o.remove_ids(&["m1".into(), "m3".into()]);
+    assert_eq!(gone.len(), 2);
+    assert_eq!(ids(&o), ["m0", "m2"]);
+    let front = o.front(1, 10_000, |_| true);
     assert_eq!(front.len(), 1);
     assert_eq!(front[0].id, "m0");
+    o.iter_mut().next().unwrap().carried = true;
+    let front = o.front(20, 10_000, |q| !q.carried);
+    assert_eq!(
+        front.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["m2"]
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_legacy_outbox_array_is_read_back() {
+    let text = r#"[{"messageId":"a","n":1},{"n":2},{"messageId":"b"}]"#;
+    let back = parcours::outbox::legacy_from_json(text);
+    assert_eq!(
+        back.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(parcours::outbox::legacy_from_json("{oops").is_empty());
 }
 
 #[wasm_bindgen_test]
@@ -475,9 +492,11 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
     );
 
     let sent: Vec<(String, String)> = parcours::sdk::with_sdk(|s| {
-        s.outbox
+        s.delivery
+            .outbox
             .iter()
-            .map(|m| {
+            .map(|q| {
+                let m = &q.msg;
                 let v = JSON::parse(&m.json).unwrap();
                 let kind = Reflect::get(&v, &"type".into())
                     .unwrap()
@@ -507,12 +526,14 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
         .expect("Second queued");
     assert!(first < second, "replayed in order: {tracks:?}");
     assert_eq!(sent.last().map(|(k, _)| k.as_str()), Some("identify"));
+    let stored: Vec<String> = (0..local().length().unwrap())
+        .filter_map(|i| local().key(i).unwrap())
+        .filter(|k| k.starts_with("parcours:o:"))
+        .map(|k| local().get_item(&k).unwrap().unwrap())
+        .collect();
+    assert_eq!(stored.len(), sent.len(), "one key per message");
     assert!(
-        local()
-            .get_item("parcours:outbox")
-            .unwrap()
-            .unwrap()
-            .contains("Second"),
+        stored.iter().any(|m| m.contains("\"Second\"")),
         "persisted before any send"
     );
 

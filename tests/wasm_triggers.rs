@@ -98,10 +98,11 @@ fn load_rules(doc: &str) {
 /// The `Promotion Viewed` promotion ids in the outbox, in order.
 fn viewed() -> Vec<String> {
     with_sdk(|s| {
-        s.outbox
+        s.delivery
+            .outbox
             .iter()
-            .filter_map(|m| {
-                let v = JSON::parse(&m.json).unwrap();
+            .filter_map(|q| {
+                let v = JSON::parse(&q.msg.json).unwrap();
                 let event = Reflect::get(&v, &"event".into()).unwrap().as_string();
                 (event.as_deref() == Some("Promotion Viewed")).then(|| {
                     let p = Reflect::get(&v, &"properties".into()).unwrap();
@@ -200,17 +201,20 @@ fn the_needs_list_only_the_triggers_of_active_campaigns() {
 // ----- the SDK on real events and timers -----
 
 #[wasm_bindgen_test]
-fn exit_intent_fires_once_per_page_and_only_through_the_top() {
+async fn exit_intent_fires_once_per_page_and_only_through_the_top() {
     start_with(&rules(&[("exit", r#"{"on":"exit_intent"}"#, r#""popin""#)]));
     assert!(with_sdk(|s| s.watched().exit_intent).unwrap());
     js("document.dispatchEvent(new MouseEvent('mouseout', { clientY: 200, bubbles: true }))");
     js("document.dispatchEvent(new MouseEvent('mouseout', { clientY: -2, relatedTarget: document.body, bubbles: true }))");
+    sleep(50).await; // overlays show under the cross-tab show lock
     assert!(!with_sdk(|s| s.popin_open()).unwrap(), "not an exit");
     js("document.dispatchEvent(new MouseEvent('mouseout', { clientY: -2, bubbles: true }))");
+    sleep(50).await;
     assert!(with_sdk(|s| s.popin_open()).unwrap(), "the exit shows it");
     close_popin();
     assert!(!with_sdk(|s| s.popin_open()).unwrap());
     js("document.dispatchEvent(new MouseEvent('mouseout', { clientY: 0, bubbles: true }))");
+    sleep(50).await;
     assert!(!with_sdk(|s| s.popin_open()).unwrap(), "once per page");
     assert_eq!(viewed(), ["exit"]);
     parcours::sdk::uninstall();
@@ -380,7 +384,7 @@ fn a_slot_renders_inline_as_text_into_its_selector_and_a_miss_shows_nothing() {
 
     let clicked = js("[]");
     let on = Function::new_with_args("e", "this.push(e.campaign_id)").bind0(&clicked);
-    with_sdk(|s| s.on("clicked".into(), on)).unwrap();
+    with_sdk(|s| s.host.on("clicked".into(), on)).unwrap();
     let cta = root.query_selector("a.cta").unwrap().unwrap();
     // Keep the test page where it is.
     js("(el) => el.addEventListener('click', (e) => e.preventDefault())")
@@ -389,7 +393,14 @@ fn a_slot_renders_inline_as_text_into_its_selector_and_a_miss_shows_nothing() {
         .unwrap();
     cta.unchecked_ref::<web_sys::HtmlElement>().click();
     assert_eq!(Array::from(&clicked).to_vec(), [JsValue::from("inline")]);
-    let outbox = with_sdk(|s| s.outbox.iter().map(|m| m.json.clone()).collect::<Vec<_>>()).unwrap();
+    let outbox = with_sdk(|s| {
+        s.delivery
+            .outbox
+            .iter()
+            .map(|q| q.msg.json.clone())
+            .collect::<Vec<_>>()
+    })
+    .unwrap();
     assert!(outbox.iter().any(|m| m.contains("Promotion Clicked")));
 
     with_sdk(|s| s.track_page("", Value::object())).unwrap();
@@ -412,7 +423,7 @@ fn an_invalid_slot_selector_is_reported_not_thrown() {
     )]));
     let errors = js("[]");
     let on = Function::new_with_args("e", "this.push(e.message)").bind0(&errors);
-    with_sdk(|s| s.on("error".into(), on)).unwrap();
+    with_sdk(|s| s.host.on("error".into(), on)).unwrap();
     with_sdk(|s| s.track_page("", Value::object())).unwrap();
     assert_eq!(Array::from(&errors).length(), 1);
     assert!(viewed().is_empty());

@@ -3,6 +3,7 @@
 
 use super::{keys, Sdk};
 use crate::consent::Consent;
+use crate::journal::Op;
 use crate::{convert, ids, message, transport};
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Trigger, Visitor};
@@ -17,9 +18,15 @@ impl Sdk {
             _ => Map::new(),
         };
         if self.visitor.profile.identify(user_id, &map, now) {
-            self.close_all();
-            self.visitor = Visitor::new(ids::uuid_v4(), now);
-            self.visitor.profile.identify(user_id, &map, now);
+            let mut v = Visitor::new(ids::uuid_v4(), now);
+            v.profile.identify(user_id, &map, now);
+            self.switch_visitor(v);
+        } else {
+            let op = Op::Identify {
+                user_id: user_id.to_owned(),
+                traits: map.clone(),
+            };
+            self.journal(now, op);
         }
         let msg = message::build(
             "identify",
@@ -29,14 +36,11 @@ impl Sdk {
             &self.msg_context(),
         );
         self.enqueue(msg);
-        self.save_visitor();
     }
 
-    /// `reset()`: a new anonymous visitor (logout).
+    /// `reset()`: a new anonymous visitor (logout), in every tab.
     pub fn reset(&mut self) {
-        self.close_all();
-        self.visitor = Visitor::new(ids::uuid_v4(), js_sys::Date::now());
-        self.save_visitor();
+        self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
     }
 
     /// `forget()`: erases everything local and returns the request body for
@@ -51,50 +55,45 @@ impl Sdk {
         if let Some(u) = &self.visitor.profile.user_id {
             body.insert("userId".into(), u.as_str().into());
         }
-        self.close_all();
-        self.flush_timer = None;
-        self.outbox.clear();
+        self.delivery.clear();
         self.store.clear_all();
-        self.visitor = Visitor::new(ids::uuid_v4(), js_sys::Date::now());
-        if self.consent.may_store() && self.cfg.consent_required {
+        self.journal.clear();
+        if self.cfg.consent_required {
             let _ = self.store.set(keys::CONSENT, self.consent.code());
         }
+        self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
         (
             [&self.cfg.endpoint, "/v1/forget"].concat(),
             convert::value_to_json(&Value::Object(body)),
         )
     }
 
-    /// `consent(state)`.
+    /// `consent(state)`: opens or closes the storage gate and delivery.
+    /// Given: what was recorded meanwhile is stored (snapshot) and sent.
+    /// Refused: everything stored is erased.
     pub fn set_consent(&mut self, c: Consent) {
         let before = self.consent;
         self.consent = c;
+        self.store.gate().set(c.may_store());
         if !c.may_store() {
             self.store.clear_all();
+            self.journal.clear();
         } else {
             if self.cfg.consent_required {
                 let _ = self.store.set(keys::CONSENT, c.code());
             }
-            self.save_visitor();
-        }
-        if c.analytics {
-            if !before.analytics {
-                // Keep what was recorded meanwhile, plus anything stored.
-                let memory = std::mem::take(&mut self.outbox);
-                self.outbox_in_sync = true;
-                self.sync_outbox();
-                self.outbox.merge(&memory);
-                self.save_outbox();
+            if !before.may_store() {
+                let _ = self
+                    .journal
+                    .write_snapshot(&self.visitor, js_sys::Date::now());
             }
-            self.schedule_flush(0);
-        } else {
-            self.outbox.clear();
-            self.store.remove(keys::OUTBOX);
-            self.flush_timer = None;
+        }
+        if c.analytics != self.delivery.enabled() {
+            self.delivery.set_enabled(c.analytics, &mut self.host);
         }
         self.watch_triggers();
         if !c.personalisation {
-            self.close_all();
+            self.screen.close_all();
         } else if !before.personalisation && self.engine.is_some() {
             self.decide_and_show(&Trigger::PageView);
         }
@@ -103,5 +102,5 @@ impl Sdk {
 
 /// `forget()`'s network half: best-effort `POST {endpoint}/v1/forget`.
 pub async fn post_forget(url: String, body: String) -> bool {
-    matches!(transport::post_json(&url, &body, true).await, Ok(s) if (200..300).contains(&s))
+    matches!(transport::post_json(&url, &body).await, Ok(s) if (200..300).contains(&s))
 }

@@ -1,31 +1,40 @@
-//! The running SDK: one visitor, the engine on the current rules, the
-//! outbox, the pop-in on screen, and the listeners. Every entry point (API
-//! call, timer, DOM event, network completion) goes through [`with_sdk`],
-//! which never holds the state while calling the host's code.
+//! The running SDK: one visitor, the engine on the current rules, and its
+//! owned parts — [`Delivery`] (outbox, flush timer, backoff, locks),
+//! [`Screen`] (pop-in, banner, slots) and [`Host`] (listeners, emits,
+//! `ready`). Every entry point (API call, timer, DOM event, network
+//! completion) goes through [`with_sdk`], which never holds the state while
+//! calling the host's code.
+//!
+//! Consent is enforced at two seams: the [`Store`]'s gate (nothing is read
+//! or written before consent to store) and [`Delivery::enabled`] (nothing
+//! is sent before consent to analytics); personalisation is checked where
+//! decisions are made.
 
 mod config;
-mod events;
-mod flush;
+mod host;
 mod identity;
 mod moments;
-mod persist;
 mod record;
 mod rules;
+mod screen;
 mod show;
 mod slot;
+mod visitor;
 
 pub use config::{Config, RulesSource};
+pub use host::{obj, Host};
 pub use identity::post_forget;
 pub use record::IntoDerived;
 use rules::fetch_rules;
+pub use screen::Screen;
 pub use show::decisions_js;
 
 use crate::consent::Consent;
+use crate::delivery::{self, Delivery};
 use crate::handles::{Listener, Timeout};
-use crate::outbox::Outbox;
-use crate::render::Popin;
+use crate::journal::Journal;
 use crate::storage::Store;
-use crate::{convert, ids, log, page};
+use crate::{ids, log, page};
 use js_sys::{Function, Promise};
 use parcours_engine::context::Page;
 use parcours_engine::value::{Map, Value};
@@ -34,25 +43,13 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// At most this many messages per batch.
-pub const BATCH_COUNT: usize = 20;
-/// Debounce before a flush.
-pub const FLUSH_DELAY_MS: i32 = 1000;
-/// Longest retry delay.
-pub const MAX_BACKOFF_MS: i32 = 60_000;
-
-/// Storage keys (under the `parcours:` prefix).
+/// Storage keys (under the `parcours:` prefix) besides the journal
+/// (`j:…`), the outbox (`o:…`) and heartbeats (`hb:…`).
 pub mod keys {
-    /// The visitor (`Visitor::to_value`).
-    pub const VISITOR: &str = "visitor";
-    /// The outbox, a JSON array of messages.
-    pub const OUTBOX: &str = "outbox";
     /// The last good rules and their ETag: `{etag, rules}`.
     pub const RULES: &str = "rules";
     /// The consent given (`a`, `p`, `ap`).
     pub const CONSENT: &str = "consent";
-    /// Which tab flushes: `tab-id|expiry-ms`.
-    pub const LEASE: &str = "lease";
 }
 
 /// The SDK state.
@@ -62,15 +59,15 @@ pub struct Sdk {
     consent: Consent,
     /// The visitor: profile and exposures.
     pub visitor: Visitor,
-    /// Another tab saved the visitor since we last read it.
-    visitor_stale: bool,
-    /// The visitor changed and is saved when the current entry point ends.
-    visitor_dirty: bool,
+    journal: Journal,
     engine: Option<Engine>,
     rules_source: RulesSource,
-    /// Messages not yet acknowledged.
-    pub outbox: Outbox,
-    outbox_in_sync: bool,
+    /// Sending the events.
+    pub delivery: Delivery,
+    /// What is on screen.
+    pub screen: Screen,
+    /// The host page's listeners and `ready()`.
+    pub host: Host,
     page: Page,
     utm: Map,
     channel: &'static str,
@@ -78,16 +75,7 @@ pub struct Sdk {
     locale: String,
     last_url: String,
     page_decided: bool,
-    popin: Option<Popin>,
-    slots: Vec<Popin>,
-    listeners: Vec<(String, Function)>,
-    pending_emits: Vec<(&'static str, JsValue)>,
-    ready: Promise,
-    ready_resolve: Option<Function>,
-    flush_timer: Option<Timeout>,
-    in_flight: bool,
-    backoff_ms: i32,
-    tab_id: String,
+    compact_timer: Option<Timeout>,
     _routes: Option<page::RouteWatch>,
     triggers: Option<crate::triggers::Watch>,
     _lifecycle: Vec<Listener>,
@@ -98,22 +86,13 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` on the SDK state (reading back a visitor another tab saved, and
-/// saving ours once at the end if it changed), then dispatches the events it emitted to the
+/// Runs `f` on the SDK state, then dispatches the events it emitted to the
 /// host's listeners (with the state released). `None` when the SDK is not
-/// started, or busy (re-entered from a host callback: then `retry` is queued
-/// and run as soon as the state is free).
+/// started, or busy (re-entered from a host callback).
 pub fn with_sdk<R>(f: impl FnOnce(&mut Sdk) -> R) -> Option<R> {
     let r = SDK.with(|cell| {
         let mut guard = cell.try_borrow_mut().ok()?;
-        let sdk = guard.as_mut()?;
-        sdk.refresh_visitor();
-        let r = f(sdk);
-        // One save per entry point, however many events it recorded.
-        if std::mem::take(&mut sdk.visitor_dirty) {
-            sdk.save_visitor();
-        }
-        Some(r)
+        Some(f(guard.as_mut()?))
     });
     after_call();
     r
@@ -145,24 +124,12 @@ fn after_call() {
     loop {
         let taken = SDK.with(|cell| {
             let mut guard = cell.try_borrow_mut().ok()?;
-            let s = guard.as_mut()?;
-            if s.pending_emits.is_empty() {
-                return None;
-            }
-            Some((std::mem::take(&mut s.pending_emits), s.listeners.clone()))
+            guard.as_mut()?.host.take_pending()
         });
         let Some((events, listeners)) = taken else {
             break;
         };
-        for (name, data) in events {
-            for (n, f) in &listeners {
-                if n == name {
-                    if let Err(e) = f.call1(&JsValue::UNDEFINED, &data) {
-                        log::warn("an `on` listener threw", &e);
-                    }
-                }
-            }
-        }
+        host::dispatch(events, &listeners);
     }
     let next = DEFERRED.with(|d| {
         d.try_borrow_mut()
@@ -186,17 +153,9 @@ pub fn uninstall() {
     drop(old);
 }
 
-fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
-
 impl Sdk {
-    /// Builds the SDK: reads consent, the visitor, the outbox and the cached
-    /// rules from storage, and hooks page lifecycle and SPA routing.
+    /// Builds the SDK: reads consent, the cached rules, the visitor (its
+    /// snapshot and journal) and any outbox left by an older version.
     pub fn new(cfg: Config, store: Store) -> Sdk {
         log::set_debug(cfg.debug);
         let consent = if cfg.consent_required {
@@ -206,38 +165,29 @@ impl Sdk {
         } else {
             Consent::GRANTED
         };
+        store.gate().set(consent.may_store());
         let now = js_sys::Date::now();
-        let visitor = consent
-            .may_store()
-            .then(|| store.get_json(keys::VISITOR))
-            .flatten()
-            .and_then(|js| {
-                let v = Visitor::from_value(&convert::to_value(&js), now);
-                if v.is_none() {
-                    log::warn("stored visitor unreadable; starting a new one", &js);
-                }
-                v
-            })
-            .unwrap_or_else(|| Visitor::new(ids::uuid_v4(), now));
+        let writer = ids::short_id();
         let page = page::current_page();
         let utm = page::utm(&page.query);
         let channel = page::channel(&page, &utm);
         let nav = web_sys::window().map(|w| w.navigator());
-        let (ready, resolve) = {
-            let mut slot = None;
-            let p = Promise::new(&mut |resolve, _reject| slot = Some(resolve));
-            (p, slot)
-        };
         let mut sdk = Sdk {
+            journal: Journal::new(store.clone(), writer.clone()),
+            delivery: Delivery::new(
+                store.clone(),
+                writer,
+                &cfg.endpoint,
+                &cfg.write_key,
+                consent.analytics,
+            ),
             store,
             consent,
-            visitor,
-            visitor_stale: false,
-            visitor_dirty: false,
+            visitor: Visitor::new(String::new(), now),
             engine: None,
             rules_source: RulesSource::None,
-            outbox: Outbox::default(),
-            outbox_in_sync: true,
+            screen: Screen::default(),
+            host: Host::new(),
             last_url: page::url_key(&page.url).to_owned(),
             page,
             utm,
@@ -248,55 +198,59 @@ impl Sdk {
                 .unwrap_or_default(),
             locale: nav.and_then(|n| n.language()).unwrap_or_default(),
             page_decided: false,
-            popin: None,
-            slots: Vec::new(),
-            listeners: Vec::new(),
-            pending_emits: Vec::new(),
-            ready,
-            ready_resolve: resolve,
-            flush_timer: None,
-            in_flight: false,
-            backoff_ms: 0,
-            tab_id: ids::uuid_v4(),
+            compact_timer: None,
             _routes: None,
             triggers: None,
             _lifecycle: Vec::new(),
             cfg,
         };
-        if sdk.consent.may_store() {
-            sdk.load_cached_rules();
-        }
-        if sdk.consent.analytics {
-            sdk.sync_outbox();
-        }
+        sdk.load_cached_rules();
+        sdk.load_visitor();
+        sdk.delivery.migrate_legacy(&mut sdk.host);
         sdk
     }
 
-    /// Hooks `pagehide` / `visibilitychange` (beacon), `storage` (another
-    /// tab saved the visitor) and, with `auto_page`, SPA route changes.
+    /// Hooks `pagehide` / `visibilitychange` (the send when hidden),
+    /// `pageshow` (back from the back-forward cache), `storage` (another
+    /// tab's changes) and, with `auto_page`, SPA route changes.
     pub fn hook_page(&mut self) {
         let Some(w) = web_sys::window() else { return };
-        let visitor_key = [crate::storage::PREFIX, keys::VISITOR].concat();
         self._lifecycle
             .push(Listener::new(&w, "storage", false, move |e| {
-                let key = js_sys::Reflect::get(&e, &"key".into())
+                let e: &web_sys::StorageEvent = e.unchecked_ref();
+                let (key, value) = (e.key(), e.new_value());
+                with_sdk_or_defer(move |s| s.on_storage(key.as_deref(), value.as_deref()));
+            }));
+        self._lifecycle
+            .push(Listener::new(&w, "pagehide", false, |e| {
+                let persisted = js_sys::Reflect::get(&e, &"persisted".into())
                     .ok()
-                    .and_then(|k| k.as_string());
-                // `null` key: another tab cleared the storage.
-                if key.as_deref().is_none_or(|k| k == visitor_key) {
-                    with_sdk(|s| s.visitor_stale = true);
+                    .and_then(|p| p.as_bool())
+                    .unwrap_or(false);
+                with_sdk(|s| s.delivery.on_hidden());
+                if persisted {
+                    delivery::suspend();
                 }
             }));
         self._lifecycle
-            .push(Listener::new(&w, "pagehide", false, |_| {
-                with_sdk(Sdk::on_page_hidden);
+            .push(Listener::new(&w, "pageshow", false, |e| {
+                let persisted = js_sys::Reflect::get(&e, &"persisted".into())
+                    .ok()
+                    .and_then(|p| p.as_bool())
+                    .unwrap_or(false);
+                if persisted {
+                    with_sdk(|s| s.delivery.on_visible());
+                    delivery::resume();
+                }
             }));
         if let Some(doc) = w.document() {
             let d = doc.clone();
             self._lifecycle
                 .push(Listener::new(&doc, "visibilitychange", false, move |_| {
                     if d.visibility_state() == web_sys::VisibilityState::Hidden {
-                        with_sdk(Sdk::on_page_hidden);
+                        with_sdk(|s| s.delivery.on_hidden());
+                    } else {
+                        with_sdk(|s| s.delivery.on_visible());
                     }
                 }));
         }
@@ -305,20 +259,34 @@ impl Sdk {
         }
     }
 
-    /// Starts: the first page view (with `auto_page`), a flush of what a
-    /// previous page left, and the rules fetch.
+    /// Starts: the first page view (with `auto_page`), delivery (tab lock,
+    /// queues left by closed tabs, what a previous page left), and the rules fetch.
     pub fn begin(&mut self) {
         if self.cfg.auto_page {
             self.track_page("", Value::object());
         }
-        if !self.outbox.is_empty() {
-            self.schedule_flush(FLUSH_DELAY_MS);
-        }
+        delivery::start();
+        self.delivery.schedule(delivery::FLUSH_DELAY_MS);
         if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {
             wasm_bindgen_futures::spawn_local(fetch_rules());
         } else {
             self.rules_loaded();
         }
+    }
+
+    /// The `ready()` promise.
+    pub fn ready(&self) -> Promise {
+        self.host.ready()
+    }
+
+    /// Logs (debug) and emits an `error` event.
+    pub fn error(&mut self, message: &str, detail: JsValue) {
+        self.host.error(message, detail);
+    }
+
+    /// Emits `name` to the `on(name, fn)` listeners (after the current call).
+    pub fn emit(&mut self, name: &'static str, data: JsValue) {
+        self.host.emit(name, data);
     }
 }
 

@@ -1,14 +1,14 @@
 //! Recording touchpoints: events into the profile and the outbox, `track`,
 //! `page` and SPA route changes.
 
-use super::{Sdk, BATCH_COUNT, FLUSH_DELAY_MS};
+use super::Sdk;
+use crate::journal::Op;
 use crate::outbox::Msg;
 use crate::{message, page};
 use parcours_engine::context::Env;
 use parcours_engine::profile::ProfileRules;
 use parcours_engine::value::Value;
 use parcours_engine::{Event, EventKind, Trigger};
-use wasm_bindgen::prelude::*;
 
 /// Lets the engine's `record` return either nothing or the derived events.
 pub trait IntoDerived {
@@ -45,7 +45,7 @@ impl Sdk {
     }
 
     /// Records an event into the profile (and the engine's campaign state),
-    /// queues it and the events it derived, and saves the visitor.
+    /// appends it to the journal, and queues it and the events it derived.
     pub fn record(&mut self, kind: EventKind, name: &str, properties: Value) -> Event {
         let env = self.env();
         let event = Event {
@@ -63,11 +63,18 @@ impl Sdk {
                 .profile
                 .record(&event, &env, &ProfileRules::default()),
         };
+        self.journal(
+            event.at_ms,
+            Op::Event {
+                event: event.clone(),
+                page: self.page.clone(),
+                tz_offset_min: env.tz_offset_min,
+            },
+        );
         for d in &derived {
             self.enqueue_event(d);
         }
         self.enqueue_event(&event);
-        self.visitor_dirty = true;
         event
     }
 
@@ -81,26 +88,9 @@ impl Sdk {
         self.enqueue(msg);
     }
 
-    /// Puts a message in the outbox (persisted before any send) and schedules a flush.
+    /// Puts a message in the outbox (stored before any send).
     pub fn enqueue(&mut self, msg: Msg) {
-        if self.consent.analytics {
-            self.sync_outbox();
-        }
-        let before = self.outbox.dropped;
-        self.outbox.push(msg);
-        if self.outbox.dropped > before {
-            let n = self.outbox.dropped;
-            self.error("outbox full: oldest events dropped", JsValue::from(n));
-        }
-        if !self.consent.analytics {
-            return;
-        }
-        self.save_outbox();
-        if self.outbox.len() >= BATCH_COUNT && self.backoff_ms == 0 {
-            self.schedule_flush(0);
-        } else {
-            self.schedule_flush(FLUSH_DELAY_MS);
-        }
+        self.delivery.enqueue(msg, &mut self.host);
     }
 
     /// `track(event, properties)`.

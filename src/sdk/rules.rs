@@ -27,9 +27,7 @@ impl Sdk {
     }
 
     fn cached_etag(&self) -> Option<String> {
-        if self.engine.is_none() || !self.consent.may_store() {
-            return None;
-        }
+        self.engine.as_ref()?;
         self.store
             .get_json(keys::RULES)
             .and_then(|c| convert::get_str(&c, "etag"))
@@ -50,7 +48,7 @@ impl Sdk {
 
     /// Takes a rules response: a valid document replaces the engine (and
     /// is cached), anything else keeps the last good rules.
-    pub fn on_rules(&mut self, res: Result<transport::RulesResponse, JsValue>) {
+    pub fn on_rules(&mut self, res: Result<transport::RulesResponse, transport::TransportError>) {
         match res {
             Ok(r) if r.status == 200 => {
                 let doc = convert::to_value(&r.body);
@@ -61,14 +59,12 @@ impl Sdk {
                         }
                         self.engine = Some(engine);
                         self.rules_source = RulesSource::Network;
-                        if self.consent.may_store() {
-                            let cached = obj(&[
-                                ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
-                                ("rules", r.body),
-                            ]);
-                            if let Some(text) = convert::stringify(&cached) {
-                                let _ = self.store.set(keys::RULES, &text);
-                            }
+                        let cached = obj(&[
+                            ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
+                            ("rules", r.body),
+                        ]);
+                        if let Some(text) = convert::stringify(&cached) {
+                            let _ = self.store.set(keys::RULES, &text);
                         }
                     }
                     Err(errors) => {
@@ -93,7 +89,7 @@ impl Sdk {
                 "rules fetch failed with HTTP status",
                 JsValue::from(r.status),
             ),
-            Err(e) => self.error("rules fetch failed", e),
+            Err(e) => self.error("rules fetch failed", e.detail()),
         }
         self.rules_loaded();
     }
@@ -103,19 +99,17 @@ impl Sdk {
         if !self.page_decided && self.engine.is_some() && self.cfg.auto_page {
             self.decide_and_show(&Trigger::PageView);
         }
-        if let Some(resolve) = self.ready_resolve.take() {
-            let source = match self.rules_source {
-                RulesSource::None => "none",
-                RulesSource::Cached => "cached",
-                RulesSource::Network => "network",
-            };
-            let version = self
-                .engine
-                .as_ref()
-                .map_or(JsValue::NULL, |e| e.version().into());
-            let state = obj(&[("rules", source.into()), ("version", version)]);
-            let _ = resolve.call1(&JsValue::UNDEFINED, &state);
-        }
+        let source = match self.rules_source {
+            RulesSource::None => "none",
+            RulesSource::Cached => "cached",
+            RulesSource::Network => "network",
+        };
+        let version = self
+            .engine
+            .as_ref()
+            .map_or(JsValue::NULL, |e| e.version().into());
+        let state = obj(&[("rules", source.into()), ("version", version)]);
+        self.host.resolve_ready(&state);
     }
 }
 

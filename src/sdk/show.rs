@@ -1,9 +1,11 @@
 //! Deciding and showing: `decide()`, `explain()`, the decision on a
 //! trigger, the pop-in or banner on screen and its outcome.
 
-use super::{obj, with_sdk_or_defer, Sdk};
-use crate::convert;
+use super::screen::HOST_DIALOG_POLL_MS;
+use super::{obj, with_sdk, with_sdk_or_defer, Sdk};
+use crate::handles::Timeout;
 use crate::render::{self, Outcome};
+use crate::{convert, locks};
 use js_sys::Array;
 use parcours_engine::value::Value;
 use parcours_engine::{Decision, EventKind, Trigger};
@@ -52,6 +54,7 @@ impl Sdk {
         }
         let Some(engine) = &self.engine else { return };
         let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        let mut overlay = false;
         for d in decisions {
             self.emit("decision", convert::to_js(&d.to_value()));
             if d.holdout {
@@ -60,27 +63,70 @@ impl Sdk {
                     ("variation_id", "holdout".into()),
                 ]);
                 self.record(EventKind::Track, "Experiment Viewed", props);
-            } else if d.placement == "popin" || d.placement == "banner" {
-                self.show(&d);
+            } else if is_overlay(&d) {
+                overlay = true;
             } else if d.placement == "slot" {
                 self.show_slot(&d);
             }
         }
+        if !overlay || self.screen.popin.is_some() {
+            return;
+        }
+        if locks::available() {
+            wasm_bindgen_futures::spawn_local(show_locked(trigger.clone()));
+        } else {
+            self.show_overlays(trigger);
+        }
     }
 
-    fn show(&mut self, d: &Decision) {
+    /// Decides again (after catching up with other tabs) and shows the
+    /// pop-ins and banners the decision allows now.
+    fn show_overlays(&mut self, trigger: &Trigger) {
+        self.catch_up();
+        if !self.consent.personalisation {
+            return;
+        }
+        let Some(engine) = &self.engine else { return };
+        let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        for d in decisions.iter().filter(|d| !d.holdout && is_overlay(d)) {
+            self.show(d, trigger);
+        }
+    }
+
+    fn show(&mut self, d: &Decision, trigger: &Trigger) {
+        if self.screen.popin.is_some() {
+            return;
+        }
         let host_busy = web_sys::window()
             .and_then(|w| w.document())
             .is_none_or(|doc| render::host_modal_open(&doc));
-        if self.popin.is_some() || host_busy {
-            return;
+        if host_busy {
+            return self.wait_for_host_dialog(trigger);
         }
         match render::show(d, on_outcome) {
             Ok(p) => {
-                self.popin = Some(p);
+                self.screen.popin = Some(p);
                 self.viewed(d);
             }
             Err(e) => self.error("could not render the pop-in", e),
+        }
+    }
+
+    /// A host dialog is open: look again until it closes, then decide again
+    /// on `trigger` (the pop-in shows if it is still eligible).
+    fn wait_for_host_dialog(&mut self, trigger: &Trigger) {
+        if self.screen.waiting.is_some() {
+            return;
+        }
+        let t = trigger.clone();
+        let timer = Timeout::new(HOST_DIALOG_POLL_MS, move || {
+            with_sdk_or_defer(move |s| {
+                s.screen.waiting = None;
+                s.show_overlays(&t);
+            });
+        });
+        if let Some(timer) = timer {
+            self.screen.waiting = Some((trigger.clone(), timer));
         }
     }
 
@@ -97,7 +143,9 @@ impl Sdk {
     }
 
     fn popin_outcome(&mut self, outcome: Outcome) {
-        let Some(p) = self.popin.take() else { return };
+        let Some(p) = self.screen.popin.take() else {
+            return;
+        };
         self.outcome(&p.campaign_id, &p.variant_id, outcome);
         drop(p);
     }
@@ -116,16 +164,43 @@ impl Sdk {
         self.emit(emitted, outcome_data(campaign, variant));
     }
 
-    /// Removes the pop-in or banner and every slot content (the visitor changed).
-    pub(super) fn close_all(&mut self) {
-        self.popin = None;
-        self.slots.clear();
-    }
-
     /// Whether a pop-in is on screen.
     pub fn popin_open(&self) -> bool {
-        self.popin.is_some()
+        self.screen.popin_open()
     }
+}
+
+fn is_overlay(d: &Decision) -> bool {
+    d.placement == "popin" || d.placement == "banner"
+}
+
+/// How long the tab that showed a pop-in keeps the show lock, so that the
+/// impression it stored reaches every tab before another one decides.
+const SHOW_HOLD_MS: i32 = 150;
+
+/// Shows the overlays `trigger` decides under the `parcours:show` lock: two
+/// tabs never decide on the pressure budget at the same time, and each
+/// decides after catching up with what the others stored.
+async fn show_locked(trigger: Trigger) {
+    let guard = locks::acquire("parcours:show", false).await;
+    let shown = with_sdk(|s| {
+        s.show_overlays(&trigger);
+        s.screen.popin.is_some()
+    })
+    .unwrap_or(false);
+    if shown && guard.is_ok() {
+        sleep(SHOW_HOLD_MS).await;
+    }
+    drop(guard);
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }
 
 fn outcome_data(campaign: &str, variant: &str) -> JsValue {

@@ -24,8 +24,13 @@ impl Sdk {
                 return self.error("invalid slot selector; nothing shown", detail);
             }
         };
-        self.slots.retain(render::Popin::is_connected);
-        if self.slots.iter().any(|s| s.campaign_id == d.campaign_id) {
+        self.screen.slots.retain(render::Popin::is_connected);
+        if self
+            .screen
+            .slots
+            .iter()
+            .any(|s| s.campaign_id == d.campaign_id)
+        {
             return;
         }
         let (campaign, variant) = (d.campaign_id.clone(), d.variant_id.clone());
@@ -35,7 +40,7 @@ impl Sdk {
         };
         match render::show_slot(d, &target, on_outcome) {
             Ok(p) => {
-                self.slots.push(p);
+                self.screen.slots.push(p);
                 self.viewed(d);
             }
             Err(e) => self.error("could not render the slot", e),
@@ -44,6 +49,6 @@ impl Sdk {
 
     /// How many slot contents are on screen.
     pub fn slots_shown(&self) -> usize {
-        self.slots.len()
+        self.screen.slots.len()
     }
 }

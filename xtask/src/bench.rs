@@ -1,13 +1,38 @@
-//! `cargo xtask bench`: the engine's criterion benchmarks and the size of pkg/.
+//! `cargo xtask bench`: the engine's criterion benchmarks, the size of pkg/,
+//! and the in-browser benchmark of `parcours.track()` (bench/browser/).
 //! Figures are measured here, never written in by hand; compare ratios from one run.
 
-use crate::util::{cargo, exec, Result};
+use crate::util::{cargo, exec, root, which, Result};
+use crate::{build, install};
+use std::process::Command;
 
 /// Runs every benchmark that exists today.
 pub fn run() -> Result {
-    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report.");
-    println!("In-browser benchmarks and the peer comparison come with the benchmark issue.");
+    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report; in the browser: one `parcours.track()` on the demo shop (bench/browser/track.mjs → target/bench/track.json).");
+    println!("The peer comparison comes with the benchmark issue.");
     exec(cargo().args(["bench", "-p", "parcours-engine"]))?;
-    crate::build::build()?;
-    crate::size::run().map(|_| ())
+    build::build()?;
+    crate::size::run()?;
+    browser()
+}
+
+/// `bench/browser/track.mjs`: the built SDK in headless Chromium against the
+/// real server (debug build, as the end-to-end tests use it).
+fn browser() -> Result {
+    install::chromium()?;
+    install::node_modules()?;
+    // A no-op when the binary is up to date; never benchmark a stale server.
+    exec(cargo().args(["build", "-p", "parcours-server"]))?;
+    let server = build::target_dir().join("debug/parcours-server");
+    exec(
+        Command::new("node")
+            .arg("bench/browser/track.mjs")
+            .current_dir(root())
+            .env("PARCOURS_SERVER_BIN", server)
+            .env(
+                "CHROMIUM_BIN",
+                which("chromium").ok_or("chromium is not installed")?,
+            )
+            .env("BENCH_OUT", build::target_dir().join("bench/track.json")),
+    )
 }

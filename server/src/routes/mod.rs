@@ -5,7 +5,9 @@ pub mod forget;
 pub mod rules;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::{self, Next};
@@ -31,7 +33,7 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::POST])
         .allow_headers([CONTENT_TYPE, IF_NONE_MATCH, AUTHORIZATION])
-        .expose_headers([ETAG])
+        .expose_headers([ETAG, RETRY_AFTER])
         .max_age(Duration::from_secs(7200));
     let mut app = Router::new()
         .route("/v1/rules", get(rules::get).put(rules::put))

@@ -1,0 +1,389 @@
+// In-browser benchmark: the main-thread cost of one `parcours.track()` call.
+//
+//   node bench/browser/track.mjs          (or `cargo xtask bench`, which runs it last)
+//
+// The real server (target/debug/parcours-server) serves the demo shop, pkg/ and
+// the demo rules on a loopback port, so batches are flushed and acknowledged
+// during the run as on a live site. Debian's headless Chromium opens
+// /products.html; the document is fetched through Playwright and served with
+// COOP/COEP headers (so `performance.now()` is not coarsened to 100 µs) and
+// without `data-debug` (a production tag). Nothing else is changed.
+//
+// Scenarios, each in a fresh browser context:
+//   granted  the visitor's history grows to each size (tracked in batches of
+//            GROW_BATCH calls with a yield between batches, not timed), then
+//            N `parcours.track("Product Viewed", …)` calls are timed one by one
+//            (`performance.now()` around the synchronous call; a timer yield
+//            between calls so each call is its own task, as a click would be).
+//   pending  `data-consent="required"` and no consent given: the same, nothing
+//            may be stored or sent.
+// Also counted: `localStorage` characters written (Storage.prototype.setItem
+// wrapped before the SDK loads) inside each call and between calls (flushes),
+// long tasks (PerformanceObserver 'longtask') per phase, the stored footprint,
+// and how many of the benchmark's events the server stored.
+//
+// Environment: PARCOURS_SERVER_BIN, CHROMIUM_BIN (as the e2e tests),
+// PARCOURS_PKG_DIR (default pkg/: point it at another build to compare),
+// BENCH_N (default 200), BENCH_SIZES (default "100,1000,3000"),
+// BENCH_OUT (default target/bench/track.json).
+// Exits non-zero when pkg/ changed during the run, or when something was
+// stored or sent while consent was pending.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/parcours-server");
+const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
+const N = Number(process.env.BENCH_N ?? 200);
+const SIZES = (process.env.BENCH_SIZES ?? "100,1000,3000").split(",").map(Number);
+const OUT = process.env.BENCH_OUT ?? join(ROOT, "target/bench/track.json");
+const GROW_BATCH = 10;
+const PAGE = "/products.html";
+const T0 = Date.now();
+const progress = (what) => console.error(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
+
+// The server and browser as the end-to-end tests start them (tests/e2e/harness.mjs),
+// with the SDK build taken from PKG_DIR.
+async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "parcours-bench-"));
+  const child = spawn(
+    SERVER_BIN,
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
+     "--static-dir", join(ROOT, "demo"), "--pkg-dir", PKG_DIR,
+     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20000);
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, dataDir, stop };
+}
+
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM_BIN,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// What was measured: the size and a hash of each file the script tag loads.
+function fingerprint() {
+  const out = {};
+  for (const f of ["parcours.js", "parcours_bg.wasm"]) {
+    try {
+      const b = readFileSync(join(PKG_DIR, f));
+      out[f] = { bytes: b.length, sha256: createHash("sha256").update(b).digest("hex").slice(0, 16) };
+    } catch { out[f] = null; }
+  }
+  return out;
+}
+
+// Installed before any page script: byte counting and the long-task observer.
+function instrument() {
+  const B = (window.__bench = { chars: 0, writes: 0, byKey: {}, longtasks: [], phases: [] });
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (k, v) {
+    const n = String(v).length;
+    B.chars += n;
+    B.writes += 1;
+    // Keys are grouped by family: ids and counters in a key become "*".
+    const family = String(k).split(":").map((p) => (/^(\d+|[0-9a-f]{6,}|[0-9a-f-]{20,})$/i.test(p) ? "*" : p)).join(":");
+    B.byKey[family] = (B.byKey[family] || 0) + n;
+    return setItem.call(this, k, v);
+  };
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) B.longtasks.push([e.startTime, e.duration]);
+    }).observe({ type: "longtask", buffered: true });
+    B.longtaskObserver = true;
+  } catch {
+    B.longtaskObserver = false;
+  }
+}
+
+// Runs in the page: grows the history by `count` tracked events (not timed).
+async function grow({ count, batch, from, tag }) {
+  const skus = ["TSHIRT-1", "TSHIRT-2", "TSHIRT-3", "SWEAT-1", "SWEAT-2", "ACC-1", "ACC-2"];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const seq = from + i;
+    parcours.track("Product Viewed",
+      SHOP.props(SHOP.product(skus[seq % skus.length]), { list_id: "all", position: seq % 7, bench_tag: tag, bench_seq: seq }));
+    if (i % batch === batch - 1) await new Promise((r) => setTimeout(r, 0));
+  }
+  window.__bench.phases.push({ name: "grow", start: t0, end: performance.now() });
+}
+
+// Runs in the page: times `n` calls, one per task.
+async function measure({ n, from, tag, name }) {
+  const B = window.__bench;
+  const skus = ["TSHIRT-1", "TSHIRT-2", "TSHIRT-3", "SWEAT-1", "SWEAT-2", "ACC-1", "ACC-2"];
+  const ms = new Array(n), chars = new Array(n), writes = new Array(n);
+  const chars0 = B.chars, byKey0 = { ...B.byKey };
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const seq = from + i;
+    // The properties are built before the clock starts: only the SDK is timed.
+    const props = SHOP.props(SHOP.product(skus[seq % skus.length]), { list_id: "all", position: seq % 7, bench_tag: tag, bench_seq: seq });
+    await new Promise((r) => setTimeout(r, 0));
+    const c = B.chars, w = B.writes;
+    const a = performance.now();
+    parcours.track("Product Viewed", props);
+    const b = performance.now();
+    ms[i] = b - a;
+    chars[i] = B.chars - c;
+    writes[i] = B.writes - w;
+  }
+  const t1 = performance.now();
+  B.phases.push({ name, start: t0, end: t1 });
+  const inCalls = chars.reduce((x, y) => x + y, 0);
+  const byKey = {};
+  for (const k of Object.keys(B.byKey)) if (B.byKey[k] !== (byKey0[k] || 0)) byKey[k] = B.byKey[k] - (byKey0[k] || 0);
+  return { ms, chars, writes, wall_ms: t1 - t0, chars_between_calls: B.chars - chars0 - inCalls, chars_by_key: byKey };
+}
+
+// Runs in the page: what is stored and what the profile holds now.
+function snapshot() {
+  let stored = 0, keys = 0;
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k.startsWith("parcours:")) { stored += k.length + localStorage.getItem(k).length; keys += 1; }
+  }
+  // The profile's `history` array, wherever the profile's shape puts it.
+  const find = (o, depth) => {
+    if (!o || typeof o !== "object" || depth > 3) return null;
+    if (Array.isArray(o.history)) return o.history.length;
+    for (const v of Object.values(o)) { const n = find(v, depth + 1); if (n != null) return n; }
+    return null;
+  };
+  let history = null;
+  try { history = find(parcours.profile(), 0); } catch { /* profile unavailable */ }
+  return { history, stored_chars: stored, stored_keys: keys };
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  return { n: s.length, min: s[0], median: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1], mean };
+}
+
+function longtasksIn(B, phase) {
+  const ts = B.longtasks.filter(([start]) => start >= phase.start && start < phase.end);
+  return { count: ts.length, total_ms: ts.reduce((a, [, d]) => a + d, 0), max_ms: ts.reduce((a, [, d]) => Math.max(a, d), 0) };
+}
+
+async function openShop(browser, base, { consentRequired }) {
+  const context = await browser.newContext();
+  await context.addInitScript(instrument);
+  await context.route((url) => url.pathname === PAGE, async (route) => {
+    const response = await route.fetch();
+    let body = await response.text();
+    body = body.replace(/\sdata-debug(?=[\s>])/, "");
+    if (consentRequired) body = body.replace('data-write-key="demo"', 'data-write-key="demo" data-consent="required"');
+    await route.fulfill({
+      response,
+      body,
+      headers: { ...response.headers(), "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" },
+    });
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const t0 = Date.now();
+  await page.goto(base + PAGE);
+  await page.waitForFunction(() => window.parcours && typeof window.parcours.ready === "function");
+  const ready = await page.evaluate(async () => {
+    const r = await window.parcours.ready();
+    window.__bench.phases.push({ name: "load", start: 0, end: performance.now() });
+    return { ready: r, live: !Array.isArray(window.parcours), isolated: self.crossOriginIsolated };
+  });
+  if (!ready.live) throw new Error(`the SDK did not load: ${JSON.stringify(ready.ready)} ${errors.join("; ")}`);
+  return { context, page, errors, ready, ready_ms: Date.now() - t0 };
+}
+
+async function scenario(browser, base, dataDir, { name, consentRequired, tag }) {
+  const { context, page, errors, ready } = await openShop(browser, base, { consentRequired });
+  // The smallest step of performance.now() seen: the timer's resolution.
+  const resolution = await page.evaluate(() => {
+    let best = Infinity;
+    for (let i = 0; i < 2000; i++) {
+      const a = performance.now();
+      let b = performance.now();
+      while (b === a) b = performance.now();
+      best = Math.min(best, b - a);
+    }
+    return best;
+  });
+  const rows = [];
+  let tracked = 0; // benchmark events tracked so far (the page's own load events come on top)
+  const start = await page.evaluate(snapshot);
+  for (const size of SIZES) {
+    const toGrow = Math.max(0, size - (start.history ?? 0) - tracked);
+    progress(`${name}: growing by ${toGrow} to ${size}`);
+    if (toGrow > 0) {
+      await page.evaluate(grow, { count: toGrow, batch: GROW_BATCH, from: tracked, tag });
+      tracked += toGrow;
+      await page.waitForTimeout(300); // let the flush that growth scheduled run before timing
+    }
+    const before = await page.evaluate(snapshot);
+    progress(`${name}: timing ${N} calls at ${size} (history ${before.history}, ${before.stored_keys} keys stored)`);
+    const r = await page.evaluate(measure, { n: N, from: tracked, tag, name: `measure-${size}` });
+    tracked += N;
+    const after = await page.evaluate(snapshot);
+    const lt = await page.evaluate((n) => window.__bench.phases.find((p) => p.name === n), `measure-${size}`);
+    const B = await page.evaluate(() => ({ longtasks: window.__bench.longtasks }));
+    rows.push({
+      size,
+      tracked_before: tracked - N,
+      history_before: before.history,
+      history_after: after.history,
+      stored_chars_before: before.stored_chars,
+      stored_chars_after: after.stored_chars,
+      stored_keys_before: before.stored_keys,
+      stored_keys_after: after.stored_keys,
+      ms: stats(r.ms),
+      chars_per_call: stats(r.chars),
+      writes_per_call: stats(r.writes),
+      chars_between_calls: r.chars_between_calls,
+      chars_by_key_during_phase: r.chars_by_key,
+      wall_ms: r.wall_ms,
+      longtasks: longtasksIn(B, lt),
+      samples_ms: r.ms.map((x) => Math.round(x * 1000) / 1000),
+    });
+  }
+  // Give the SDK time to deliver what it queued: until the server holds every
+  // benchmark event of this scenario, or its count stops rising for 3 s (15 s at most).
+  progress(`${name}: waiting for delivery`);
+  let stored = -1, since = Date.now();
+  const until = Date.now() + 15000;
+  while (Date.now() < until) {
+    const n = countStored(dataDir, tag);
+    if (n !== stored) { stored = n; since = Date.now(); }
+    if (stored >= tracked || (consentRequired && Date.now() - since > 1000) || Date.now() - since > 3000) break;
+    await page.waitForTimeout(500);
+  }
+  const B = await page.evaluate(() => ({ ...window.__bench }));
+  const phases = {};
+  for (const p of B.phases) phases[p.name] = longtasksIn(B, p);
+  const end = await page.evaluate(snapshot);
+  await context.close();
+  return {
+    name,
+    consent: consentRequired ? "required (not given)" : "granted",
+    ready: ready.ready,
+    cross_origin_isolated: ready.isolated,
+    timer_resolution_ms: resolution,
+    longtask_observer: B.longtaskObserver,
+    tracked,
+    rows,
+    longtasks_by_phase: phases,
+    longtasks_total: { count: B.longtasks.length, max_ms: B.longtasks.reduce((a, [, d]) => Math.max(a, d), 0) },
+    chars_written_total: B.chars,
+    chars_written_by_key: B.byKey,
+    end,
+    page_errors: errors,
+  };
+}
+
+// The server's own CLI, as the e2e tests read it (with room for thousands of events).
+function countStored(dataDir, tag) {
+  const out = execFileSync(SERVER_BIN, ["events", "--data-dir", dataDir], { encoding: "utf8", maxBuffer: 1 << 30 });
+  return out.split("\n").filter((l) => l.includes(`"bench_tag":"${tag}"`)).length;
+}
+
+const fmt = (x, d = 2) => (x == null ? "–" : x.toFixed(d));
+const kb = (c) => (c == null ? "–" : (c / 1024).toFixed(1));
+
+function printTable(result) {
+  for (const s of result.scenarios) {
+    console.log(`\n${s.name}: consent ${s.consent}; crossOriginIsolated=${s.cross_origin_isolated}, timer step ${fmt(s.timer_resolution_ms, 4)} ms; ` +
+      `server stored ${s.stored_by_server}/${s.tracked} benchmark events`);
+    console.log("size    history   median ms   p99 ms   max ms   setItem/call KB (median)   between calls KB/call   stored KB (keys)   long tasks (max ms)");
+    for (const r of s.rows) {
+      const hist = `${r.history_before}→${r.history_after}`;
+      console.log(
+        `${(String(r.size) + " ").padEnd(6)}${hist.padStart(11)}  ${fmt(r.ms.median, 3).padStart(9)}  ${fmt(r.ms.p99, 3).padStart(7)}  ${fmt(r.ms.max, 2).padStart(7)}  ` +
+        `${kb(r.chars_per_call.median).padStart(25)}  ${kb(r.chars_between_calls / r.ms.n).padStart(22)}  ${(kb(r.stored_chars_after) + " (" + r.stored_keys_after + ")").padStart(17)}  ` +
+        `${String(r.longtasks.count).padStart(6)} (${fmt(r.longtasks.max_ms, 0)})`);
+    }
+    const lt = s.longtasks_by_phase;
+    console.log(`long tasks: load ${lt.load?.count ?? "–"} (max ${fmt(lt.load?.max_ms, 0)} ms), ` +
+      `growth (batches of ${GROW_BATCH} calls, not a real-life pattern) ${lt.grow?.count ?? 0}; total ${s.longtasks_total.count}`);
+  }
+  console.log(`\n"size" is the history length the run aimed at before timing: the visitor's history is bounded by the rules' history.max_events ` +
+    `(demo rules: the default), so the "history" column shows what the profile actually held before→after the ${N} timed calls. ` +
+    `KB are thousands of UTF-16 code units handed to localStorage.setItem.`);
+}
+
+async function main() {
+  const wall0 = Date.now();
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const result = {
+    benchmark: "parcours.track() main-thread cost",
+    date: new Date().toISOString(),
+    commit: (() => { try { return execFileSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).trim(); } catch { return null; } })(),
+    browser: `Chromium ${browser.version()}`,
+    machine: { cpus: cpus().length, loadavg_start: loadavg().map((x) => Math.round(x * 100) / 100) },
+    pkg_dir: PKG_DIR,
+    pkg: fingerprint(),
+    page: PAGE,
+    rules: "demo/rules.json",
+    calls_per_size: N,
+    sizes: SIZES,
+    grow_batch: GROW_BATCH,
+    timing: "performance.now() around the synchronous parcours.track() call, one call per task; properties built outside the timed span",
+    scenarios: [],
+  };
+  try {
+    for (const [name, consentRequired] of [["granted", false], ["pending", true]]) {
+      const s = await scenario(browser, server.url, server.dataDir, { name, consentRequired, tag: name });
+      s.stored_by_server = countStored(server.dataDir, name);
+      result.scenarios.push(s);
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  const pkgEnd = fingerprint();
+  result.pkg_changed_during_run = JSON.stringify(pkgEnd) !== JSON.stringify(result.pkg);
+  result.machine.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
+  result.wall_s = (Date.now() - wall0) / 1000;
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify(result, null, 2) + "\n");
+  printTable(result);
+  const w = result.pkg["parcours_bg.wasm"];
+  console.log(`\n${result.browser}, ${result.machine.cpus} CPUs, pkg wasm ${w ? `${w.bytes} B sha256 ${w.sha256}` : "?"}, load average ${result.machine.loadavg_start[0]} → ${result.machine.loadavg_end[0]}; ` +
+    `${result.wall_s.toFixed(0)} s; written to ${OUT}`);
+  if (result.pkg_changed_during_run) {
+    console.error(`${PKG_DIR} changed during the run (was ${JSON.stringify(result.pkg)}, now ${JSON.stringify(pkgEnd)}): the figures mix two builds; run again`);
+    process.exitCode = 1;
+  }
+  const pending = result.scenarios.find((s) => s.name === "pending");
+  if (pending && (pending.stored_by_server > 0 || pending.rows.some((r) => r.chars_per_call.max > 0))) {
+    console.error("consent pending, yet something was stored or sent");
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

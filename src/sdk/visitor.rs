@@ -1,0 +1,162 @@
+//! The visitor across tabs: loading it from its snapshot and journal,
+//! recording changes as journal entries, applying the entries other tabs
+//! write, switching visitor (another tab reset or forgot), and compaction.
+
+use super::{with_sdk, Sdk};
+use crate::journal::{Change, Entry, Op};
+use crate::storage::StoreError;
+use crate::{ids, locks, page};
+use parcours_engine::context::Env;
+use parcours_engine::profile::ProfileRules;
+use parcours_engine::Visitor;
+use wasm_bindgen::prelude::*;
+
+/// Delay before a compaction, so it runs in a task of its own.
+const COMPACT_DELAY_MS: i32 = 50;
+
+impl Sdk {
+    /// Reads the stored visitor (or starts a new one, stored at once) and
+    /// applies the journal entries not folded into its snapshot.
+    pub(super) fn load_visitor(&mut self) {
+        let now = js_sys::Date::now();
+        let (stored, pending) = self.journal.load(now);
+        match stored {
+            Some(v) => {
+                self.visitor = v;
+                for e in &pending {
+                    self.apply(e);
+                }
+            }
+            None => self.switch_visitor(Visitor::new(ids::uuid_v4(), now)),
+        }
+    }
+
+    /// Applies an entry another tab (or an earlier page) wrote.
+    pub(super) fn apply(&mut self, e: &Entry) {
+        match &e.op {
+            Op::Event {
+                event,
+                page,
+                tz_offset_min,
+            } => {
+                let env = Env {
+                    now_ms: event.at_ms,
+                    tz_offset_min: *tz_offset_min,
+                    page: page.clone(),
+                    device: page::device(),
+                };
+                match &self.engine {
+                    Some(engine) => {
+                        engine.record(&mut self.visitor, event, &env);
+                    }
+                    None => {
+                        self.visitor
+                            .profile
+                            .record(event, &env, &ProfileRules::default());
+                    }
+                }
+            }
+            Op::Identify { user_id, traits } => {
+                self.visitor.profile.identify(user_id, traits, e.at_ms);
+            }
+        }
+    }
+
+    /// Records `op` for the current visitor: one journal entry.
+    pub(super) fn journal(&mut self, at_ms: f64, op: Op) {
+        let anon = self.visitor.profile.anonymous_id.clone();
+        if let Err(StoreError::Quota) = self.journal.append(&anon, at_ms, op) {
+            self.host
+                .error("storage full: profile kept in memory only", JsValue::NULL);
+        }
+        self.maybe_compact(at_ms);
+    }
+
+    /// Makes `v` the visitor of every tab: its snapshot is written now.
+    pub(super) fn switch_visitor(&mut self, v: Visitor) {
+        self.screen.close_all();
+        self.visitor = v;
+        let _ = self
+            .journal
+            .write_snapshot(&self.visitor, js_sys::Date::now());
+    }
+
+    /// A `storage` event: another tab changed one of our keys (`None`:
+    /// it cleared the whole storage).
+    pub(super) fn on_storage(&mut self, key: Option<&str>, value: Option<&str>) {
+        let Some(key) = key else {
+            return self.erased();
+        };
+        let Some(ours) = key.strip_prefix(crate::storage::PREFIX) else {
+            return;
+        };
+        if ours == super::keys::CONSENT {
+            if self.cfg.consent_required {
+                let c = crate::consent::Consent::from_code(value.unwrap_or_default());
+                if c != self.consent {
+                    self.set_consent(c);
+                }
+            }
+            return;
+        }
+        if ours.starts_with(crate::outbox::PREFIX) {
+            if value.is_none() {
+                self.delivery.on_key_removed(ours);
+            }
+            return;
+        }
+        match self.journal.on_storage(ours, value, &self.visitor) {
+            Change::None => {}
+            Change::Entry(e) => self.apply(&e),
+            Change::Visitor(v, pending) => {
+                self.screen.close_all();
+                self.visitor = *v;
+                for e in &pending {
+                    self.apply(e);
+                }
+            }
+            Change::Erased => self.erased(),
+        }
+    }
+
+    /// Another tab erased the visitor (`forget()`, consent refused): this
+    /// tab forgets it too, in memory, and waits for the next visitor.
+    fn erased(&mut self) {
+        self.screen.close_all();
+        self.journal.clear();
+        self.delivery.clear();
+        self.visitor = Visitor::new(ids::uuid_v4(), js_sys::Date::now());
+    }
+
+    /// Applies what other tabs wrote and this tab has not seen yet, read
+    /// from storage (before a capped decision).
+    pub(super) fn catch_up(&mut self) {
+        for e in self.journal.catch_up(&self.visitor) {
+            self.apply(&e);
+        }
+    }
+
+    fn maybe_compact(&mut self, now: f64) {
+        if self.compact_timer.is_some() || !self.journal.wants_compaction(now) {
+            return;
+        }
+        self.compact_timer = crate::handles::Timeout::new(COMPACT_DELAY_MS, || {
+            wasm_bindgen_futures::spawn_local(compact());
+        });
+    }
+}
+
+/// Folds the journal into a new snapshot, under a lock so tabs take turns
+/// (without Web Locks, concurrent compactions are safe too: see `journal`).
+async fn compact() {
+    let guard = locks::acquire("parcours:compact", true).await;
+    if matches!(guard, Err(locks::LockError::Busy)) {
+        with_sdk(|s| s.compact_timer = None);
+        return;
+    }
+    with_sdk(|s| {
+        s.compact_timer = None;
+        let _ = s.journal.write_snapshot(&s.visitor, js_sys::Date::now());
+    });
+    drop(guard);
+}

@@ -1,0 +1,239 @@
+#![cfg(target_arch = "wasm32")]
+//! The visitor shared by tabs, in a real browser's localStorage: two
+//! journals with different writers stand for two tabs (a `storage` event is
+//! only delivered to *other* documents, so the test hands each write to the
+//! other journal as the browser would).
+
+use parcours::journal::{Change, Journal, Op, SNAPSHOT};
+use parcours::storage::Store;
+use parcours_engine::context::Page;
+use parcours_engine::{Event, EventKind, Value, Visitor};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn local() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn event(name: &str, at: f64) -> Op {
+    Op::Event {
+        event: Event {
+            kind: EventKind::Track,
+            name: name.into(),
+            properties: Value::from_pairs([("n", at.into())]),
+            at_ms: at,
+        },
+        page: Page {
+            url: "https://shop.test/p".into(),
+            path: "/p".into(),
+            ..Page::default()
+        },
+        tz_offset_min: 60,
+    }
+}
+
+fn names(v: &[parcours::journal::Entry]) -> Vec<String> {
+    v.iter()
+        .map(|e| match &e.op {
+            Op::Event { event, .. } => event.name.clone(),
+            Op::Identify { user_id, .. } => ["identify:", user_id].concat(),
+        })
+        .collect()
+}
+
+/// Our keys under `prefix`, in the order they were written (as `storage`
+/// events arrive), i.e. by their sequence number.
+fn stored(prefix: &str) -> Vec<(String, String)> {
+    let ls = local();
+    let mut out: Vec<(String, String)> = (0..ls.length().unwrap())
+        .filter_map(|i| ls.key(i).unwrap())
+        .filter(|k| k.starts_with(prefix))
+        .map(|k| {
+            let v = ls.get_item(&k).unwrap().unwrap();
+            (k["parcours:".len()..].to_owned(), v)
+        })
+        .collect();
+    let seq = |k: &str| k.rsplit(':').next().unwrap().parse::<u64>().unwrap();
+    out.sort_by_key(|(k, _)| seq(k));
+    out
+}
+
+#[wasm_bindgen_test]
+fn entries_of_two_tabs_are_merged_by_id_never_overwritten() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let visitor = Visitor::new("anon-1".into(), now);
+    let mut a = Journal::new(Store::local(), "taba".into());
+    let mut b = Journal::new(Store::local(), "tabb".into());
+    a.write_snapshot(&visitor, now).unwrap();
+
+    // Both tabs record at the same time: each write is a key of its own.
+    for i in 0..5 {
+        a.append(
+            "anon-1",
+            now + i as f64,
+            event(&["a", &i.to_string()].concat(), now + i as f64),
+        )
+        .unwrap();
+        b.append(
+            "anon-1",
+            now + i as f64,
+            event(&["b", &i.to_string()].concat(), now + i as f64),
+        )
+        .unwrap();
+    }
+    assert_eq!(stored("parcours:j:").len(), 10, "nothing overwritten");
+
+    // Tab B receives tab A's storage events, once each (a repeat is ignored).
+    let mut got = Vec::new();
+    for (key, value) in stored("parcours:j:taba:") {
+        for _ in 0..2 {
+            if let Change::Entry(e) = b.on_storage(&key, Some(&value), &visitor) {
+                got.push(e);
+            }
+        }
+    }
+    assert_eq!(got.len(), 5);
+    // Its own writes are not applied twice either.
+    for (key, value) in stored("parcours:j:tabb:") {
+        assert!(matches!(
+            b.on_storage(&key, Some(&value), &visitor),
+            Change::None
+        ));
+    }
+
+    // A third tab starting now reads the snapshot and all ten entries, in time order.
+    let mut c = Journal::new(Store::local(), "tabc".into());
+    let (v, pending) = c.load(now);
+    assert_eq!(v.unwrap().profile.anonymous_id, "anon-1");
+    let n = names(&pending);
+    assert_eq!(n.len(), 10);
+    let (a0, b4) = (n.iter().position(|x| x == "a0"), n.iter().position(|x| x == "b4"));
+    assert!(a0.is_some() && a0 < b4, "{n:?}");
+    // And catching up finds nothing more.
+    assert!(c.catch_up(&visitor).is_empty());
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn compaction_folds_settled_entries_and_a_new_tab_sees_the_same_visitor() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let old = now - 2.0 * parcours::journal::SETTLE_MS;
+    let mut visitor = Visitor::new("anon-2".into(), old);
+    let mut a = Journal::new(Store::local(), "taba".into());
+    a.write_snapshot(&visitor, old).unwrap();
+    let env = |at: f64| parcours_engine::Env {
+        now_ms: at,
+        tz_offset_min: 60,
+        page: Page::default(),
+        device: parcours_engine::Device::default(),
+    };
+    for i in 0..parcours::journal::COMPACT_AFTER {
+        let at = old + i as f64;
+        let op = event("Old", at);
+        if let Op::Event { event, .. } = &op {
+            visitor.profile.record(event, &env(at), &Default::default());
+        }
+        a.append("anon-2", at, op).unwrap();
+    }
+    a.append("anon-2", now, event("Fresh", now)).unwrap();
+    if let Op::Event { event, .. } = event("Fresh", now) {
+        visitor
+            .profile
+            .record(&event, &env(now), &Default::default());
+    }
+    assert!(a.wants_compaction(now));
+    a.write_snapshot(&visitor, now).unwrap();
+    let left = stored("parcours:j:");
+    assert_eq!(
+        left.len(),
+        1,
+        "only the entry younger than the settle time stays"
+    );
+    assert!(!a.wants_compaction(now));
+
+    let mut c = Journal::new(Store::local(), "tabc".into());
+    let (v, pending) = c.load(now);
+    assert!(
+        pending.is_empty(),
+        "the fresh entry is folded into the snapshot already"
+    );
+    let v = v.unwrap();
+    assert_eq!(v.profile.history().len(), visitor.profile.history().len());
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn another_tab_switching_or_erasing_the_visitor_is_seen() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let first = Visitor::new("anon-3".into(), now);
+    let mut a = Journal::new(Store::local(), "taba".into());
+    let mut b = Journal::new(Store::local(), "tabb".into());
+    a.write_snapshot(&first, now).unwrap();
+    // Tab A logs out (a new visitor) and records for it.
+    let second = Visitor::new("anon-4".into(), now);
+    a.write_snapshot(&second, now).unwrap();
+    a.append("anon-4", now, event("After", now)).unwrap();
+    let snap = local().get_item("parcours:visitor").unwrap().unwrap();
+    match b.on_storage(SNAPSHOT, Some(&snap), &first) {
+        Change::Visitor(v, pending) => {
+            assert_eq!(v.profile.anonymous_id, "anon-4");
+            assert_eq!(names(&pending), ["After"]);
+        }
+        other => panic!("expected a visitor change, got {other:?}"),
+    }
+    // Tab A records for its old visitor after the switch: not applied to the new one.
+    a.append("anon-3", now, event("Stale", now)).unwrap();
+    let (key, value) = stored("parcours:j:taba:2").pop().unwrap();
+    assert!(matches!(
+        b.on_storage(&key, Some(&value), &second),
+        Change::None
+    ));
+    assert!(matches!(
+        b.on_storage(SNAPSHOT, None, &second),
+        Change::Erased
+    ));
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn a_visitor_stored_before_the_journal_is_read_back_and_corrupt_entries_are_dropped() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let old = Visitor::new("anon-legacy".into(), now);
+    let text = parcours::convert::value_to_json(&old.to_value());
+    local().set_item("parcours:visitor", &text).unwrap();
+    local().set_item("parcours:j:x:1", "{broken").unwrap();
+    let mut c = Journal::new(Store::local(), "tabc".into());
+    let (v, pending) = c.load(now);
+    assert_eq!(v.unwrap().profile.anonymous_id, "anon-legacy");
+    assert!(pending.is_empty());
+    assert_eq!(
+        local().get_item("parcours:j:x:1").unwrap(),
+        None,
+        "the corrupt entry is removed"
+    );
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn nothing_is_stored_while_the_consent_gate_is_closed() {
+    local().clear().unwrap();
+    let store = Store::local();
+    store.gate().set(false);
+    let mut a = Journal::new(store.clone(), "taba".into());
+    let now = js_sys::Date::now();
+    assert!(a.append("anon", now, event("X", now)).is_err());
+    assert!(a
+        .write_snapshot(&Visitor::new("anon".into(), now), now)
+        .is_err());
+    assert_eq!(local().length().unwrap(), 0);
+    store.gate().set(true);
+    a.write_snapshot(&Visitor::new("anon".into(), now), now)
+        .unwrap();
+    assert_eq!(local().length().unwrap(), 1);
+    local().clear().unwrap();
+}
