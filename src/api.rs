@@ -149,13 +149,9 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
         "explain" => return with_sdk(|s| s.explain()).unwrap_or_else(|| Array::new().into()),
         "profile" => return with_sdk(|s| s.profile()).unwrap_or(JsValue::NULL),
         "forget" => {
-            let Some((url, body)) = with_sdk(Sdk::forget) else {
-                return Promise::resolve(&JsValue::FALSE).into();
-            };
-            return wasm_bindgen_futures::future_to_promise(async move {
-                Ok(JsValue::from_bool(sdk::post_forget(url, body).await))
-            })
-            .into();
+            return with_sdk(Sdk::forget)
+                .unwrap_or_else(|| Promise::resolve(&JsValue::FALSE))
+                .into();
         }
         "on" | "off" => {
             let Some(name) = a(0).as_string() else {

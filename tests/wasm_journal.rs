@@ -109,7 +109,10 @@ fn entries_of_two_tabs_are_merged_by_id_never_overwritten() {
     assert_eq!(v.unwrap().profile.anonymous_id, "anon-1");
     let n = names(&pending);
     assert_eq!(n.len(), 10);
-    let (a0, b4) = (n.iter().position(|x| x == "a0"), n.iter().position(|x| x == "b4"));
+    let (a0, b4) = (
+        n.iter().position(|x| x == "a0"),
+        n.iter().position(|x| x == "b4"),
+    );
     assert!(a0.is_some() && a0 < b4, "{n:?}");
     // And catching up finds nothing more.
     assert!(c.catch_up(&visitor).is_empty());

@@ -45,6 +45,11 @@ pub const HEARTBEAT_STALE_MS: f64 = 300_000.0;
 pub const HEARTBEAT: &str = "hb:";
 /// The storage key of the outbox before per-message keys.
 pub const LEGACY_OUTBOX: &str = "outbox";
+/// Erasure requests (`forget()`) not acknowledged yet: a JSON array of bodies.
+pub const ERASURES: &str = "forget";
+/// The first sweep after start comes this soon (a previous page of this
+/// tab may still hold its lock at the very start).
+pub const FIRST_SWEEP_MS: i32 = 5_000;
 
 fn tab_lock(writer: &str) -> String {
     ["parcours:tab:", writer].concat()
@@ -77,6 +82,13 @@ pub struct Delivery {
     paused: bool,
     hidden_sent: bool,
     tab_lock: Option<locks::Guard>,
+    endpoint: String,
+    /// `forget()` requests the collector has not acknowledged yet.
+    erasures: Vec<String>,
+    erase_backoff: Backoff,
+    erase_timer: Option<Timeout>,
+    /// `forget()` promises waiting for the first answer to their request.
+    erase_waiters: Vec<(String, js_sys::Function)>,
 }
 
 impl Delivery {
@@ -108,6 +120,11 @@ impl Delivery {
             paused: false,
             hidden_sent: false,
             tab_lock: None,
+            endpoint: endpoint.to_owned(),
+            erasures: Vec::new(),
+            erase_backoff: Backoff::default(),
+            erase_timer: None,
+            erase_waiters: Vec::new(),
         }
     }
 
@@ -418,6 +435,98 @@ impl Delivery {
         self.schedule(FLUSH_DELAY_MS);
     }
 
+    /// Asks the collector to erase the visitor (`body` is the
+    /// `/v1/forget` request): kept in storage and retried with backoff, at
+    /// the next page load too, until acknowledged.
+    /// The promise resolves with whether the collector acknowledged the
+    /// first attempt.
+    pub fn erase(&mut self, body: String) -> js_sys::Promise {
+        if self.endpoint.is_empty() {
+            return js_sys::Promise::resolve(&JsValue::FALSE);
+        }
+        let mut waiter = None;
+        let promise = js_sys::Promise::new(&mut |resolve, _| waiter = Some(resolve));
+        if let Some(w) = waiter {
+            self.erase_waiters.push((body.clone(), w));
+        }
+        if !self.erasures.contains(&body) {
+            self.erasures.push(body);
+        }
+        self.save_erasures();
+        self.erase_timer = None;
+        self.send_erasures();
+        promise
+    }
+
+    fn save_erasures(&self) {
+        if self.erasures.is_empty() {
+            self.store.remove(ERASURES);
+            return;
+        }
+        let list: Array = self.erasures.iter().map(|b| JsValue::from_str(b)).collect();
+        if let Some(text) = convert::stringify(&list) {
+            let _ = self.store.set(ERASURES, &text);
+        }
+    }
+
+    fn load_erasures(&mut self) {
+        let stored = self.store.get_json(ERASURES).filter(Array::is_array);
+        for b in stored.map(|a| Array::from(&a).to_vec()).unwrap_or_default() {
+            if let Some(b) = b.as_string() {
+                if !self.erasures.contains(&b) {
+                    self.erasures.push(b);
+                }
+            }
+        }
+    }
+
+    fn send_erasures(&mut self) {
+        if self.endpoint.is_empty() || self.erase_timer.is_some() {
+            return;
+        }
+        let url = [&self.endpoint, "/v1/forget"].concat();
+        for body in self.erasures.clone() {
+            let Ok(sent) = transport::post(&url, &body, true) else {
+                continue;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let ok = matches!(sent.answer().await, Ok(a) if (200..500).contains(&a.status));
+                with_sdk(|s| s.delivery.erased(&body, ok));
+            });
+        }
+    }
+
+    fn erased(&mut self, body: &str, ok: bool) {
+        for (_, w) in self.erase_waiters.iter().filter(|(b, _)| b == body) {
+            let _ = w.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
+        }
+        self.erase_waiters.retain(|(b, _)| b != body);
+        if ok {
+            self.erasures.retain(|b| b != body);
+            self.erase_backoff.reset();
+            self.save_erasures();
+        } else if self.erase_timer.is_none() {
+            let delay = self.erase_backoff.next_ms(js_sys::Math::random(), None);
+            self.erase_timer = Timeout::new(delay as i32, || {
+                with_sdk(|s| {
+                    s.delivery.erase_timer = None;
+                    s.delivery.send_erasures();
+                });
+            });
+        }
+    }
+
+    /// Back online: what waits for a retry goes now.
+    pub fn on_online(&mut self) {
+        self.backoff.reset();
+        self.erase_backoff.reset();
+        self.erase_timer = None;
+        self.send_erasures();
+        if !self.paused {
+            self.arm(0);
+        }
+    }
+
     fn heartbeat(&self) {
         if !locks::available() && self.enabled {
             let now = parcours_engine::value::number_to_string(js_sys::Date::now().floor());
@@ -455,7 +564,14 @@ pub fn start() {
         if let Ok(guard) = locks::acquire(&tab_lock(&writer), false).await {
             with_sdk(move |s| s.delivery.tab_lock = Some(guard));
         }
-        sweep().await;
+        with_sdk(|s| {
+            s.delivery.sweep_timer =
+                Timeout::new(
+                    FIRST_SWEEP_MS,
+                    || wasm_bindgen_futures::spawn_local(sweep()),
+                );
+        });
+        sweep_once().await;
     });
 }
 
@@ -471,8 +587,19 @@ pub fn suspend() {
 }
 
 async fn sweep() {
+    sweep_once().await;
+    with_sdk(|s| {
+        s.delivery.sweep_timer =
+            Timeout::new(SWEEP_MS, || wasm_bindgen_futures::spawn_local(sweep()));
+    });
+}
+
+/// Adopts the queues of closed tabs, and sends pending erasures.
+async fn sweep_once() {
     let Some(writers) = with_sdk(|s| {
         s.delivery.heartbeat();
+        s.delivery.load_erasures();
+        s.delivery.send_erasures();
         if s.delivery.enabled {
             s.delivery.foreign_writers()
         } else {
@@ -498,8 +625,4 @@ async fn sweep() {
             Err(_) => {}
         }
     }
-    with_sdk(|s| {
-        s.delivery.sweep_timer =
-            Timeout::new(SWEEP_MS, || wasm_bindgen_futures::spawn_local(sweep()));
-    });
 }

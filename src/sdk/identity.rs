@@ -4,7 +4,7 @@
 use super::{keys, Sdk};
 use crate::consent::Consent;
 use crate::journal::Op;
-use crate::{convert, ids, message, transport};
+use crate::{convert, ids, message};
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Trigger, Visitor};
 
@@ -43,9 +43,10 @@ impl Sdk {
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
     }
 
-    /// `forget()`: erases everything local and returns the request body for
-    /// the backend's erasure endpoint.
-    pub fn forget(&mut self) -> (String, String) {
+    /// `forget()`: erases everything local, and asks the backend to erase
+    /// the visitor (retried until acknowledged, offline too). Returns the
+    /// promise of whether the backend acknowledged the first attempt.
+    pub fn forget(&mut self) -> js_sys::Promise {
         let mut body = Map::new();
         body.insert("writeKey".into(), self.cfg.write_key.as_str().into());
         body.insert(
@@ -62,10 +63,8 @@ impl Sdk {
             let _ = self.store.set(keys::CONSENT, self.consent.code());
         }
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
-        (
-            [&self.cfg.endpoint, "/v1/forget"].concat(),
-            convert::value_to_json(&Value::Object(body)),
-        )
+        self.delivery
+            .erase(convert::value_to_json(&Value::Object(body)))
     }
 
     /// `consent(state)`: opens or closes the storage gate and delivery.
@@ -98,9 +97,4 @@ impl Sdk {
             self.decide_and_show(&Trigger::PageView);
         }
     }
-}
-
-/// `forget()`'s network half: best-effort `POST {endpoint}/v1/forget`.
-pub async fn post_forget(url: String, body: String) -> bool {
-    matches!(transport::post_json(&url, &body).await, Ok(s) if (200..300).contains(&s))
 }

@@ -23,7 +23,6 @@ mod visitor;
 
 pub use config::{Config, RulesSource};
 pub use host::{obj, Host};
-pub use identity::post_forget;
 pub use record::IntoDerived;
 use rules::fetch_rules;
 pub use screen::Screen;
@@ -242,6 +241,10 @@ impl Sdk {
                     with_sdk(|s| s.delivery.on_visible());
                     delivery::resume();
                 }
+            }));
+        self._lifecycle
+            .push(Listener::new(&w, "online", false, |_| {
+                with_sdk(|s| s.delivery.on_online());
             }));
         if let Some(doc) = w.document() {
             let d = doc.clone();
