@@ -238,7 +238,11 @@ impl Sdk {
                     .and_then(|p| p.as_bool())
                     .unwrap_or(false);
                 if persisted {
-                    with_sdk(|s| s.delivery.on_visible());
+                    with_sdk(|s| {
+                        s.delivery.on_visible();
+                        // Storage events are not delivered in the back-forward cache.
+                        s.reload_visitor();
+                    });
                     delivery::resume();
                 }
             }));

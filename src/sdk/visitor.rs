@@ -31,6 +31,17 @@ impl Sdk {
         }
     }
 
+    /// Reads the visitor again from storage: after the page comes back from
+    /// the back-forward cache, where other tabs' changes did not reach it.
+    pub(super) fn reload_visitor(&mut self) {
+        if !self.store.is_available() {
+            return; // nothing stored (no consent): memory is the truth
+        }
+        let writer = self.journal.writer().to_owned();
+        self.journal = crate::journal::Journal::new(self.store.clone(), writer);
+        self.load_visitor();
+    }
+
     /// Applies an entry another tab (or an earlier page) wrote.
     pub(super) fn apply(&mut self, e: &Entry) {
         match &e.op {

@@ -227,7 +227,8 @@ test("a navigation sends each event at most twice on the wire and stores it once
   await page.goto(`${server.url}/cart.html`);
   await page.evaluate(() => window.parcours.ready());
   assert.ok(await eventually(() => storedRun("nav").length >= 3, 15000, 250));
-  await page.waitForTimeout(2000);
+  // Past the new page's first sweep for queues left by closed pages.
+  await page.waitForTimeout(6500);
   const copies = {};
   for (const m of sent.filter((m) => m.properties?.run === "nav")) copies[m.messageId] = (copies[m.messageId] ?? 0) + 1;
   const counts = Object.values(copies);

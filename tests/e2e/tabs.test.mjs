@@ -44,3 +44,42 @@ test("a pop-in shown in one tab counts against its cap in another open tab", asy
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("two tabs deciding at the same instant never both show a pop-in capped once per session", async () => {
+  for (let rep = 0; rep < 3; rep++) {
+    const context = await browser.newContext();
+    // One visitor first (so both tabs share its session), then two tabs at once.
+    const first = await context.newPage();
+    await first.goto(`${server.url}/cart.html`);
+    await first.evaluate(() => window.parcours.ready());
+    const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+    await Promise.all([a, b].map((t) => t.goto(`${server.url}/products.html`)));
+    await Promise.all([a, b].map((t) => t.evaluate(() => window.parcours.ready())));
+    await a.waitForTimeout(1500);
+    const shown = await Promise.all([a, b].map((t) => t.locator('[data-parcours-campaign="welcome"]').count()));
+    assert.equal(shown[0] + shown[1], 1, `run ${rep}: shown in ${shown}`);
+    await context.close();
+  }
+});
+
+test("a pop-in decided while a host dialog is open shows once the dialog closes", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    document.addEventListener("DOMContentLoaded", () => {
+      const d = document.createElement("dialog");
+      d.id = "host-dialog";
+      d.textContent = "Cookie settings";
+      document.body.append(d);
+      d.showModal();
+    });
+  });
+  await page.goto(`${server.url}/products.html`);
+  await page.evaluate(() => window.parcours.ready());
+  await page.waitForTimeout(1000);
+  const welcome = page.locator('[data-parcours-campaign="welcome"]');
+  assert.equal(await welcome.count(), 0, "waits while the host dialog is open");
+  await page.evaluate(() => document.getElementById("host-dialog").close());
+  await welcome.locator("[role=dialog]").waitFor({ state: "visible", timeout: 3000 });
+  await context.close();
+});
