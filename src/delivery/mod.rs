@@ -360,6 +360,12 @@ impl Delivery {
                 q.carried = true;
             }
         }
+    }
+
+    /// The page is going away (`pagehide`): without Web Locks, its heartbeat
+    /// goes too, so the next page adopts its queue at once.
+    pub fn on_unload(&mut self) {
+        self.on_hidden();
         if !locks::available() {
             self.store.remove(&[HEARTBEAT, &self.writer].concat());
         }

@@ -226,7 +226,7 @@ impl Sdk {
                     .ok()
                     .and_then(|p| p.as_bool())
                     .unwrap_or(false);
-                with_sdk(|s| s.delivery.on_hidden());
+                with_sdk(|s| s.delivery.on_unload());
                 if persisted {
                     delivery::suspend();
                 }

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import { constants } from "node:os";
 import { join } from "node:path";
 import zlib from "node:zlib";
 import { Builder } from "selenium-webdriver";
@@ -386,13 +387,20 @@ const BROWSERS = {
 
 const LOG_DIR = join(ROOT, "target", "webdriver-logs");
 const children = new Set();
-process.on("exit", () => {
+function killAll() {
   for (const c of children) {
     try {
       process.kill(-c.pid, "SIGKILL");
     } catch { /* gone */ }
   }
-});
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 
 let logCount = 0;
 /** Starts `cmd` in a process group of its own (so it can be ended with its browser), output to a log. */
@@ -445,6 +453,9 @@ async function display(bin) {
         });
         child.on("exit", (code) => reject(new Error(`Xvfb exited with ${code}: ${tail(child.log)}`)));
       }));
+      // It lives as long as the run: do not let it keep Node alive (the exit handler ends it).
+      child.stdio[3].destroy();
+      child.unref();
       return `:${n}`;
     })();
   }
