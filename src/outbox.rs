@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use wasm_bindgen::JsValue;
 
 /// Most messages kept per tab.
-pub const MAX_COUNT: usize = 250;
+pub const MAX_COUNT: usize = 500;
 /// Most bytes of JSON kept per tab (localStorage is shared with the host page).
 pub const MAX_BYTES: usize = 256 * 1024;
 /// The prefix of stored messages: `o:<writer>:<seq>`.

@@ -20,41 +20,34 @@
 //!   sends those messages again, once.
 //! - How each answer is handled: [`policy`].
 
+mod adopt;
+mod erasure;
 pub mod policy;
 
 use crate::handles::Timeout;
-use crate::outbox::{self, msg_from_json, Msg, Outbox, Queued};
+use crate::outbox::{self, Msg, Outbox, Queued};
 use crate::sdk::{with_sdk, Host};
 use crate::storage::{Store, StoreError};
 use crate::transport::{self, Answer, TransportError, KEEPALIVE_MAX};
 use crate::{convert, locks};
+pub use adopt::{resume, start, suspend, FIRST_SWEEP_MS, HEARTBEAT, SWEEP_MS};
+pub use erasure::Erasures;
 use js_sys::Array;
 use policy::{Backoff, SplitPlan, Verdict};
 use wasm_bindgen::prelude::*;
 
-/// At most this many messages per batch.
+/// A batch is sent at once when this many messages wait.
 pub const BATCH_COUNT: usize = 20;
+/// With a backlog, a batch carries up to this many messages and bytes (it
+/// then goes without `keepalive`, whose budget is 64 KB): a page that
+/// records faster than one small batch per round trip still catches up.
+pub const BACKLOG_COUNT: usize = 100;
+/// See [`BACKLOG_COUNT`].
+pub const BACKLOG_BYTES: usize = 200 * 1024;
 /// Debounce before a flush.
 pub const FLUSH_DELAY_MS: i32 = 1000;
-/// How often a tab looks for queues left by closed tabs (and, without Web
-/// Locks, writes its heartbeat).
-pub const SWEEP_MS: i32 = 60_000;
-/// Without Web Locks: a heartbeat older than this marks its tab as gone.
-pub const HEARTBEAT_STALE_MS: f64 = 300_000.0;
-/// The heartbeat key prefix (fallback without Web Locks): `hb:<writer>`.
-pub const HEARTBEAT: &str = "hb:";
 /// The storage key of the outbox before per-message keys.
 pub const LEGACY_OUTBOX: &str = "outbox";
-/// Erasure requests (`forget()`) not acknowledged yet: a JSON array of bodies.
-pub const ERASURES: &str = "forget";
-/// The first sweep after start comes this soon (a previous page of this
-/// tab may still hold its lock at the very start).
-pub const FIRST_SWEEP_MS: i32 = 5_000;
-
-fn tab_lock(writer: &str) -> String {
-    ["parcours:tab:", writer].concat()
-}
-
 /// A batch on its way.
 pub struct Job {
     ids: Vec<String>,
@@ -82,13 +75,8 @@ pub struct Delivery {
     paused: bool,
     hidden_sent: bool,
     tab_lock: Option<locks::Guard>,
-    endpoint: String,
-    /// `forget()` requests the collector has not acknowledged yet.
-    erasures: Vec<String>,
-    erase_backoff: Backoff,
-    erase_timer: Option<Timeout>,
-    /// `forget()` promises waiting for the first answer to their request.
-    erase_waiters: Vec<(String, js_sys::Function)>,
+    /// `forget()` requests on their way to the collector.
+    pub erasures: Erasures,
 }
 
 impl Delivery {
@@ -100,6 +88,7 @@ impl Delivery {
         write_key: &str,
         enabled: bool,
     ) -> Delivery {
+        let store_clone = store.clone();
         Delivery {
             store,
             writer,
@@ -120,11 +109,7 @@ impl Delivery {
             paused: false,
             hidden_sent: false,
             tab_lock: None,
-            endpoint: endpoint.to_owned(),
-            erasures: Vec::new(),
-            erase_backoff: Backoff::default(),
-            erase_timer: None,
-            erase_waiters: Vec::new(),
+            erasures: Erasures::new(store_clone, endpoint),
         }
     }
 
@@ -231,8 +216,13 @@ impl Delivery {
         if !self.in_flight.is_empty() || !self.enabled || self.url.is_empty() {
             return None;
         }
-        let max = self.plan.next_size(BATCH_COUNT);
-        let msgs = self.outbox.front(max, KEEPALIVE_MAX - 200, |q| !q.carried);
+        let (count, bytes) = if self.outbox.len() > BATCH_COUNT {
+            (BACKLOG_COUNT, BACKLOG_BYTES)
+        } else {
+            (BATCH_COUNT, KEEPALIVE_MAX - 200)
+        };
+        let max = self.plan.next_size(count);
+        let msgs = self.outbox.front(max, bytes, |q| !q.carried);
         if msgs.is_empty() {
             return None;
         }
@@ -399,144 +389,12 @@ impl Delivery {
         self.store.remove(LEGACY_OUTBOX);
     }
 
-    /// Writers (tabs) other than this one with messages in storage.
-    fn foreign_writers(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for k in self.store.keys(outbox::PREFIX) {
-            let Some((w, _)) = k[outbox::PREFIX.len()..].split_once(':') else {
-                continue;
-            };
-            if w != self.writer && !out.iter().any(|o| o == w) {
-                out.push(w.to_owned());
-            }
-        }
-        out
-    }
-
-    /// Whether tab `writer`'s heartbeat says it is gone (fallback without Web Locks).
-    fn heartbeat_stale(&self, writer: &str, now: f64) -> bool {
-        self.store
-            .get(&[HEARTBEAT, writer].concat())
-            .map(|t| parcours_engine::value::string_to_number(&t))
-            .filter(|t| t.is_finite())
-            .is_none_or(|t| now - t > HEARTBEAT_STALE_MS)
-    }
-
-    /// Moves the stored queue of the closed tab `writer` into this tab's:
-    /// each message is stored under our key before its old key is removed.
-    fn adopt(&mut self, writer: &str, host: &mut Host) {
-        let prefix = [outbox::PREFIX, writer, ":"].concat();
-        let mut keys = self.store.keys(&prefix);
-        crate::ids::sort_by_number(&mut keys, |k| {
-            crate::ids::parse_seq(&k[prefix.len()..]).unwrap_or(0) as f64
-        });
-        for key in keys {
-            if let Some(msg) = self.store.get(&key).as_deref().and_then(msg_from_json) {
-                if !self.outbox.contains(&msg.id) {
-                    self.push(Queued::new(msg), host);
-                }
-            }
-            self.store.remove(&key);
-        }
-        self.schedule(FLUSH_DELAY_MS);
-    }
-
-    /// Asks the collector to erase the visitor (`body` is the
-    /// `/v1/forget` request): kept in storage and retried with backoff, at
-    /// the next page load too, until acknowledged.
-    /// The promise resolves with whether the collector acknowledged the
-    /// first attempt.
-    pub fn erase(&mut self, body: String) -> js_sys::Promise {
-        if self.endpoint.is_empty() {
-            return js_sys::Promise::resolve(&JsValue::FALSE);
-        }
-        let mut waiter = None;
-        let promise = js_sys::Promise::new(&mut |resolve, _| waiter = Some(resolve));
-        if let Some(w) = waiter {
-            self.erase_waiters.push((body.clone(), w));
-        }
-        if !self.erasures.contains(&body) {
-            self.erasures.push(body);
-        }
-        self.save_erasures();
-        self.erase_timer = None;
-        self.send_erasures();
-        promise
-    }
-
-    fn save_erasures(&self) {
-        if self.erasures.is_empty() {
-            self.store.remove(ERASURES);
-            return;
-        }
-        let list: Array = self.erasures.iter().map(|b| JsValue::from_str(b)).collect();
-        if let Some(text) = convert::stringify(&list) {
-            let _ = self.store.set(ERASURES, &text);
-        }
-    }
-
-    fn load_erasures(&mut self) {
-        let stored = self.store.get_json(ERASURES).filter(Array::is_array);
-        for b in stored.map(|a| Array::from(&a).to_vec()).unwrap_or_default() {
-            if let Some(b) = b.as_string() {
-                if !self.erasures.contains(&b) {
-                    self.erasures.push(b);
-                }
-            }
-        }
-    }
-
-    fn send_erasures(&mut self) {
-        if self.endpoint.is_empty() || self.erase_timer.is_some() {
-            return;
-        }
-        let url = [&self.endpoint, "/v1/forget"].concat();
-        for body in self.erasures.clone() {
-            let Ok(sent) = transport::post(&url, &body, true) else {
-                continue;
-            };
-            wasm_bindgen_futures::spawn_local(async move {
-                let ok = matches!(sent.answer().await, Ok(a) if (200..500).contains(&a.status));
-                with_sdk(|s| s.delivery.erased(&body, ok));
-            });
-        }
-    }
-
-    fn erased(&mut self, body: &str, ok: bool) {
-        for (_, w) in self.erase_waiters.iter().filter(|(b, _)| b == body) {
-            let _ = w.call1(&JsValue::UNDEFINED, &JsValue::from_bool(ok));
-        }
-        self.erase_waiters.retain(|(b, _)| b != body);
-        if ok {
-            self.erasures.retain(|b| b != body);
-            self.erase_backoff.reset();
-            self.save_erasures();
-        } else if self.erase_timer.is_none() {
-            let delay = self.erase_backoff.next_ms(js_sys::Math::random(), None);
-            self.erase_timer = Timeout::new(delay as i32, || {
-                with_sdk(|s| {
-                    s.delivery.erase_timer = None;
-                    s.delivery.send_erasures();
-                });
-            });
-        }
-    }
-
     /// Back online: what waits for a retry goes now.
     pub fn on_online(&mut self) {
         self.backoff.reset();
-        self.erase_backoff.reset();
-        self.erase_timer = None;
-        self.send_erasures();
+        self.erasures.retry_now();
         if !self.paused {
             self.arm(0);
-        }
-    }
-
-    fn heartbeat(&self) {
-        if !locks::available() && self.enabled {
-            let now = parcours_engine::value::number_to_string(js_sys::Date::now().floor());
-            let _ = self.store.set(&[HEARTBEAT, &self.writer].concat(), &now);
         }
     }
 }
@@ -560,75 +418,4 @@ pub fn flush_now() {
         };
         with_sdk(|s| s.delivery.end(job, result, &mut s.host));
     });
-}
-
-/// Starts this tab's delivery: holds its tab lock for its lifetime, then
-/// sweeps for queues of closed tabs now and every [`SWEEP_MS`].
-pub fn start() {
-    wasm_bindgen_futures::spawn_local(async {
-        let writer = with_sdk(|s| s.delivery.writer.clone()).unwrap_or_default();
-        if let Ok(guard) = locks::acquire(&tab_lock(&writer), false).await {
-            with_sdk(move |s| s.delivery.tab_lock = Some(guard));
-        }
-        with_sdk(|s| {
-            s.delivery.sweep_timer =
-                Timeout::new(
-                    FIRST_SWEEP_MS,
-                    || wasm_bindgen_futures::spawn_local(sweep()),
-                );
-        });
-        sweep_once().await;
-    });
-}
-
-/// Re-takes the tab lock after the page came back from the back-forward cache.
-pub fn resume() {
-    start();
-}
-
-/// Releases the tab lock (the page enters the back-forward cache, where it
-/// may stay for good: other tabs may adopt its queue meanwhile).
-pub fn suspend() {
-    with_sdk(|s| s.delivery.tab_lock = None);
-}
-
-async fn sweep() {
-    sweep_once().await;
-    with_sdk(|s| {
-        s.delivery.sweep_timer =
-            Timeout::new(SWEEP_MS, || wasm_bindgen_futures::spawn_local(sweep()));
-    });
-}
-
-/// Adopts the queues of closed tabs, and sends pending erasures.
-async fn sweep_once() {
-    let Some(writers) = with_sdk(|s| {
-        s.delivery.heartbeat();
-        s.delivery.load_erasures();
-        s.delivery.send_erasures();
-        if s.delivery.enabled {
-            s.delivery.foreign_writers()
-        } else {
-            Vec::new()
-        }
-    }) else {
-        return;
-    };
-    for w in writers {
-        match locks::acquire(&tab_lock(&w), true).await {
-            Ok(guard) => {
-                with_sdk(|s| s.delivery.adopt(&w, &mut s.host));
-                drop(guard);
-            }
-            Err(locks::LockError::Unsupported) => {
-                let now = js_sys::Date::now();
-                with_sdk(|s| {
-                    if s.delivery.heartbeat_stale(&w, now) {
-                        s.delivery.adopt(&w, &mut s.host);
-                    }
-                });
-            }
-            Err(_) => {}
-        }
-    }
 }

@@ -64,7 +64,8 @@ impl Sdk {
         }
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
         self.delivery
-            .erase(convert::value_to_json(&Value::Object(body)))
+            .erasures
+            .add(convert::value_to_json(&Value::Object(body)))
     }
 
     /// `consent(state)`: opens or closes the storage gate and delivery.
