@@ -2,7 +2,11 @@
 // `wasm_bindgen` (the no-modules glue) and `__parcoursScript`
 // (`document.currentScript` while this script ran) in scope.
 //
-// - Options come from our own script element (`data-*`).
+// - Options come from our own script element: `document.currentScript`, or,
+//   where the page hides it, the last `script[src*="parcours.js"]` (a tag
+//   manager inserting the tag late, with `async = false` or not).
+// - One loader per page: a second copy of the tag (a tag manager firing it
+//   twice) finds `window.parcours` taken and does nothing.
 // - Until the wasm runs, every method is a stub: calls are queued in order;
 //   `forget()` returns a Promise the SDK settles when it replays the call;
 //   `decide`, `explain` and `profile` return a Promise of their answer once
@@ -10,13 +14,35 @@
 //   host keep working after load: they forward to the live API.
 // - `ready()` resolves exactly once with `{ rules, version }`, also when the
 //   wasm cannot load (`{ rules: "none", version: null }`). Nothing throws.
-var NOT_LOADED = { rules: "none", version: null };
+var TAKEN = "__parcoursLoader", NOT_LOADED = { rules: "none", version: null };
 var q = window.parcours = window.parcours || [];
-// Not our queue: the SDK replaces it.
-load(Array.isArray(q) ? q : null);
+if (q[TAKEN]) {
+  if (window.console && ownOptions().debug != null) console.warn("[parcours] loaded twice; the second copy does nothing");
+} else if (Array.isArray(q)) {
+  mark(q);
+  load(q);
+} else {
+  // Not our queue: the SDK replaces it (as it always did).
+  load(null);
+}
+
+function ownScript() {
+  if (__parcoursScript) return __parcoursScript;
+  var all = document.querySelectorAll('script[src*="parcours.js"]');
+  return all[all.length - 1] || null;
+}
+
+function ownOptions() {
+  var s = ownScript();
+  return (s && s.dataset) || {};
+}
+
+function mark(o) {
+  try { Object.defineProperty(o, TAKEN, { value: true }); } catch (e) { /* frozen by the host: harmless */ }
+}
 
 function load(queue) {
-  var s = __parcoursScript || {}, d = s.dataset || {}, dbg = d.debug != null && d.debug !== "false";
+  var s = ownScript() || {}, d = s.dataset || {}, dbg = d.debug != null && d.debug !== "false";
   var src = s.src || location.href, pending = [], done;
   var ready = new Promise(function (r) { done = r; });
   // The live API once the SDK replaced the queue, else null.
@@ -37,6 +63,7 @@ function load(queue) {
     });
     var p = live();
     if (!p) throw new Error("the SDK did not start");
+    mark(p);
     p.evalCondition = wasm_bindgen.evalCondition;
     p.Engine = wasm_bindgen.Engine;
     done(p.ready());

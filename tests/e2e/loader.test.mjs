@@ -1,10 +1,11 @@
 // The loader (src/loader.js) before, without and around the wasm: calls
-// made before it loads, and `ready()` on every path.
+// made before it loads, `ready()` on every path, and a script tag inserted
+// late by a tag manager.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startServer, storedEvents, launchBrowser, recordBatches, eventually,
-  serveFixtureRules, watchErrors,
+  serveFixtures, serveFixtureRules, watchErrors,
 } from "./harness.mjs";
 
 let server, browser;
@@ -196,3 +197,69 @@ for (const [name, setUp] of Object.entries(failures)) {
     await context.close();
   });
 }
+
+/** What a tag manager's custom HTML tag does, long after the page loaded. */
+const injectLikeATagManager = (page, times = 1) => page.evaluate((times) => {
+  window.parcours = window.parcours || [];
+  window.parcours.push(["track", "Queued By Tag"]);
+  for (let i = 0; i < times; i++) {
+    const s = document.createElement("script");
+    s.src = "/pkg/parcours.js";
+    s.async = false;
+    s.dataset.writeKey = "demo";
+    s.dataset.debug = "";
+    document.head.appendChild(s);
+  }
+}, times);
+
+const lateVariants = {
+  "a tag manager inserts the script long after load": async () => {},
+  "document.currentScript is unavailable": async (context) => {
+    await context.addInitScript(() =>
+      Object.defineProperty(Document.prototype, "currentScript", { configurable: true, get: () => null }));
+  },
+};
+
+for (const [name, setUp] of Object.entries(lateVariants)) {
+  test(`when ${name}, the loader still finds its options and its wasm`, async () => {
+    const context = await browser.newContext();
+    await serveFixtures(context);
+    await setUp(context);
+    const page = await context.newPage();
+    const errors = await watchErrors(page);
+    const sent = recordBatches(page);
+    await page.goto(`${server.url}/fixtures/blank.html`);
+    await page.waitForLoadState("load");
+    await page.waitForTimeout(300);
+    await injectLikeATagManager(page);
+    await page.waitForFunction(() => window.parcours && typeof window.parcours.ready === "function");
+    assert.deepEqual(await readyOrTimeout(page), { rules: "network", version: DEMO_VERSION }, "the write key was read");
+    await eventually(() => sent.some((m) => m.event === "Queued By Tag") && sent.some((m) => m.type === "page"));
+    const pageView = sent.find((m) => m.type === "page");
+    assert.equal(pageView.context.page.path, "/fixtures/blank.html");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test("a tag that fires twice starts one SDK: one page view per navigation", async () => {
+  const context = await browser.newContext();
+  await serveFixtures(context);
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  const sent = recordBatches(page);
+  await page.goto(`${server.url}/fixtures/blank.html`);
+  await injectLikeATagManager(page, 2);
+  await page.waitForFunction(() => window.parcours && !Array.isArray(window.parcours));
+  await readyOrTimeout(page);
+  await page.evaluate(() => history.pushState({}, "", "/fixtures/blank.html?step=2"));
+  await injectLikeATagManager(page, 1); // fired again on the history change
+  await page.waitForTimeout(500);
+  await page.evaluate(() => window.parcours.track("Flush Now"));
+  await eventually(() => sent.some((m) => m.event === "Flush Now"));
+  const pages = sent.filter((m) => m.type === "page").map((m) => m.context.page.url.replace(server.url, ""));
+  assert.deepEqual(pages, ["/fixtures/blank.html", "/fixtures/blank.html?step=2"]);
+  assert.equal(sent.filter((m) => m.event === "Queued By Tag").length, 2, "every queued call is kept");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
