@@ -273,7 +273,8 @@ impl Sdk {
     }
 
     /// Hooks `pagehide` / `visibilitychange` (beacon), `storage` (another
-    /// tab saved the visitor) and, with `auto_page`, SPA route changes.
+    /// tab saved the visitor) and, with `auto_page`, SPA route changes and
+    /// restores from the back-forward cache.
     pub fn hook_page(&mut self) {
         let Some(w) = web_sys::window() else { return };
         let visitor_key = [crate::storage::PREFIX, keys::VISITOR].concat();
@@ -301,7 +302,8 @@ impl Sdk {
                 }));
         }
         if self.cfg.auto_page {
-            self._routes = page::RouteWatch::new(|| with_sdk_or_defer(Sdk::on_route_change));
+            self._routes =
+                page::RouteWatch::new(|nav| with_sdk_or_defer(move |s| s.on_route_change(nav)));
         }
     }
 

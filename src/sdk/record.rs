@@ -1,5 +1,5 @@
 //! Recording touchpoints: events into the profile and the outbox, `track`,
-//! `page` and SPA route changes.
+//! `page`, SPA route changes and back-forward cache restores.
 
 use super::{Sdk, BATCH_COUNT, FLUSH_DELAY_MS};
 use crate::outbox::Msg;
@@ -132,12 +132,15 @@ impl Sdk {
         }
     }
 
-    pub(super) fn on_route_change(&mut self) {
-        let url = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        if page::url_key(&url) != self.last_url {
-            self.track_page("", Value::object());
+    /// A navigation that is a page view ([`page::RouteWatch`] decided).
+    pub(super) fn on_route_change(&mut self, nav: page::Navigation) {
+        if nav == page::Navigation::Restored {
+            // Back from the back-forward cache: other pages of this visitor
+            // (the one we left, other tabs) saved it while we were frozen,
+            // and no `storage` event told us.
+            self.visitor_stale = true;
+            self.refresh_visitor();
         }
+        self.track_page("", Value::object());
     }
 }
