@@ -7,7 +7,7 @@
 //! This file is the `#[wasm_bindgen]` facade only; each browser concern has
 //! its module: [`api`] (the `window.parcours` object and the queue),
 //! [`sdk`] (the running state), [`storage`], [`outbox`], [`transport`],
-//! [`render`], [`page`], [`triggers`], [`consent`], [`convert`], [`regex`], [`ids`].
+//! [`render`] (styled by [`style`]), [`page`], [`triggers`], [`consent`], [`convert`], [`regex`], [`ids`].
 #![warn(missing_docs)]
 
 pub mod api;
@@ -24,6 +24,7 @@ pub mod regex;
 pub mod render;
 pub mod sdk;
 pub mod storage;
+pub mod style;
 pub mod transport;
 pub mod triggers;
 
