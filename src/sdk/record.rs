@@ -1,5 +1,5 @@
 //! Recording touchpoints: events into the profile and the outbox, `track`,
-//! `page`, SPA route changes and back-forward cache restores.
+//! `page` and SPA route changes.
 
 use super::{Sdk, BATCH_COUNT, FLUSH_DELAY_MS};
 use crate::outbox::Msg;
