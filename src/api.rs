@@ -177,9 +177,22 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
     JsValue::UNDEFINED
 }
 
+/// A queued command may carry a `resolve` function (the loader's stub for
+/// `forget()` sets one): it gets the command's answer, so the Promise the
+/// stub returned settles with what the live call returned.
+fn settle(command: &JsValue, answer: &JsValue) {
+    let resolve = js_sys::Reflect::get(command, &"resolve".into()).unwrap_or_default();
+    if let Some(f) = sdk::as_function(&resolve) {
+        if let Err(e) = f.call1(&JsValue::UNDEFINED, answer) {
+            log::warn("a queued call's resolve threw", &e);
+        }
+    }
+}
+
 /// Starts the SDK with `config` (`{writeKey, endpoint, consent, debug}`):
 /// replaces the `window.parcours` queue with the live API and replays every
-/// queued call in order, then tracks the page view and fetches the rules.
+/// queued call in order (settling the Promises the loader's stubs returned),
+/// then tracks the page view and fetches the rules.
 pub fn start(config: &JsValue) {
     log::install_panic_hook();
     if sdk::is_started() {
@@ -195,7 +208,8 @@ pub fn start(config: &JsValue) {
     sdk::set_global(&JsValue::from(Api { _private: 0 }));
     if Array::is_array(&queue) {
         for cmd in Array::from(&queue).iter() {
-            replay(&cmd);
+            let answer = replay(&cmd);
+            settle(&cmd, &answer);
         }
     }
     with_sdk(Sdk::begin);

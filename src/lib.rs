@@ -9,7 +9,7 @@
 //! [`sdk`] (the running state), [`storage`] (and its consent gate),
 //! [`journal`] (the visitor shared by tabs), [`outbox`], [`delivery`]
 //! (sending, retries, adoption of closed tabs' queues), [`locks`],
-//! [`transport`], [`render`], [`page`], [`triggers`], [`consent`],
+//! [`transport`], [`render`] (styled by [`style`]), [`page`], [`triggers`], [`consent`],
 //! [`convert`], [`regex`], [`ids`].
 #![warn(missing_docs)]
 
@@ -30,6 +30,7 @@ pub mod regex;
 pub mod render;
 pub mod sdk;
 pub mod storage;
+pub mod style;
 pub mod transport;
 pub mod triggers;
 

@@ -1,26 +1,111 @@
 // Parcours loader: runs inside pkg/parcours.js's function scope, with
-// `wasm_bindgen` (the no-modules glue) and `__parcoursScript` (the script tag) in scope.
-var s = __parcoursScript || {}, d = s.dataset || {}, dbg = d.debug != null && d.debug !== "false";
-var src = s.src || location.href, q = window.parcours = window.parcours || [], done;
-// Until the wasm is ready, calls on the queue are queued too; ready() waits for the real one.
-if (Array.isArray(q)) {
-  "track page identify reset consent forget on off".split(" ").forEach(function (m) {
-    q[m] = q[m] || function () { q.push([m].concat([].slice.call(arguments))); };
-  });
-  var ready = new Promise(function (r) { done = r; });
-  q.ready = function () { return ready; };
+// `wasm_bindgen` (the no-modules glue) and `__parcoursScript`
+// (`document.currentScript` while this script ran) in scope.
+//
+// - Options come from our own script element: `document.currentScript`, or,
+//   where the page hides it, the last `script[src*="parcours.js"]` (a tag
+//   manager inserting the tag late, with `async = false` or not).
+// - One loader per page: a second copy of the tag (a tag manager firing it
+//   twice) finds `window.parcours` taken and does nothing.
+// - Until the wasm runs, every method is a stub: calls are queued in order;
+//   `forget()` returns a Promise the SDK settles when it replays the call;
+//   `decide`, `explain` and `profile` return a Promise of their answer once
+//   `ready()` resolved (queued calls applied, rules loaded). Stubs kept by the
+//   host keep working after load: they forward to the live API.
+// - `ready()` resolves exactly once with `{ rules, version }`, also when the
+//   wasm cannot load (`{ rules: "none", version: null }`). Nothing throws.
+var TAKEN = "__parcoursLoader", NOT_LOADED = { rules: "none", version: null };
+var q = window.parcours = window.parcours || [];
+if (q[TAKEN]) {
+  if (window.console && ownOptions().debug != null) console.warn("[parcours] loaded twice; the second copy does nothing");
+} else if (Array.isArray(q)) {
+  mark(q);
+  load(q);
+} else {
+  // Not our queue: the SDK replaces it (as it always did).
+  load(null);
 }
-wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm", src) }).then(function () {
-  wasm_bindgen.start({
-    writeKey: d.writeKey || "",
-    endpoint: d.endpoint || new URL(src, location.href).origin,
-    consent: d.consent === "required" ? "required" : "granted",
-    debug: dbg
+
+function ownScript() {
+  if (__parcoursScript) return __parcoursScript;
+  var all = document.querySelectorAll('script[src*="parcours.js"]');
+  return all[all.length - 1] || null;
+}
+
+function ownOptions() {
+  var s = ownScript();
+  return (s && s.dataset) || {};
+}
+
+function mark(o) {
+  try { Object.defineProperty(o, TAKEN, { value: true }); } catch (e) { /* frozen by the host: harmless */ }
+}
+
+function load(queue) {
+  var s = ownScript() || {}, d = s.dataset || {}, dbg = d.debug != null && d.debug !== "false";
+  var src = s.src || location.href, pending = [], done;
+  var ready = new Promise(function (r) { done = r; });
+  // The live API once the SDK replaced the queue, else null.
+  var live = function () {
+    var p = window.parcours;
+    return p && p !== queue && !Array.isArray(p) ? p : null;
+  };
+  if (queue) stub(queue);
+
+  Promise.resolve().then(function () {
+    return wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm", src) });
+  }).then(function () {
+    wasm_bindgen.start({
+      writeKey: d.writeKey || "",
+      endpoint: d.endpoint || new URL(src, location.href).origin,
+      consent: d.consent === "required" ? "required" : "granted",
+      debug: dbg
+    });
+    var p = live();
+    if (!p) throw new Error("the SDK did not start");
+    mark(p);
+    p.evalCondition = wasm_bindgen.evalCondition;
+    p.Engine = wasm_bindgen.Engine;
+    done(p.ready());
+  }).catch(function (e) {
+    if (dbg && window.console) console.error("[parcours] could not load", e);
+    done(NOT_LOADED);
+    // Queued forget() calls will never be replayed: nothing was erased.
+    pending.forEach(function (resolve) { resolve(false); });
   });
-  var p = window.parcours;
-  if (p && !Array.isArray(p)) { p.evalCondition = wasm_bindgen.evalCondition; p.Engine = wasm_bindgen.Engine; }
-  if (done) done(p.ready());
-}).catch(function (e) {
-  if (dbg) console.error("[parcours] could not load", e);
-  if (done) done({ rules: "none", loaded: false });
-});
+
+  function stub(queue) {
+    var slice = [].slice;
+    var later = function (m, args) {
+      var p = live();
+      if (p) return p[m].apply(p, args);
+      queue.push([m].concat(slice.call(args)));
+    };
+    "track page identify reset consent on off".split(" ").forEach(function (m) {
+      queue[m] = function () { return later(m, arguments); };
+    });
+    queue.forget = function () {
+      var p = live();
+      if (p) return p.forget();
+      var cmd = ["forget"];
+      return new Promise(function (resolve) {
+        // api.rs `start` calls a queued command's `resolve` with its answer.
+        Object.defineProperty(cmd, "resolve", { value: resolve });
+        pending.push(resolve);
+        queue.push(cmd);
+      });
+    };
+    // What they answer when the SDK could not load: nothing decided, no profile.
+    "decide explain profile".split(" ").forEach(function (m) {
+      queue[m] = function () {
+        var args = arguments, p = live();
+        if (p) return p[m].apply(p, args);
+        return ready.then(function () {
+          var p = live();
+          return p ? p[m].apply(p, args) : m === "profile" ? null : [];
+        });
+      };
+    });
+    queue.ready = function () { return ready; };
+  }
+}

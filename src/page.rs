@@ -1,9 +1,13 @@
 //! Where the visitor is: page info, UTM campaign, acquisition channel,
-//! device, and SPA route changes (`pushState` / `replaceState` / `popstate`).
+//! device, and navigations that are page views: SPA route changes
+//! (`pushState` / `replaceState` / `popstate`, hash routes) and pages
+//! restored from the back-forward cache.
 
 use crate::handles::Listener;
 use parcours_engine::context::{Device, Env, Page};
 use parcours_engine::value::{Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -28,9 +32,37 @@ pub fn current_page() -> Page {
     page
 }
 
-/// The URL without its fragment: what makes a new page view.
+/// The URL without its fragment.
 pub fn url_key(url: &str) -> &str {
     url.split('#').next().unwrap_or(url)
+}
+
+/// The route a URL shows: everything before the fragment, and the fragment
+/// when it is a hash route (`#/cart`, `#!/cart`, `#!cart`). An in-page
+/// anchor (`#reviews`) is no route; `#`, `#/`, `#!` and `#!/` are the root
+/// route, as is no fragment at all.
+fn route(url: &str) -> (&str, &str) {
+    let (base, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let hash_route = match fragment.strip_prefix('!') {
+        Some(r) => r,
+        None if fragment.starts_with('/') => fragment,
+        None => "",
+    };
+    (base, hash_route.trim_start_matches('/'))
+}
+
+/// Whether going from `previous` to `next` (full URLs) is a new page view:
+/// the path, the query or the hash route changed. The same URL again (a
+/// `replaceState` that only stores state) or a jump to an anchor is not.
+///
+/// ```
+/// use parcours::page::is_new_page_view;
+/// assert!(is_new_page_view("https://s.example/a", "https://s.example/b"));
+/// assert!(is_new_page_view("https://s.example/#/a", "https://s.example/#/b"));
+/// assert!(!is_new_page_view("https://s.example/a", "https://s.example/a#reviews"));
+/// ```
+pub fn is_new_page_view(previous: &str, next: &str) -> bool {
+    route(previous) != route(next)
 }
 
 /// The device: `mobile`, `tablet` or `desktop`, and the browser language.
@@ -144,24 +176,53 @@ pub fn channel(page: &Page, utm: &Map) -> &'static str {
     }
 }
 
+/// A navigation that is a page view, as [`RouteWatch`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Navigation {
+    /// A new route ([`is_new_page_view`]) after `pushState`, `replaceState`,
+    /// `popstate` or `hashchange`.
+    Route,
+    /// The page came back from the back-forward cache (`pageshow` with
+    /// `persisted`): a page view though the URL did not change.
+    Restored,
+}
+
 /// Our replacement for `pushState` / `replaceState`.
 type HistoryWrapper = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 
-/// Watches SPA route changes: wraps `history.pushState`/`replaceState` and
-/// listens to `popstate`. Dropping it restores the originals (when nobody
-/// wrapped them after us) and removes the listener.
+fn href() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Watches navigations that are page views: wraps `history.pushState` /
+/// `replaceState` and listens to `popstate`, `hashchange` and `pageshow`.
+/// Dropping it restores the originals (when nobody wrapped them after us)
+/// and removes the listeners.
 #[must_use = "dropping the handle stops watching route changes"]
 pub struct RouteWatch {
     history: web_sys::History,
     originals: Vec<(&'static str, js_sys::Function, HistoryWrapper)>,
-    _popstate: Listener,
+    _listeners: [Listener; 3],
 }
 
 impl RouteWatch {
-    /// Calls `on_change` after every history change (the callback compares URLs).
-    pub fn new(on_change: fn()) -> Option<RouteWatch> {
+    /// Calls `on_page_view` after each navigation that is a page view: a
+    /// history or hash change to a new route (the URL last seen is kept
+    /// here), or a restore from the back-forward cache.
+    pub fn new(on_page_view: fn(Navigation)) -> Option<RouteWatch> {
         let w = web_sys::window()?;
         let history = w.history().ok()?;
+        let last = Rc::new(RefCell::new(href()));
+        let changed = move || {
+            let now = href();
+            let new_view = is_new_page_view(&last.borrow(), &now);
+            *last.borrow_mut() = now;
+            if new_view {
+                on_page_view(Navigation::Route);
+            }
+        };
         let mut originals = Vec::new();
         for name in ["pushState", "replaceState"] {
             let key = JsValue::from_str(name);
@@ -171,7 +232,7 @@ impl RouteWatch {
             let Ok(orig) = orig.dyn_into::<js_sys::Function>() else {
                 continue;
             };
-            let (o, h) = (orig.clone(), history.clone());
+            let (o, h, changed) = (orig.clone(), history.clone(), changed.clone());
             let wrapper =
                 Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
                     move |state: JsValue, title: JsValue, url: JsValue| {
@@ -180,22 +241,33 @@ impl RouteWatch {
                         } else {
                             o.call3(&h, &state, &title, &url)
                         };
-                        on_change();
+                        changed();
                         r
                     },
                 );
             let _ = js_sys::Reflect::set(&history, &key, wrapper.as_ref());
             originals.push((name, orig, wrapper));
         }
-        let popstate = Listener::new(&w, "popstate", false, move |_| on_change());
+        let on_pop = changed.clone();
+        let listeners = [
+            Listener::new(&w, "popstate", false, move |_| on_pop()),
+            // A hash change fires `popstate` too: the second one sees no new route.
+            Listener::new(&w, "hashchange", false, move |_| changed()),
+            Listener::new(&w, "pageshow", false, move |e| {
+                let persisted =
+                    js_sys::Reflect::get(&e, &"persisted".into()).is_ok_and(|p| p.is_truthy());
+                if persisted {
+                    on_page_view(Navigation::Restored);
+                }
+            }),
+        ];
         Some(RouteWatch {
             history,
             originals,
-            _popstate: popstate,
+            _listeners: listeners,
         })
     }
 }
-
 impl Drop for RouteWatch {
     fn drop(&mut self) {
         for (name, orig, wrapper) in self.originals.drain(..) {
@@ -209,5 +281,60 @@ impl Drop for RouteWatch {
                 wrapper.forget();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_new_page_view;
+
+    const SITE: &str = "https://shop.example";
+
+    fn view(from: &str, to: &str) -> bool {
+        is_new_page_view(&[SITE, from].concat(), &[SITE, to].concat())
+    }
+
+    #[test]
+    fn the_same_url_again_is_not_a_page_view() {
+        assert!(!view("/products?c=1", "/products?c=1"));
+        assert!(!view("/#/cart", "/#/cart"));
+    }
+
+    #[test]
+    fn a_new_path_or_query_is_a_page_view() {
+        assert!(view("/products", "/cart"));
+        assert!(view("/products?c=1", "/products?c=2"));
+        assert!(view("/products", "/products?c=1"));
+    }
+
+    #[test]
+    fn an_in_page_anchor_is_not_a_page_view() {
+        assert!(!view("/product", "/product#reviews"));
+        assert!(!view("/product#reviews", "/product#size-guide"));
+        assert!(!view("/product#reviews", "/product"));
+    }
+
+    #[test]
+    fn hash_routes_are_page_views() {
+        assert!(view("/#/products", "/#/cart"));
+        assert!(view("/", "/#/cart"));
+        assert!(view("/#!/products", "/#!/cart"));
+        assert!(view("/#!products", "/#!cart"));
+        assert!(view("/#/cart", "/"));
+        assert!(view("/#/cart", "/#reviews"));
+    }
+
+    #[test]
+    fn the_root_hash_route_is_the_page_itself() {
+        // A hash router sending `/` to `#/` on start makes no second page view.
+        for root in ["/#", "/#/", "/#!", "/#!/"] {
+            assert!(!view("/", root), "{root}");
+        }
+        assert!(!view("/#/cart", "/#!/cart"), "both spellings are one route");
+    }
+
+    #[test]
+    fn a_path_change_with_the_same_anchor_is_a_page_view() {
+        assert!(view("/a#top", "/b#top"));
     }
 }

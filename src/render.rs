@@ -1,8 +1,8 @@
 //! Rendering a decision: a real modal dialog (`popin`), a non-modal bar
 //! (`banner`), or inline content in a host element (`slot`), each in an open
-//! shadow root, styled by a constructable stylesheet
-//! (no `<style>` injected into the host page, nothing needing
-//! `unsafe-inline`). Text is set with `textContent` only; the CTA's `href`
+//! shadow root, styled by [`crate::style`] (a constructable stylesheet, or
+//! CSSOM properties where there is none: never a `<style>` element, nothing
+//! needing `unsafe-inline`). Text is set with `textContent` only; the CTA's `href`
 //! is set only for http(s), mailto and same-scheme relative URLs.
 //!
 //! Accessibility: `role="dialog"`, `aria-modal`, `aria-labelledby`, a
@@ -10,11 +10,12 @@
 //! page is `inert` while the modal is open, and focus returns where it was.
 
 use crate::handles::Listener;
+use crate::style;
 use parcours_engine::value::Value;
 use parcours_engine::Decision;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+use web_sys::{Document, Element, HtmlElement};
 
 /// How a shown pop-in ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,36 +25,6 @@ pub enum Outcome {
     /// Closed: close button, Escape or backdrop.
     Dismissed,
 }
-
-const CSS: &str = r#"
-:host{all:initial;position:fixed;z-index:2147483000;inset:0;pointer-events:none;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2933}
-.backdrop{position:fixed;inset:0;display:flex;align-items:center;justify-content:center;padding:16px;background:rgba(15,23,42,.5);pointer-events:auto;animation:fade .18s ease-out}
-.box{position:relative;box-sizing:border-box;background:#fff;border-radius:16px;box-shadow:0 24px 64px rgba(15,23,42,.35);padding:32px 28px 28px;max-width:420px;width:100%;text-align:center;animation:rise .22s ease-out}
-.banner{position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding:14px 56px 14px 20px;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:left}
-.banner.top{top:0;bottom:auto}
-h2{margin:0 0 10px;font-size:1.4rem;line-height:1.25;font-weight:700}
-.banner h2{margin:0;font-size:1rem}
-p{margin:0 0 22px;font-size:1rem;line-height:1.5;color:#52606d}
-.banner p{margin:0;color:#d1d5db}
-.cta{display:inline-block;padding:12px 24px;border-radius:999px;background:#e4572e;color:#fff;font-weight:600;text-decoration:none;font-size:1rem}
-.cta:hover{background:#c8441f}
-.banner .cta{padding:8px 18px}
-.close{position:absolute;top:10px;right:10px;width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:24px;line-height:1;cursor:pointer}
-.close:hover{background:rgba(127,127,127,.15)}
-:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
-@keyframes fade{from{opacity:0}}
-@keyframes rise{from{opacity:0;transform:translateY(12px)}}
-@media (prefers-reduced-motion:reduce){.backdrop,.box{animation:none}}
-"#;
-
-const SLOT_CSS: &str = r#"
-:host{all:initial;display:block;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:inherit}
-.slot{box-sizing:border-box;padding:12px 16px;border-radius:12px;background:#fff7ed;border:1px solid #fed7aa}
-h2{margin:0 0 4px;font-size:1.05rem;line-height:1.3;font-weight:700}
-p{margin:0 0 8px;font-size:.95rem;line-height:1.45}
-.cta{color:#c2410c;font-weight:600}
-:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
-"#;
 
 /// A pop-in, banner or slot on screen. Dropping it removes it from the page,
 /// restores the background and gives focus back.
@@ -109,22 +80,6 @@ fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
     Ok(e)
 }
 
-fn adopt_styles(root: &ShadowRoot, doc: &Document, css: &str) -> Result<(), JsValue> {
-    match web_sys::CssStyleSheet::new() {
-        Ok(sheet) => {
-            sheet.replace_sync(css)?;
-            root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-        }
-        Err(_) => {
-            // No constructable stylesheets (Safari < 16.4): a <style> inside our own shadow root.
-            let style = doc.create_element("style")?;
-            style.set_text_content(Some(css));
-            root.append_child(&style)?;
-        }
-    }
-    Ok(())
-}
-
 /// Shows `d` (placement `popin` or `banner`); `on_outcome` is called once
 /// when the visitor clicks the CTA or closes it. The caller keeps the
 /// returned [`Popin`] and drops it to close.
@@ -140,7 +95,6 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
     host.set_attribute("data-parcours-variant", &d.variant_id)?;
     host.set_attribute("data-parcours-placement", &d.placement)?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
-    adopt_styles(&root, &doc, CSS)?;
 
     let box_class = if modal {
         "box"
@@ -216,6 +170,7 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
         dialog.clone()
     };
     root.append_child(&frame)?;
+    style::apply(&root, &host, &style::POPIN);
 
     listeners.push(Listener::new(&close, "click", false, move |_| {
         on_outcome(Outcome::Dismissed)
@@ -321,7 +276,6 @@ pub fn show_slot(
     host.set_attribute("data-parcours-variant", &d.variant_id)?;
     host.set_attribute("data-parcours-placement", "slot")?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
-    adopt_styles(&root, &doc, SLOT_CSS)?;
     let frame = el(&doc, "div", "slot")?;
     frame.set_attribute("role", "region")?;
     for (tag, path) in [("h2", "title"), ("p", "body")] {
@@ -353,6 +307,7 @@ pub fn show_slot(
         frame.set_attribute("aria-labelledby", "parcours-title")?;
     }
     root.append_child(&frame)?;
+    style::apply(&root, &host, &style::SLOT);
     target.append_child(&host)?;
     Ok(Popin {
         campaign_id: d.campaign_id.clone(),

@@ -72,7 +72,6 @@ pub struct Sdk {
     channel: &'static str,
     user_agent: String,
     locale: String,
-    last_url: String,
     page_decided: bool,
     compact_timer: Option<Timeout>,
     _routes: Option<page::RouteWatch>,
@@ -187,7 +186,6 @@ impl Sdk {
             rules_source: RulesSource::None,
             screen: Screen::default(),
             host: Host::new(),
-            last_url: page::url_key(&page.url).to_owned(),
             page,
             utm,
             channel,
@@ -211,7 +209,8 @@ impl Sdk {
 
     /// Hooks `pagehide` / `visibilitychange` (the send when hidden),
     /// `pageshow` (back from the back-forward cache), `storage` (another
-    /// tab's changes) and, with `auto_page`, SPA route changes.
+    /// tab's changes) and, with `auto_page`, SPA route changes (restores
+    /// from the back-forward cache included).
     pub fn hook_page(&mut self) {
         let Some(w) = web_sys::window() else { return };
         self._lifecycle
@@ -262,7 +261,7 @@ impl Sdk {
                 }));
         }
         if self.cfg.auto_page {
-            self._routes = page::RouteWatch::new(|| with_sdk_or_defer(Sdk::on_route_change));
+            self._routes = page::RouteWatch::new(|_| with_sdk_or_defer(Sdk::on_route_change));
         }
     }
 

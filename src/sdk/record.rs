@@ -111,7 +111,6 @@ impl Sdk {
             page.referrer = previous;
         }
         self.page = page;
-        self.last_url = page::url_key(&self.page.url).to_owned();
         self.record(EventKind::Page, name, properties);
         self.page_decided = false;
         if let Some(w) = &self.triggers {
@@ -122,12 +121,10 @@ impl Sdk {
         }
     }
 
+    /// A navigation that is a page view ([`page::RouteWatch`] decided).
+    /// On [`page::Navigation::Restored`] too: the `pageshow` hook
+    /// (registered before the route watch) has read the visitor back already.
     pub(super) fn on_route_change(&mut self) {
-        let url = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        if page::url_key(&url) != self.last_url {
-            self.track_page("", Value::object());
-        }
+        self.track_page("", Value::object());
     }
 }

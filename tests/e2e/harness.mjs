@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: the real server binary on a free
 // loopback port with a fresh SQLite folder, and Debian's headless Chromium.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,10 +45,14 @@ export function storedEvents(dataDir) {
   return out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
 }
 
-/** Headless Chromium as this machine allows it (root, closed network). */
-export function launchBrowser() {
+/**
+ * Headless Chromium as this machine allows it (root, closed network).
+ * `{ bfcache: true }` keeps the back-forward cache, which Playwright turns off by default.
+ */
+export function launchBrowser({ bfcache = false } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM_BIN,
+    ignoreDefaultArgs: bfcache ? ["--disable-back-forward-cache"] : [],
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
@@ -75,4 +79,36 @@ export async function eventually(fn, ms = 10000, step = 100) {
     await new Promise((r) => setTimeout(r, step));
   }
   return last;
+}
+
+const FIXTURES = join(ROOT, "tests/e2e/fixtures");
+
+/**
+ * Serves `tests/e2e/fixtures/<name>.html` at `/fixtures/<name>.html` on the
+ * server's origin in `context`, with `headers` (e.g. a CSP) added.
+ */
+export async function serveFixtures(context, headers = {}) {
+  await context.route("**/fixtures/*.html", (route) => {
+    const name = new URL(route.request().url()).pathname.split("/").pop();
+    route.fulfill({ path: join(FIXTURES, name), headers: { "content-type": "text/html; charset=utf-8", ...headers } });
+  });
+}
+
+/** Answers the SDK's rules fetch with `tests/e2e/fixtures/rules.json` in `context`. */
+export async function serveFixtureRules(context) {
+  const body = readFileSync(join(FIXTURES, "rules.json"), "utf8");
+  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+}
+
+/**
+ * Collects what would reach the host page as an error: uncaught exceptions
+ * and unhandled promise rejections. Call before the page loads.
+ */
+export async function watchErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.exposeFunction("__reportRejection", (r) => errors.push(`unhandled rejection: ${r}`));
+  await page.addInitScript(() =>
+    window.addEventListener("unhandledrejection", (e) => window.__reportRejection(String(e.reason))));
+  return errors;
 }
