@@ -17,6 +17,33 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
 
+/// Why nothing was rendered.
+#[derive(Debug, Clone)]
+pub enum RenderError {
+    /// No window, document or body (not a page, or the page is unloading).
+    NoDocument,
+    /// The slot's selector is not a valid CSS selector.
+    Selector(JsValue),
+    /// The DOM refused an operation (the browser's error).
+    Dom(JsValue),
+}
+
+impl From<JsValue> for RenderError {
+    fn from(e: JsValue) -> Self {
+        RenderError::Dom(e)
+    }
+}
+
+impl RenderError {
+    /// The browser's error, for logs and `error` events.
+    pub fn detail(&self) -> JsValue {
+        match self {
+            RenderError::NoDocument => JsValue::from_str("no document"),
+            RenderError::Selector(e) | RenderError::Dom(e) => e.clone(),
+        }
+    }
+}
+
 /// How a shown pop-in ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -83,10 +110,10 @@ fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
 /// Shows `d` (placement `popin` or `banner`); `on_outcome` is called once
 /// when the visitor clicks the CTA or closes it. The caller keeps the
 /// returned [`Popin`] and drops it to close.
-pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
-    let doc = window.document().ok_or(JsValue::NULL)?;
-    let body = doc.body().ok_or(JsValue::NULL)?;
+pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError> {
+    let window = web_sys::window().ok_or(RenderError::NoDocument)?;
+    let doc = window.document().ok_or(RenderError::NoDocument)?;
+    let body = doc.body().ok_or(RenderError::NoDocument)?;
     let modal = d.placement != "banner";
     let c = &d.content;
 
@@ -256,8 +283,8 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, JsValue> {
 
 /// Where a `slot` decision goes: the first element matching `selector`.
 /// `Err` for an invalid selector, `Ok(None)` when nothing matches.
-pub fn slot_target(doc: &Document, selector: &str) -> Result<Option<Element>, JsValue> {
-    doc.query_selector(selector)
+pub fn slot_target(doc: &Document, selector: &str) -> Result<Option<Element>, RenderError> {
+    doc.query_selector(selector).map_err(RenderError::Selector)
 }
 
 /// Shows a `slot` decision inline: a host element appended to `target`,
@@ -268,8 +295,8 @@ pub fn show_slot(
     d: &Decision,
     target: &Element,
     on_outcome: impl Fn(Outcome) + 'static,
-) -> Result<Popin, JsValue> {
-    let doc = target.owner_document().ok_or(JsValue::NULL)?;
+) -> Result<Popin, RenderError> {
+    let doc = target.owner_document().ok_or(RenderError::NoDocument)?;
     let c = &d.content;
     let host = el(&doc, "div", "")?;
     host.set_attribute("data-parcours-campaign", &d.campaign_id)?;

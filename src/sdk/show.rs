@@ -108,7 +108,7 @@ impl Sdk {
                 self.screen.popin = Some(p);
                 self.viewed(d);
             }
-            Err(e) => self.error("could not render the pop-in", e),
+            Err(e) => self.error("could not render the pop-in", e.detail()),
         }
     }
 

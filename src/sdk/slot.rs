@@ -43,7 +43,7 @@ impl Sdk {
                 self.screen.slots.push(p);
                 self.viewed(d);
             }
-            Err(e) => self.error("could not render the slot", e),
+            Err(e) => self.error("could not render the slot", e.detail()),
         }
     }
 
