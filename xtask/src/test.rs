@@ -1,10 +1,11 @@
 //! `cargo xtask test`: every test, in order of speed.
 //! 1. native: `cargo test --workspace` (engine, server, xtask, shared vectors);
 //! 2. in-browser: wasm-bindgen-test in headless Chromium (shared vectors again, SDK);
-//! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core).
+//! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core);
+//! 4. delivery over W3C WebDriver in Chromium, Firefox ESR and WebKitGTK (selenium-webdriver).
 
 use crate::util::{cargo, exec, root, which, Result};
-use crate::{build, install};
+use crate::{browsers, build, install};
 use std::process::Command;
 
 /// Installs what is missing, then runs the three suites.
@@ -13,6 +14,9 @@ pub fn run() -> Result {
     install::wasm_bindgen_cli()?;
     install::chromium()?;
     install::node_modules()?;
+    browsers::firefox()?;
+    browsers::webkit()?;
+    browsers::geckodriver()?;
 
     exec(cargo().args(["test", "--workspace"]))?;
 
@@ -40,12 +44,13 @@ pub fn run() -> Result {
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
             .current_dir(root())
-            .env("PARCOURS_SERVER_BIN", server)
+            .env("PARCOURS_SERVER_BIN", &server)
             .env(
                 "CHROMIUM_BIN",
                 which("chromium").ok_or("chromium is not installed")?,
             ),
     )?;
-    println!("xtask test: native, in-browser and end-to-end suites passed");
+    browsers::run_suite(&server)?;
+    println!("xtask test: native, in-browser, end-to-end and cross-browser suites passed");
     Ok(())
 }
