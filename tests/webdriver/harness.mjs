@@ -238,6 +238,23 @@ addEventListener("unhandledrejection", function (e) {
 })();
 `;
 
+// PARCOURS_PKG_DIR serves another build of the SDK (say, last commit's) instead of the server's pkg/.
+const PKG_DIR = process.env.PARCOURS_PKG_DIR;
+const TYPES = { js: "text/javascript", wasm: "application/wasm", json: "application/json" };
+
+function servePkg(name, res) {
+  let body;
+  try {
+    if (!/^[\w.-]+$/.test(name)) throw new Error("bad name");
+    body = readFileSync(join(PKG_DIR, name));
+  } catch {
+    res.writeHead(404);
+    return res.end();
+  }
+  res.writeHead(200, { "content-type": TYPES[name.split(".").pop()] ?? "application/octet-stream", "cache-control": "no-cache" });
+  res.end(body);
+}
+
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -245,13 +262,15 @@ const escape = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};
  * `/products/...` to match the demo's welcome pop-in). The page loads the SDK
  * from `/pkg/`, relayed from the real server — same origin as the page,
  * because the server's `/pkg/` sends no CORS headers and the wasm is
- * fetched in CORS mode — and sends its events to `collector`, another origin.
+ * fetched in CORS mode (or from PARCOURS_PKG_DIR when set) — and sends its
+ * events to `collector`, another origin.
  * Query: `consent=required`, `nolocks`, `nobc`, `nocss`.
  */
 export async function startFixture({ server, collector }) {
   const http_ = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
     if (url.pathname.startsWith("/pkg/")) {
+      if (PKG_DIR) return servePkg(url.pathname.slice(5), res);
       const body = await readBody(req).catch(() => Buffer.alloc(0));
       return forward(server, req, body, res);
     }

@@ -6,6 +6,7 @@
 //! machine needs only the Rust toolchain, Node/npm and apt.
 
 mod bench;
+mod browsers;
 mod build;
 mod demo;
 mod install;
