@@ -3,17 +3,11 @@
 // forget() erases locally and on the server, offline too.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, storedEvents, launchBrowser, eventually } from "./harness.mjs";
+import { openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually } from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const ourKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("parcours:")));
 const storedRun = (run) => storedEvents(server.dataDir).filter((e) => e.payload?.properties?.run === run);

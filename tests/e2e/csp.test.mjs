@@ -3,17 +3,13 @@
 // SDK causes no violation: with constructable stylesheets, and without them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, serveFixtures, serveFixtureRules } from "./harness.mjs";
+import {
+  openServerAndBrowser, closeServerAndBrowser, serveFixtures, serveFixtureRules,
+} from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const CSP = "style-src 'self'";
 

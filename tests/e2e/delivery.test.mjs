@@ -3,17 +3,11 @@
 // real server would not give it), offline, and the copies a navigation costs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, storedEvents, launchBrowser, eventually } from "./harness.mjs";
+import { openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually } from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 /** Stored events of one run (properties.run), as "tab/i" keys. */
 function storedRun(run) {

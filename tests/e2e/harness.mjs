@@ -112,3 +112,16 @@ export async function watchErrors(page) {
     window.addEventListener("unhandledrejection", (e) => window.__reportRejection(String(e.reason))));
   return errors;
 }
+
+/** The server and a browser for one test file (`before`); `options` go to {@link launchBrowser}. */
+export async function openServerAndBrowser(options) {
+  const server = await startServer();
+  const browser = await launchBrowser(options);
+  return { server, browser };
+}
+
+/** Closes what {@link openServerAndBrowser} opened (`after`); either may be missing. */
+export async function closeServerAndBrowser(server, browser) {
+  await browser?.close();
+  await server?.stop();
+}

@@ -4,19 +4,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startServer, storedEvents, launchBrowser, recordBatches, eventually,
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, recordBatches, eventually,
   serveFixtures, serveFixtureRules, watchErrors,
 } from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const DEMO_VERSION = "2026-11-27T10:00:00Z#1";
 const NOT_LOADED = { rules: "none", version: null };

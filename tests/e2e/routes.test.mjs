@@ -2,18 +2,14 @@
 // routes, and a page restored from the back-forward cache.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, storedEvents, launchBrowser, recordBatches, eventually, watchErrors } from "./harness.mjs";
+import {
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, recordBatches, eventually, watchErrors,
+} from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  // Playwright turns the back-forward cache off by default; these tests need it.
-  browser = await launchBrowser({ bfcache: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// Playwright turns the back-forward cache off by default; these tests need it.
+before(async () => ({ server, browser } = await openServerAndBrowser({ bfcache: true })));
+after(() => closeServerAndBrowser(server, browser));
 
 /** The page views sent so far, as URLs relative to the server. */
 const pageViews = (sent) => sent.filter((m) => m.type === "page").map((m) => m.context.page.url.replace(server.url, ""));

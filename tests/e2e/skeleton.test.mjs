@@ -2,17 +2,13 @@
 // events in SQLite, exactly once each.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, storedEvents, launchBrowser, recordBatches, eventually } from "./harness.mjs";
+import {
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, recordBatches, eventually,
+} from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const popin = (page) => page.locator("[data-parcours-campaign]");
 

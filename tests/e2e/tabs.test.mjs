@@ -2,17 +2,11 @@
 // against the caps and the pressure budget of the other.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, eventually } from "./harness.mjs";
+import { openServerAndBrowser, closeServerAndBrowser, eventually } from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 test("a pop-in shown in one tab counts against its cap in another open tab", async () => {
   const context = await browser.newContext();

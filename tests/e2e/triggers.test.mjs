@@ -2,17 +2,13 @@
 // nothing on load and appears only once the pointer leaves through the top.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, storedEvents, launchBrowser, recordBatches, eventually } from "./harness.mjs";
+import {
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, recordBatches, eventually,
+} from "./harness.mjs";
 
 let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await openServerAndBrowser()));
+after(() => closeServerAndBrowser(server, browser));
 
 const exitPopin = (page) => page.locator('[data-parcours-campaign="exit-newsletter"]');
 
