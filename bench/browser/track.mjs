@@ -28,18 +28,17 @@
 // BENCH_OUT (default target/bench/track.json).
 // Exits non-zero when pkg/ changed during the run, or when something was
 // stored or sent while consent was pending.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+// The server and browser as the end-to-end tests start them, the SDK from PARCOURS_PKG_DIR.
+import { startServer, launchBrowser, PKG_DIR } from "../../tests/e2e/harness.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/parcours-server");
-const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
 const N = Number(process.env.BENCH_N ?? 200);
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000,3000").split(",").map(Number);
 const OUT = process.env.BENCH_OUT ?? join(ROOT, "target/bench/track.json");
@@ -47,43 +46,6 @@ const GROW_BATCH = 10;
 const PAGE = "/products.html";
 const T0 = Date.now();
 const progress = (what) => console.error(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
-
-// The server and browser as the end-to-end tests start them (tests/e2e/harness.mjs),
-// with the SDK build taken from PKG_DIR.
-async function startServer() {
-  const dataDir = mkdtempSync(join(tmpdir(), "parcours-bench-"));
-  const child = spawn(
-    SERVER_BIN,
-    ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
-     "--static-dir", join(ROOT, "demo"), "--pkg-dir", PKG_DIR,
-     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20000);
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { url, dataDir, stop };
-}
-
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM_BIN,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}
 
 // What was measured: the size and a hash of each file the script tag loads.
 function fingerprint() {

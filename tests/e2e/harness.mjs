@@ -10,6 +10,8 @@ import { chromium } from "playwright-core";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/parcours-server");
 const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+/** The SDK build the server serves under /pkg (another one for side-by-side benchmarks). */
+export const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
 
 /** Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }. */
 export async function startServer() {
@@ -17,7 +19,7 @@ export async function startServer() {
   const child = spawn(
     SERVER_BIN,
     ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
-     "--static-dir", join(ROOT, "demo"), "--pkg-dir", join(ROOT, "pkg"),
+     "--static-dir", join(ROOT, "demo"), "--pkg-dir", PKG_DIR,
      "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo"],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
