@@ -12,10 +12,9 @@ impl Sdk {
     /// current rules and consent. Unchanged needs keep the running watch
     /// (and its scroll depth, time on page and fired exit intent).
     pub(super) fn watch_triggers(&mut self) {
-        let needs = match &self.engine {
-            Some(engine) if self.consent.personalisation => Needs::of(engine.rules()),
-            _ => Needs::default(),
-        };
+        let needs = self
+            .deciding_engine()
+            .map_or_else(Needs::default, |e| Needs::of(e.rules()));
         if self.triggers.as_ref().map(Watch::needs) == Some(&needs) {
             return;
         }

@@ -12,14 +12,19 @@ use parcours_engine::{Decision, EventKind, Trigger};
 use wasm_bindgen::prelude::*;
 
 impl Sdk {
+    /// The engine, when there are rules and personalisation is allowed:
+    /// the one place consent to personalise is checked before deciding.
+    pub(super) fn deciding_engine(&self) -> Option<&parcours_engine::Engine> {
+        self.engine
+            .as_ref()
+            .filter(|_| self.consent.personalisation)
+    }
+
     /// `decide(placement?)`: the decisions now, nothing recorded or shown.
     pub fn decisions(&self, placement: Option<&str>) -> Vec<Decision> {
-        let Some(engine) = &self.engine else {
+        let Some(engine) = self.deciding_engine() else {
             return Vec::new();
         };
-        if !self.consent.personalisation {
-            return Vec::new();
-        }
         let mut ds = engine.decide(&self.visitor, &self.env(), &Trigger::PageView);
         if let Some(p) = placement {
             ds.retain(|d| d.placement == p);
@@ -49,10 +54,9 @@ impl Sdk {
         if *trigger == Trigger::PageView {
             self.page_decided = true;
         }
-        if !self.consent.personalisation {
+        let Some(engine) = self.deciding_engine() else {
             return;
-        }
-        let Some(engine) = &self.engine else { return };
+        };
         let decisions = engine.decide(&self.visitor, &self.env(), trigger);
         let mut overlay = false;
         for d in decisions {
@@ -83,10 +87,9 @@ impl Sdk {
     /// pop-ins and banners the decision allows now.
     fn show_overlays(&mut self, trigger: &Trigger) {
         self.catch_up();
-        if !self.consent.personalisation {
+        let Some(engine) = self.deciding_engine() else {
             return;
-        }
-        let Some(engine) = &self.engine else { return };
+        };
         let decisions = engine.decide(&self.visitor, &self.env(), trigger);
         for d in decisions.iter().filter(|d| !d.holdout && is_overlay(d)) {
             self.show(d, trigger);

@@ -99,3 +99,24 @@ test("a visitor who does not match sees no pop-in, and is still tracked", async 
   assert.ok(!stored.slice(before).some((e) => e.event === "Promotion Viewed"), "no Promotion Viewed for this visitor");
   await context.close();
 });
+
+test("a returning visitor's first decision uses the cached rules at once, before the revalidation answers", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/cart.html`);
+  await page.evaluate(() => window.parcours.ready());
+  // Second page: the rules endpoint answers only after 5 s.
+  let answered = false;
+  await context.route("**/v1/rules**", async (route) => {
+    await new Promise((r) => setTimeout(r, 5000));
+    answered = true;
+    await route.continue().catch(() => {});
+  });
+  const started = Date.now();
+  await page.goto(`${server.url}/products.html`);
+  await popin(page).locator("[role=dialog]").waitFor({ state: "visible", timeout: 4000 });
+  assert.equal(answered, false, `shown after ${Date.now() - started} ms, from the cached rules`);
+  const ready = await page.evaluate(() => window.parcours.ready());
+  assert.equal(ready.rules, "cached", "revalidated (304) after the pop-in was shown");
+  await context.close();
+});
