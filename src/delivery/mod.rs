@@ -175,18 +175,24 @@ impl Delivery {
     pub fn set_enabled(&mut self, on: bool, host: &mut Host) {
         self.enabled = on;
         if on {
-            let pending = self.outbox.clear();
-            let dropped = self.outbox.dropped;
-            for q in pending {
-                self.push(q, host);
-            }
-            self.outbox.dropped = dropped;
+            self.restore(host);
             self.schedule(0);
         } else {
             let gone = self.outbox.clear();
             self.forget_keys(&gone);
             self.timer = None;
         }
+    }
+
+    /// Stores the whole queue again (the host page cleared the storage).
+    pub fn restore(&mut self, host: &mut Host) {
+        let queued = self.outbox.clear();
+        let dropped = self.outbox.dropped;
+        for mut q in queued {
+            q.key = None;
+            self.push(q, host);
+        }
+        self.outbox.dropped = dropped;
     }
 
     /// Erases the queue (memory and storage): `forget()`.

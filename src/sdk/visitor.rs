@@ -96,7 +96,7 @@ impl Sdk {
     /// it cleared the whole storage).
     pub(super) fn on_storage(&mut self, key: Option<&str>, value: Option<&str>) {
         let Some(key) = key else {
-            return self.erased();
+            return self.storage_cleared();
         };
         let Some(ours) = key.strip_prefix(crate::storage::PREFIX) else {
             return;
@@ -128,6 +128,16 @@ impl Sdk {
             }
             Change::Erased => self.erased(),
         }
+    }
+
+    /// The host page cleared the whole storage (`localStorage.clear()`):
+    /// nothing of ours was meant to go, so it is written again from memory.
+    fn storage_cleared(&mut self) {
+        self.journal.clear();
+        let _ = self
+            .journal
+            .write_snapshot(&self.visitor, js_sys::Date::now());
+        self.delivery.restore(&mut self.host);
     }
 
     /// Another tab erased the visitor (`forget()`, consent refused): this

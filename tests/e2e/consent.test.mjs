@@ -90,3 +90,25 @@ test("forget() offline erases locally at once and on the server once back online
   assert.ok(await eventually(async () => !(await ourKeys(page)).includes("parcours:forget"), 5000, 200), "the request is done");
   await context.close();
 });
+
+test("the host page clearing localStorage loses nothing of ours", async () => {
+  const context = await browser.newContext();
+  await context.setOffline(false);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/cart.html`);
+  await page.evaluate(() => window.parcours.ready());
+  const other = await context.newPage();
+  await other.goto(`${server.url}/cart.html`);
+  await other.evaluate(() => window.parcours.ready());
+  // The first tab queues while offline; the other tab's page clears the storage.
+  await context.setOffline(true);
+  await page.evaluate(() => { for (let i = 0; i < 5; i++) window.parcours.track("Clear Test", { run: "cleared", i }); });
+  await other.evaluate(() => localStorage.clear());
+  await page.waitForTimeout(500);
+  const keys = await ourKeys(page);
+  assert.ok(keys.includes("parcours:visitor") && keys.filter((k) => k.startsWith("parcours:o:")).length >= 5, `written again: ${keys}`);
+  await context.setOffline(false);
+  await page.close();
+  assert.ok(await eventually(() => storedRun("cleared").length === 5, 15000, 250), "delivered after all");
+  await context.close();
+});
