@@ -111,11 +111,14 @@ fn str_of(v: &Value, k: &str) -> String {
 }
 
 impl Entry {
+    /// The stored form: built straight as a JS object from borrowed parts
+    /// (no copy of the properties) and serialised by the page's JSON.
     fn to_json(&self) -> String {
-        let mut m = Map::new();
-        m.insert("a".into(), self.anonymous_id.as_str().into());
-        m.insert("t".into(), self.at_ms.into());
-        match &self.op {
+        let common = [
+            ("a", JsValue::from_str(&self.anonymous_id)),
+            ("t", JsValue::from_f64(self.at_ms)),
+        ];
+        let o = match &self.op {
             Op::Event {
                 event,
                 page,
@@ -126,21 +129,39 @@ impl Entry {
                 } else {
                     "track"
                 };
-                m.insert("k".into(), kind.into());
-                m.insert("n".into(), event.name.as_str().into());
-                m.insert("p".into(), event.properties.clone());
-                m.insert("z".into(), f64::from(*tz_offset_min).into());
-                m.insert("url".into(), page.url.as_str().into());
-                m.insert("path".into(), page.path.as_str().into());
-                m.insert("ref".into(), page.referrer.as_str().into());
+                convert::object(
+                    &[
+                        &common[..],
+                        &[
+                            ("k", kind.into()),
+                            ("n", event.name.as_str().into()),
+                            ("p", convert::to_js(&event.properties)),
+                            ("z", (*tz_offset_min).into()),
+                            ("url", page.url.as_str().into()),
+                            ("path", page.path.as_str().into()),
+                            ("ref", page.referrer.as_str().into()),
+                        ],
+                    ]
+                    .concat(),
+                )
             }
             Op::Identify { user_id, traits } => {
-                m.insert("k".into(), "identify".into());
-                m.insert("uid".into(), user_id.as_str().into());
-                m.insert("p".into(), Value::Object(traits.clone()));
+                let traits = traits.iter().map(|(k, v)| (k.as_str(), convert::to_js(v)));
+                let traits = convert::object(&traits.collect::<Vec<_>>());
+                convert::object(
+                    &[
+                        &common[..],
+                        &[
+                            ("k", "identify".into()),
+                            ("uid", user_id.as_str().into()),
+                            ("p", traits),
+                        ],
+                    ]
+                    .concat(),
+                )
             }
-        }
-        convert::value_to_json(&Value::Object(m))
+        };
+        convert::stringify(&o).unwrap_or_default()
     }
 
     /// Reads an entry stored under `key`; `None` when unreadable.
@@ -263,8 +284,9 @@ impl Journal {
     pub fn load(&mut self, now_ms: f64) -> (Option<Visitor>, Vec<Entry>) {
         // The journal first, then the snapshot: see the module doc.
         let entries = self.read_entries();
-        let snapshot = read_snapshot(self.store.get(SNAPSHOT).as_deref(), now_ms);
-        if snapshot.visitor.is_none() && self.store.get(SNAPSHOT).is_some() {
+        let text = self.store.get(SNAPSHOT);
+        let snapshot = read_snapshot(text.as_deref(), now_ms);
+        if snapshot.visitor.is_none() && text.is_some() {
             crate::log::warn(
                 "stored visitor unreadable; starting a new one",
                 &JsValue::NULL,

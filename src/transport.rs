@@ -109,11 +109,6 @@ impl InFlight {
     }
 }
 
-/// POSTs JSON; the HTTP status (used by `forget()`).
-pub async fn post_json(url: &str, body: &str) -> Result<u16, TransportError> {
-    Ok(post(url, body, false)?.answer().await?.status)
-}
-
 /// A rules response: status, `ETag`, and the parsed body on 200.
 pub struct RulesResponse {
     /// HTTP status (304 when the cached rules are still current).

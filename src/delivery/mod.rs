@@ -118,11 +118,6 @@ impl Delivery {
         self.enabled
     }
 
-    /// Whether sending is paused because the collector refused the write key.
-    pub fn paused(&self) -> bool {
-        self.paused
-    }
-
     fn next_key(&mut self) -> String {
         self.seq += 1;
         crate::ids::seq_key(outbox::PREFIX, &self.writer, self.seq)

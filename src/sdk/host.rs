@@ -3,7 +3,7 @@
 //! `ready()` promise.
 
 use crate::log;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 /// `(event name, data)` waiting to reach the listeners.
@@ -19,14 +19,8 @@ pub struct Host {
     ready_resolve: Option<Function>,
 }
 
-/// A plain object from pairs.
-pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
+/// A plain object from pairs (see [`crate::convert::object`]).
+pub use crate::convert::object as obj;
 
 impl Default for Host {
     fn default() -> Self {
