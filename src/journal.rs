@@ -75,7 +75,7 @@ pub enum Change {
     /// Nothing to do.
     None,
     /// Another tab recorded this.
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// Another tab switched to another visitor (reset, another user):
     /// adopt it and then these entries.
     Visitor(Box<Visitor>, Vec<Entry>),
@@ -384,7 +384,7 @@ impl Journal {
             Some(e) => self
                 .take_new(vec![e], Some(visitor))
                 .pop()
-                .map_or(Change::None, Change::Entry),
+                .map_or(Change::None, |e| Change::Entry(Box::new(e))),
             None => Change::None,
         }
     }

@@ -90,7 +90,7 @@ fn entries_of_two_tabs_are_merged_by_id_never_overwritten() {
     for (key, value) in stored("parcours:j:taba:") {
         for _ in 0..2 {
             if let Change::Entry(e) = b.on_storage(&key, Some(&value), &visitor) {
-                got.push(e);
+                got.push(*e);
             }
         }
     }
