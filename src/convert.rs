@@ -92,11 +92,6 @@ pub fn stringify(js: &JsValue) -> Option<String> {
     JSON::stringify(js).ok().and_then(|s| s.as_string())
 }
 
-/// A [`Value`] as JSON text.
-pub fn value_to_json(v: &Value) -> String {
-    stringify(&to_js(v)).unwrap_or_else(|| "null".into())
-}
-
 /// A string property of a JS object, if it is a string.
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     Reflect::get(obj, &JsValue::from_str(key))

@@ -16,6 +16,7 @@
 //!   entry removed by a compaction in between is in the snapshot it reads.
 
 use crate::convert;
+use crate::json::{self, Obj};
 use crate::storage::{Store, StoreError};
 use parcours_engine::context::Page;
 use parcours_engine::value::{Map, Value};
@@ -111,14 +112,13 @@ fn str_of(v: &Value, k: &str) -> String {
 }
 
 impl Entry {
-    /// The stored form: built straight as a JS object from borrowed parts
-    /// (no copy of the properties) and serialised by the page's JSON.
+    /// The stored form, written straight from borrowed parts (no copy of
+    /// the properties).
     fn to_json(&self) -> String {
-        let common = [
-            ("a", JsValue::from_str(&self.anonymous_id)),
-            ("t", JsValue::from_f64(self.at_ms)),
-        ];
-        let o = match &self.op {
+        let mut out = String::with_capacity(256);
+        let mut o = Obj::open(&mut out);
+        o.str("a", &self.anonymous_id).num("t", self.at_ms);
+        match &self.op {
             Op::Event {
                 event,
                 page,
@@ -129,39 +129,21 @@ impl Entry {
                 } else {
                     "track"
                 };
-                convert::object(
-                    &[
-                        &common[..],
-                        &[
-                            ("k", kind.into()),
-                            ("n", event.name.as_str().into()),
-                            ("p", convert::to_js(&event.properties)),
-                            ("z", (*tz_offset_min).into()),
-                            ("url", page.url.as_str().into()),
-                            ("path", page.path.as_str().into()),
-                            ("ref", page.referrer.as_str().into()),
-                        ],
-                    ]
-                    .concat(),
-                )
+                o.str("k", kind)
+                    .str("n", &event.name)
+                    .value("p", &event.properties)
+                    .num("z", f64::from(*tz_offset_min))
+                    .str("url", &page.url)
+                    .str("path", &page.path)
+                    .str("ref", &page.referrer);
             }
             Op::Identify { user_id, traits } => {
-                let traits = traits.iter().map(|(k, v)| (k.as_str(), convert::to_js(v)));
-                let traits = convert::object(&traits.collect::<Vec<_>>());
-                convert::object(
-                    &[
-                        &common[..],
-                        &[
-                            ("k", "identify".into()),
-                            ("uid", user_id.as_str().into()),
-                            ("p", traits),
-                        ],
-                    ]
-                    .concat(),
-                )
+                o.str("k", "identify").str("uid", user_id);
+                json::write_map(o.key("p"), traits);
             }
-        };
-        convert::stringify(&o).unwrap_or_default()
+        }
+        o.close();
+        out
     }
 
     /// Reads an entry stored under `key`; `None` when unreadable.
@@ -343,7 +325,7 @@ impl Journal {
         };
         self.applied.raise(&self.writer, self.seq);
         let key = entry_key(&self.writer, self.seq);
-        self.store.set(&key, &entry.to_json())?;
+        self.store.set_soon(&key, &entry.to_json())?;
         self.known.push_back((at_ms, key));
         Ok(())
     }
@@ -427,21 +409,18 @@ impl Journal {
         }
         // Writers with entries left in storage keep their mark; others
         // are pruned so the snapshot does not grow with every page view.
-        let folded: Map = self
-            .applied
-            .0
-            .iter()
-            .filter(|(w, _)| still.contains(w) || *w == self.writer)
-            .map(|(w, s)| (w.clone(), (*s as f64).into()))
-            .collect();
-        let text = [
-            "{\"v\":2,\"folded\":",
-            &convert::value_to_json(&Value::Object(folded)),
-            ",\"visitor\":",
-            &convert::value_to_json(&visitor.to_value()),
-            "}",
-        ]
-        .concat();
+        let mut text = String::new();
+        let mut snap = Obj::open(&mut text);
+        snap.num("v", 2.0);
+        let mut folded = Obj::open(snap.key("folded"));
+        for (w, seq) in &self.applied.0 {
+            if still.contains(w) || *w == self.writer {
+                folded.num(w, *seq as f64);
+            }
+        }
+        folded.close();
+        snap.value("visitor", &visitor.to_value());
+        snap.close();
         let written = self.store.set(SNAPSHOT, &text);
         if written.is_ok() {
             for (_, key) in drop {
@@ -457,6 +436,12 @@ impl Journal {
     /// Forgets what this tab knew of the journal (everything was erased).
     pub fn clear(&mut self) {
         self.known.clear();
+    }
+
+    /// Writes the entries [`Journal::append`] deferred now (as the SDK does
+    /// when the page is hidden or a batch is sent).
+    pub fn flush(&self) {
+        self.store.flush();
     }
 
     /// This tab's writer id.

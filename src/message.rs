@@ -2,8 +2,8 @@
 //! `messageId` (assigned once, here), `anonymousId`, `userId`,
 //! `event`/`name`, `properties`/`traits`, `context`, `timestamp`.
 
-use crate::convert;
 use crate::ids::uuid_v4;
+use crate::json::{write_map, Obj};
 use crate::outbox::Msg;
 use parcours_engine::context::Page;
 use parcours_engine::value::{Map, Value};
@@ -31,36 +31,45 @@ pub struct MsgContext<'a> {
     pub locale: &'a str,
 }
 
-/// The page properties Segment puts on page calls.
-pub fn page_properties(page: &Page) -> Map {
-    let mut m = Map::new();
-    m.insert("path".into(), page.path.as_str().into());
-    m.insert("url".into(), page.url.as_str().into());
-    m.insert("title".into(), page.title.as_str().into());
-    m.insert("referrer".into(), page.referrer.as_str().into());
+/// The page properties Segment puts on page calls, then `extra`'s fields over them.
+fn write_page(out: &mut String, page: &Page, skip: Option<&Map>) {
     let search = if page.query.is_empty() {
         String::new()
     } else {
         ["?", &page.query].concat()
     };
-    m.insert("search".into(), search.into());
-    m
+    let mut o = Obj::open(out);
+    for (k, v) in [
+        ("path", page.path.as_str()),
+        ("url", page.url.as_str()),
+        ("title", page.title.as_str()),
+        ("referrer", page.referrer.as_str()),
+        ("search", search.as_str()),
+    ] {
+        if !skip.is_some_and(|m| m.contains_key(k)) {
+            o.str(k, v);
+        }
+    }
+    if let Some(extra) = skip {
+        for (k, v) in extra.iter() {
+            o.value(k, v);
+        }
+    }
+    o.close();
 }
 
-fn context(c: &MsgContext) -> Value {
-    let mut ctx = Map::new();
-    ctx.insert("page".into(), Value::Object(page_properties(c.page)));
-    ctx.insert("userAgent".into(), c.user_agent.into());
-    ctx.insert("locale".into(), c.locale.into());
-    ctx.insert(
-        "library".into(),
-        Value::from_pairs([("name", LIBRARY.into()), ("version", VERSION.into())]),
-    );
+fn write_context(out: &mut String, c: &MsgContext) {
+    let mut ctx = Obj::open(out);
+    write_page(ctx.key("page"), c.page, None);
+    ctx.str("userAgent", c.user_agent).str("locale", c.locale);
+    let mut lib = Obj::open(ctx.key("library"));
+    lib.str("name", LIBRARY).str("version", VERSION);
+    lib.close();
     if !c.utm.is_empty() {
-        ctx.insert("campaign".into(), Value::Object(c.utm.clone()));
+        write_map(ctx.key("campaign"), c.utm);
     }
-    ctx.insert("channel".into(), c.channel.into());
-    Value::Object(ctx)
+    ctx.str("channel", c.channel);
+    ctx.close();
 }
 
 /// Builds one message with a fresh `messageId`.
@@ -69,45 +78,37 @@ fn context(c: &MsgContext) -> Value {
 /// name) or `identify` (`payload` are the traits).
 pub fn build(kind: &str, name: &str, payload: &Value, at_ms: f64, c: &MsgContext) -> Msg {
     let id = uuid_v4();
-    let mut m = Map::new();
-    m.insert("type".into(), kind.into());
-    m.insert("messageId".into(), id.as_str().into());
-    m.insert("anonymousId".into(), c.anonymous_id.into());
+    let empty = Map::new();
+    let props = payload.as_object().unwrap_or(&empty);
+    let mut json = String::with_capacity(512);
+    let mut m = Obj::open(&mut json);
+    m.str("type", kind)
+        .str("messageId", &id)
+        .str("anonymousId", c.anonymous_id);
     if let Some(u) = c.user_id {
-        m.insert("userId".into(), u.into());
+        m.str("userId", u);
     }
-    let payload = if payload.as_object().is_some() {
-        payload.clone()
-    } else {
-        Value::object()
-    };
     match kind {
         "identify" => {
-            m.insert("traits".into(), payload);
+            write_map(m.key("traits"), props);
         }
         "page" => {
-            let mut props = page_properties(c.page);
-            if let Value::Object(p) = payload {
-                props.extend(p);
-            }
             let name = if name.is_empty() {
                 c.page.title.as_str()
             } else {
                 name
             };
-            m.insert("name".into(), name.into());
-            m.insert("properties".into(), Value::Object(props));
+            m.str("name", name);
+            write_page(m.key("properties"), c.page, Some(props));
         }
         _ => {
-            m.insert("event".into(), name.into());
-            m.insert("properties".into(), payload);
+            m.str("event", name);
+            write_map(m.key("properties"), props);
         }
     }
-    m.insert("context".into(), context(c));
+    write_context(m.key("context"), c);
     let ts: String = js_sys::Date::new(&at_ms.into()).to_iso_string().into();
-    m.insert("timestamp".into(), ts.into());
-    Msg {
-        id,
-        json: convert::value_to_json(&Value::Object(m)),
-    }
+    m.str("timestamp", &ts);
+    m.close();
+    Msg { id, json }
 }

@@ -67,6 +67,14 @@ pub fn is_new_page_view(previous: &str, next: &str) -> bool {
 
 /// The device: `mobile`, `tablet` or `desktop`, and the browser language.
 pub fn device() -> Device {
+    thread_local! {
+        // The user agent and language do not change within a page.
+        static DEVICE: Device = read_device();
+    }
+    DEVICE.with(Device::clone)
+}
+
+fn read_device() -> Device {
     let nav = web_sys::window().map(|w| w.navigator());
     let ua = nav
         .as_ref()

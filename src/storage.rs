@@ -6,8 +6,9 @@
 //! its clones share one [`Gate`]; while it is closed (consent required and
 //! not given), nothing is read or written.
 
+use crate::handles::Timeout;
 use crate::{convert, log};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -61,11 +62,24 @@ impl Gate {
     }
 }
 
+/// Writes made with [`Store::set_soon`], not yet in `localStorage`; shared
+/// by a store and its clones.
+#[derive(Default)]
+struct Behind {
+    /// Full key and value, in write order.
+    writes: RefCell<Vec<(String, String)>>,
+    /// The task that writes them.
+    timer: RefCell<Option<Timeout>>,
+    /// Keys whose deferred write failed, until [`Store::take_failed`].
+    failed: RefCell<Vec<(String, StoreError)>>,
+}
+
 /// The SDK's view of `localStorage`.
 #[derive(Clone)]
 pub struct Store {
     backend: Option<StorageLike>,
     gate: Gate,
+    behind: Rc<Behind>,
 }
 
 fn full_key(key: &str) -> String {
@@ -93,6 +107,7 @@ impl Store {
         Store {
             backend,
             gate: Gate(Rc::new(Cell::new(true))),
+            behind: Rc::default(),
         }
     }
 
@@ -122,7 +137,12 @@ impl Store {
 
     /// The raw string under `key`; `None` when absent or unreadable.
     pub fn get(&self, key: &str) -> Option<String> {
-        match self.open()?.get_item(&full_key(key)) {
+        let backend = self.open()?;
+        let full = full_key(key);
+        if let Some((_, v)) = self.behind.writes.borrow().iter().find(|(k, _)| *k == full) {
+            return Some(v.clone());
+        }
+        match backend.get_item(&full) {
             Ok(v) => v,
             Err(e) => {
                 log::warn("localStorage read failed", &e);
@@ -150,11 +170,84 @@ impl Store {
 
     /// Writes `value` under `key`.
     pub fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let backend = self.backend.as_ref().ok_or(StoreError::Unavailable)?;
+        self.writable()?;
+        self.drop_pending(&full_key(key));
+        self.write(&full_key(key), value)
+    }
+
+    /// Writes `value` under `key` in a task of its own, soon after this one,
+    /// together with the other writes made meanwhile: `setItem` costs far
+    /// more than the rest of a `track()` call, and the call must not wait for
+    /// it. Reads through this store see the value at once; [`Store::flush`]
+    /// writes everything now (the page is hidden, a batch is about to be
+    /// sent). A write that fails later is logged and kept for
+    /// [`Store::take_failed`].
+    pub fn set_soon(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.writable()?;
+        let full = full_key(key);
+        {
+            let mut writes = self.behind.writes.borrow_mut();
+            match writes.iter_mut().find(|(k, _)| *k == full) {
+                Some(w) => w.1 = value.to_owned(),
+                None => writes.push((full, value.to_owned())),
+            }
+        }
+        if self.behind.timer.borrow().is_none() {
+            let store = self.clone();
+            let timer = Timeout::new(0, move || store.flush());
+            match timer {
+                Some(t) => *self.behind.timer.borrow_mut() = Some(t),
+                None => self.flush(),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what [`Store::set_soon`] deferred. Dropped instead when
+    /// consent was withdrawn meanwhile.
+    pub fn flush(&self) {
+        // Taken first: the timer's own closure may be what is running.
+        let timer = self.behind.timer.borrow_mut().take();
+        let writes = std::mem::take(&mut *self.behind.writes.borrow_mut());
+        if self.gate.is_open() {
+            for (k, v) in writes {
+                if let Err(e) = self.write(&k, &v) {
+                    self.behind.failed.borrow_mut().push((k, e));
+                }
+            }
+        }
+        drop(timer);
+    }
+
+    /// Keys (without the prefix) whose deferred write failed since the last call, and why.
+    pub fn take_failed(&self) -> Vec<(String, StoreError)> {
+        let failed = std::mem::take(&mut *self.behind.failed.borrow_mut());
+        failed
+            .into_iter()
+            .map(|(k, e)| (k[PREFIX.len()..].to_owned(), e))
+            .collect()
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.backend.is_none() {
+            return Err(StoreError::Unavailable);
+        }
         if !self.gate.is_open() {
             return Err(StoreError::NoConsent);
         }
-        backend.set_item(&full_key(key), value).map_err(|e| {
+        Ok(())
+    }
+
+    fn drop_pending(&self, full: &str) {
+        let mut writes = self.behind.writes.borrow_mut();
+        if !writes.is_empty() {
+            writes.retain(|(k, _)| k != full);
+        }
+    }
+
+    fn write(&self, full: &str, value: &str) -> Result<(), StoreError> {
+        let backend = self.backend.as_ref().ok_or(StoreError::Unavailable)?;
+        backend.set_item(full, value).map_err(|e| {
             let quota = is_quota_error(&e);
             log::warn(
                 if quota {
@@ -175,8 +268,10 @@ impl Store {
     /// Removes `key` (errors ignored). Allowed with the gate closed: erasing
     /// never needs consent.
     pub fn remove(&self, key: &str) {
+        let full = full_key(key);
+        self.drop_pending(&full);
         if let Some(b) = &self.backend {
-            let _ = b.remove_item(&full_key(key));
+            let _ = b.remove_item(&full);
         }
     }
 
@@ -196,12 +291,19 @@ impl Store {
                 }
             }
         }
+        for (k, _) in self.behind.writes.borrow().iter() {
+            let rest = &k[PREFIX.len()..];
+            if rest.starts_with(prefix) && !out.iter().any(|o| o == rest) {
+                out.push(rest.to_owned());
+            }
+        }
         out
     }
 
     /// Removes every `parcours:` key (gate open or not); the host's own keys
     /// are untouched.
     pub fn clear_all(&self) {
+        self.behind.writes.borrow_mut().clear();
         let Some(b) = &self.backend else { return };
         let n = b.length().unwrap_or(0);
         let mut ours = Vec::new();

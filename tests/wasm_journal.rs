@@ -83,6 +83,12 @@ fn entries_of_two_tabs_are_merged_by_id_never_overwritten() {
         )
         .unwrap();
     }
+    assert!(
+        stored("parcours:j:").is_empty(),
+        "written in a task of their own"
+    );
+    a.flush();
+    b.flush();
     assert_eq!(stored("parcours:j:").len(), 10, "nothing overwritten");
 
     // Tab B receives tab A's storage events, once each (a repeat is ignored).
@@ -148,6 +154,7 @@ fn compaction_folds_settled_entries_and_a_new_tab_sees_the_same_visitor() {
             .record(&event, &env(now), &Default::default());
     }
     assert!(a.wants_compaction(now));
+    a.flush();
     a.write_snapshot(&visitor, now).unwrap();
     let left = stored("parcours:j:");
     assert_eq!(
@@ -180,6 +187,7 @@ fn another_tab_switching_or_erasing_the_visitor_is_seen() {
     let second = Visitor::new("anon-4".into(), now);
     a.write_snapshot(&second, now).unwrap();
     a.append("anon-4", now, event("After", now)).unwrap();
+    a.flush();
     let snap = local().get_item("parcours:visitor").unwrap().unwrap();
     match b.on_storage(SNAPSHOT, Some(&snap), &first) {
         Change::Visitor(v, pending) => {
@@ -190,6 +198,7 @@ fn another_tab_switching_or_erasing_the_visitor_is_seen() {
     }
     // Tab A records for its old visitor after the switch: not applied to the new one.
     a.append("anon-3", now, event("Stale", now)).unwrap();
+    a.flush();
     let (key, value) = stored("parcours:j:taba:2").pop().unwrap();
     assert!(matches!(
         b.on_storage(&key, Some(&value), &second),
@@ -207,7 +216,7 @@ fn a_visitor_stored_before_the_journal_is_read_back_and_corrupt_entries_are_drop
     local().clear().unwrap();
     let now = js_sys::Date::now();
     let old = Visitor::new("anon-legacy".into(), now);
-    let text = parcours::convert::value_to_json(&old.to_value());
+    let text = parcours::json::to_string(&old.to_value());
     local().set_item("parcours:visitor", &text).unwrap();
     local().set_item("parcours:j:x:1", "{broken").unwrap();
     let mut c = Journal::new(Store::local(), "tabc".into());
@@ -238,5 +247,54 @@ fn nothing_is_stored_while_the_consent_gate_is_closed() {
     a.write_snapshot(&Visitor::new("anon".into(), now), now)
         .unwrap();
     assert_eq!(local().length().unwrap(), 1);
+    local().clear().unwrap();
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn deferred_writes_land_in_a_later_task_and_never_after_consent_is_withdrawn() {
+    local().clear().unwrap();
+    let store = Store::local();
+    let copy = store.clone();
+    store.set_soon("j:x:1", "{\"a\":1}").unwrap();
+    store.set_soon("j:x:1", "{\"a\":2}").unwrap();
+    assert_eq!(
+        copy.get("j:x:1").as_deref(),
+        Some("{\"a\":2}"),
+        "read back at once, by every clone"
+    );
+    assert_eq!(copy.keys("j:x:"), ["j:x:1"]);
+    assert!(
+        local().get_item("parcours:j:x:1").unwrap().is_none(),
+        "not in this task"
+    );
+    sleep(5).await;
+    assert_eq!(
+        local().get_item("parcours:j:x:1").unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+
+    store.set_soon("j:x:2", "{}").unwrap();
+    copy.remove("j:x:2");
+    store.set_soon("j:x:3", "{}").unwrap();
+    store.gate().set(false);
+    sleep(5).await;
+    assert!(
+        local().get_item("parcours:j:x:2").unwrap().is_none(),
+        "removed before it was written"
+    );
+    assert!(
+        local().get_item("parcours:j:x:3").unwrap().is_none(),
+        "consent withdrawn meanwhile"
+    );
     local().clear().unwrap();
 }

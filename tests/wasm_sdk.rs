@@ -526,6 +526,7 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
         .expect("Second queued");
     assert!(first < second, "replayed in order: {tracks:?}");
     assert_eq!(sent.last().map(|(k, _)| k.as_str()), Some("identify"));
+    parcours::sdk::with_sdk(|s| s.flush_writes());
     let stored: Vec<String> = (0..local().length().unwrap())
         .filter_map(|i| local().key(i).unwrap())
         .filter(|k| k.starts_with("parcours:o:"))

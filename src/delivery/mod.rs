@@ -128,7 +128,7 @@ impl Delivery {
             return;
         }
         let key = self.next_key();
-        match self.store.set(&key, &q.msg.json) {
+        match self.store.set_soon(&key, &q.msg.json) {
             Ok(()) => q.key = Some(key),
             Err(StoreError::Quota) => {
                 host.error("storage full: event kept in memory only", JsValue::NULL)
@@ -214,6 +214,8 @@ impl Delivery {
     }
 
     fn begin(&mut self) -> Option<(Job, Result<transport::InFlight, TransportError>)> {
+        // Nothing is sent before it is stored.
+        self.store.flush();
         if !self.in_flight.is_empty() || !self.enabled || self.url.is_empty() {
             return None;
         }
@@ -307,8 +309,11 @@ impl Delivery {
 
     /// The page is hidden or going away: everything pending and not on its
     /// way is sent once, with `keepalive` while the in-flight budget
-    /// allows, then by `sendBeacon`. Nothing leaves storage here.
+    /// allows, then by `sendBeacon`. Deferred writes are made first;
+    /// nothing leaves storage here.
     pub fn on_hidden(&mut self) {
+        // The page may never run another task: write what was deferred.
+        self.store.flush();
         if self.hidden_sent || !self.enabled || self.url.is_empty() || self.paused {
             return;
         }

@@ -4,7 +4,7 @@
 use super::{keys, Sdk};
 use crate::consent::Consent;
 use crate::journal::Op;
-use crate::{convert, ids, message};
+use crate::{ids, message};
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Trigger, Visitor};
 
@@ -65,7 +65,7 @@ impl Sdk {
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
         self.delivery
             .erasures
-            .add(convert::value_to_json(&Value::Object(body)))
+            .add(crate::json::to_string(&Value::Object(body)))
     }
 
     /// `consent(state)`: opens or closes the storage gate and delivery.

@@ -47,6 +47,7 @@ impl Sdk {
     /// Records an event into the profile (and the engine's campaign state),
     /// appends it to the journal, and queues it and the events it derived.
     pub fn record(&mut self, kind: EventKind, name: &str, properties: Value) -> Event {
+        self.report_failed_writes();
         let env = self.env();
         let event = Event {
             kind,

@@ -73,14 +73,36 @@ impl Sdk {
         }
     }
 
-    /// Records `op` for the current visitor: one journal entry.
+    /// Records `op` for the current visitor: one journal entry (written
+    /// in the next task, see [`crate::storage::Store::set_soon`]).
     pub(super) fn journal(&mut self, at_ms: f64, op: Op) {
         let anon = self.visitor.profile.anonymous_id.clone();
-        if let Err(StoreError::Quota) = self.journal.append(&anon, at_ms, op) {
+        let _ = self.journal.append(&anon, at_ms, op);
+        self.maybe_compact(at_ms);
+    }
+
+    /// Makes every deferred storage write now (journal entries, queued messages).
+    pub fn flush_writes(&self) {
+        self.store.flush();
+    }
+
+    /// An `error` for each kind of deferred write the quota refused since
+    /// the last call: the profile or events stay in memory only.
+    pub(super) fn report_failed_writes(&mut self) {
+        let failed = self.store.take_failed();
+        let full = |prefix: &str| {
+            failed
+                .iter()
+                .any(|(k, e)| *e == StoreError::Quota && k.starts_with(prefix))
+        };
+        if full(crate::journal::ENTRY) {
             self.host
                 .error("storage full: profile kept in memory only", JsValue::NULL);
         }
-        self.maybe_compact(at_ms);
+        if full(crate::outbox::PREFIX) {
+            self.host
+                .error("storage full: event kept in memory only", JsValue::NULL);
+        }
     }
 
     /// Makes `v` the visitor of every tab: its snapshot is written now.
