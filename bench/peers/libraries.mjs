@@ -168,6 +168,18 @@ export function libraries({ peers, pkgDir, buildDir, versions }) {
       ready: "`initialize()` + `openSession()` returned",
       head: ({ origin }) => `<script async src="/braze/braze.js" onload="__b.mark('load'); __benchBraze('${origin}', function () { __b.ready(); })" onerror="__b.fail('script')"></script>`,
     },
+    {
+      // The floor: the same page and tag around an empty file.
+      id: "floor",
+      script: "/floor/empty.js",
+      name: "(empty script)",
+      version: "",
+      files: "an empty .js file: the page, the tag and this machine's floor",
+      mounts: [["/floor/", buildDir]],
+      ready: "the script's load event",
+      noSize: true,
+      head: () => `<script async src="/floor/empty.js" onload="__b.mark('load'); __b.ready()" onerror="__b.fail('script')"></script>`,
+    },
   ];
 }
 

@@ -46,6 +46,7 @@ const READY_TIMEOUT = 10000;
 const OUT = process.env.BENCH_OUT ?? join(ROOT, "target/bench/peers.json");
 const BUILD = join(dirname(OUT), "peers");
 const T0 = Date.now();
+const LOAD_START = loadavg();
 const progress = (what) => console.error(`[${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
 
 // ----- the peers, installed as pinned -----
@@ -70,6 +71,7 @@ const esbuild = await import("esbuild");
 if (!existsSync(join(PKG_DIR, "parcours.js"))) throw new Error(`${PKG_DIR} is not built: run \`cargo xtask build\``);
 
 mkdirSync(BUILD, { recursive: true });
+writeFileSync(join(BUILD, "empty.js"), "");
 await esbuild.build({
   entryPoints: [join(HERE, "entries/braze.js")],
   outfile: join(BUILD, "braze.js"),
@@ -213,7 +215,7 @@ function sizeOf(file) {
 }
 const total = (files) => ({ raw: 0, gzip: 0, brotli: 0, ...files.reduce((t, f) => ({ raw: (t.raw ?? 0) + f.raw, gzip: (t.gzip ?? 0) + f.gzip, brotli: (t.brotli ?? 0) + f.brotli }), {}) });
 const sizes = [];
-for (const l of LIBS) {
+for (const l of LIBS.filter((l) => !l.noSize)) {
   const v = warmup[`503/${l.id}/first`];
   const loaded = [...new Set((v?.served ?? []).filter((r) => r.status === 200 && r.file && /\.(js|wasm)$/.test(r.file)).map((r) => r.file))];
   const files = loaded.sort().map(sizeOf);
@@ -248,7 +250,7 @@ for (const [key, list] of Object.entries(samples)) {
 const results = {
   generated_at: new Date().toISOString(),
   command: "cargo xtask bench (or node bench/peers/run.mjs)",
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg_end: loadavg(), node: process.version, chromium },
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg_start: LOAD_START, loadavg_end: loadavg(), node: process.version, chromium },
   method: {
     rounds: ROUNDS,
     warmup_rounds: 1,
@@ -295,7 +297,8 @@ table(HEAD, coldRows("503", ["first"]));
 console.log(`\nCold start with rules served: first visit (fresh context) / returning visitor (same context), median (min–max) of ${ROUNDS}`);
 table(HEAD, coldRows("rules", ["first", "returning"]));
 if (observerMissing) console.log("\nwarning: this Chromium has no longtask observer: TBT and longest task are not measured (shown as –)");
-console.log(`\nload average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}; written to ${OUT}`);
+const la = (l) => l.map((x) => x.toFixed(2)).join(" ");
+console.log(`\nload average (1, 5, 15 min) at the start ${la(LOAD_START)}, at the end ${la(loadavg())} on ${cpus().length} cores; written to ${OUT}`);
 if (failures.length) {
   console.error(`\n${failures.length} visit(s) failed:`);
   for (const f of failures.slice(0, 20)) console.error(`  round ${f.round} ${f.scenario} ${f.library} ${f.visit}: ${f.error}`);
