@@ -116,7 +116,7 @@ async function visit(context, path, script) {
     const u = r.url();
     if (!u.startsWith(statics.origin) && !u.startsWith(parcoursServer.url) && !u.startsWith("data:")) outside.push(u);
   });
-  const from = statics.log.length;
+  const from = statics.log.length, t0 = Date.now();
   let data;
   try {
     await p.goto(statics.origin + path, { waitUntil: "load", timeout: READY_TIMEOUT });
@@ -134,6 +134,7 @@ async function visit(context, path, script) {
     data = { marks: {}, longtasks: [], errors: [], failed: String(e) };
   }
   await p.close();
+  data.wall_ms = Date.now() - t0;
   data.pageErrors = pageErrors;
   data.outside = outside;
   data.served = statics.log.slice(from).map(({ method, path, status, file, bytes }) => ({ method, path, status, file, bytes }));
@@ -192,7 +193,7 @@ for (let round = 0; round <= ROUNDS; round++) {
       const key = `${scenario}/${lib}/${kind}`;
       if (round === 0) warmup[key] = v;
       if (f.failed) failures.push({ round, scenario, library: lib, visit: kind, error: f.failed });
-      else if (round > 0) (samples[key] ??= []).push({ ...f, outside_requests: v.outside.length });
+      else if (round > 0) (samples[key] ??= []).push({ ...f, outside_requests: v.outside.length, visit_wall_ms: v.wall_ms });
     }
     await context.close();
   }
@@ -271,6 +272,7 @@ const results = {
   sizes,
   cold_start: cold,
   failures,
+  duration_s: (Date.now() - T0) / 1000,
 };
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify(results, null, 2) + "\n");
