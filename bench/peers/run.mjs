@@ -146,6 +146,8 @@ function figures(lib, v) {
   const m = v.marks;
   const failed = v.failed ?? (m.load == null ? "script did not load" : !v.fetch ? "no resource timing for the script" : m.ready == null ? "no ready signal" : v.pageErrors.length ? `page error: ${v.pageErrors[0]}` : null);
   if (failed) return { failed };
+  // The loader resolves ready() even when the wasm cannot load: that is a failure here.
+  if (lib === "parcours" && m.started == null) return { failed: "the SDK did not start (wasm not loaded): ready() resolved with nothing loaded" };
   const until = m.ready + SETTLE;
   const tasks = v.longtasks.filter(([s]) => s < until);
   let decision = m.decision ?? null;
