@@ -1,38 +1,66 @@
 //! `cargo xtask bench`: the engine's criterion benchmarks, the size of pkg/,
-//! and the in-browser benchmark of `parcours.track()` (bench/browser/).
+//! the in-browser benchmark of `parcours.track()` (bench/browser/), and the
+//! comparison with the peers: size and cold start (bench/peers/).
 //! Figures are measured here, never written in by hand; compare ratios from one run.
 
 use crate::util::{cargo, exec, root, which, Result};
 use crate::{build, install};
 use std::process::Command;
 
-/// Runs every benchmark that exists today.
-pub fn run() -> Result {
-    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report; in the browser: one `parcours.track()` on the demo shop (bench/browser/track.mjs → target/bench/track.json).");
-    println!("The peer comparison comes with the benchmark issue.");
+/// Runs every benchmark that exists today; `bench peers` runs only the peer comparison.
+pub fn run(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("peers") => {
+            if !root().join("pkg/parcours.js").exists() {
+                build::build()?;
+            }
+            return peers();
+        }
+        Some(other) => {
+            return Err(format!(
+                "unknown bench `{other}` (try `cargo xtask bench` or `cargo xtask bench peers`)"
+            ))
+        }
+    }
+    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report; in the browser: one `parcours.track()` on the demo shop (bench/browser/track.mjs → target/bench/track.json); the peers: size and cold start next to GrowthBook, Segment, Snowplow, PostHog and Braze (bench/peers/run.mjs → target/bench/peers.json).");
     exec(cargo().args(["bench", "-p", "parcours-engine"]))?;
     build::build()?;
     crate::size::run()?;
-    browser()
+    browser()?;
+    peers()
 }
 
 /// `bench/browser/track.mjs`: the built SDK in headless Chromium against the
 /// real server (debug build, as the end-to-end tests use it).
 fn browser() -> Result {
+    exec(&mut node_bench(
+        "bench/browser/track.mjs",
+        "bench/track.json",
+    )?)
+}
+
+/// `bench/peers/run.mjs`: size and cold start of pkg/ next to the peers,
+/// which it installs itself (`npm ci` in bench/peers, pinned by its lock file).
+fn peers() -> Result {
+    exec(&mut node_bench("bench/peers/run.mjs", "bench/peers.json")?)
+}
+
+/// `node <script>` with the server, Chromium and the results file it needs.
+fn node_bench(script: &str, out: &str) -> Result<Command> {
     install::chromium()?;
     install::node_modules()?;
     // A no-op when the binary is up to date; never benchmark a stale server.
     exec(cargo().args(["build", "-p", "parcours-server"]))?;
     let server = build::target_dir().join("debug/parcours-server");
-    exec(
-        Command::new("node")
-            .arg("bench/browser/track.mjs")
-            .current_dir(root())
-            .env("PARCOURS_SERVER_BIN", server)
-            .env(
-                "CHROMIUM_BIN",
-                which("chromium").ok_or("chromium is not installed")?,
-            )
-            .env("BENCH_OUT", build::target_dir().join("bench/track.json")),
-    )
+    let mut cmd = Command::new("node");
+    cmd.arg(script)
+        .current_dir(root())
+        .env("PARCOURS_SERVER_BIN", server)
+        .env(
+            "CHROMIUM_BIN",
+            which("chromium").ok_or("chromium is not installed")?,
+        )
+        .env("BENCH_OUT", build::target_dir().join(out));
+    Ok(cmd)
 }

@@ -22,7 +22,7 @@ commands:
   build   build the browser SDK into pkg/ (wasm + parcours.js)
   demo    build, start the reference server with the demo shop, print its URL
   test    run every test: native, in-browser (headless Chromium), end-to-end
-  bench   run the benchmarks and the size report
+  bench   run the benchmarks and the size report (`bench peers`: only the peer comparison)
   size    print the size of pkg/ (raw and brotli)";
 
 fn main() -> ExitCode {
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("build") => build::run(),
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("size") => size::run().map(|_| ()),
         _ => {
             eprintln!("{USAGE}");
