@@ -197,14 +197,17 @@ impl<'a> Scanner<'a> {
     fn skip_string(&mut self) -> Option<()> {
         self.i += 1;
         loop {
-            match self.peek()? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                b'\\' => self.i += 2,
-                _ => self.i += 1,
+            let k = self
+                .b
+                .get(self.i..)?
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\')?;
+            self.i += k;
+            if self.b[self.i] == b'"' {
+                self.i += 1;
+                return Some(());
             }
+            self.i += 2;
         }
     }
 
@@ -301,16 +304,13 @@ impl<'a> Scanner<'a> {
         }
         self.i += 1;
         let start = self.i;
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    let s = &self.text[start..self.i];
-                    self.i += 1;
-                    return Some(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                _ => self.i += 1,
-            }
+        let k = self.b[start..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')?;
+        self.i += k;
+        if self.b[self.i] == b'"' {
+            self.i += 1;
+            return Some(Cow::Borrowed(&self.text[start..self.i - 1]));
         }
         let mut out = String::from(&self.text[start..self.i]);
         loop {
