@@ -10,13 +10,22 @@
 use crate::convert::{self, get, get_str};
 use crate::regex::JsRegexCompiler;
 use parcours_engine::context::{Device, Env, Page};
+use parcours_engine::segment::SegmentSlots;
+use parcours_engine::Value;
 use parcours_engine::{Engine, Exposures, Trigger, Visitor};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// A compiled rules document.
 #[wasm_bindgen(js_name = Engine)]
 pub struct PreviewEngine {
     engine: Engine,
+    /// The segments' paths, numbered when the rules load.
+    slots: SegmentSlots,
+    /// The segment ids as JS strings, made once.
+    ids: Vec<JsValue>,
+    /// Per-call buffers (slot values, members), kept to avoid allocating.
+    scratch: RefCell<(Vec<Value>, Vec<usize>)>,
 }
 
 fn env_from(input: &JsValue) -> Env {
@@ -90,7 +99,15 @@ impl PreviewEngine {
     #[wasm_bindgen(js_name = fromRules)]
     pub fn from_rules(rules: JsValue) -> Result<PreviewEngine, JsValue> {
         match Engine::from_rules(&convert::to_value(&rules), &JsRegexCompiler) {
-            Ok(engine) => Ok(PreviewEngine { engine }),
+            Ok(engine) => {
+                let segments = &engine.rules().segments;
+                Ok(PreviewEngine {
+                    slots: SegmentSlots::new(segments),
+                    ids: segments.iter().map(|s| JsValue::from_str(&s.id)).collect(),
+                    scratch: RefCell::default(),
+                    engine,
+                })
+            }
             Err(errors) => {
                 let err = js_sys::Error::new("invalid rules document");
                 let _ = js_sys::Reflect::set(&err, &"errors".into(), &errors_js(&errors));
@@ -112,12 +129,29 @@ impl PreviewEngine {
     }
 
     /// Ids of the segments an evaluation context is in.
+    ///
+    /// The context is taken in as its `JSON.stringify` text, of which only
+    /// what the segments' paths reach is decoded (so, as in JSON, `NaN` and
+    /// `Infinity` read as `null` and `undefined` as missing); a context that
+    /// `JSON.stringify` rejects (a cycle, a BigInt) is walked instead.
     pub fn segments(&self, context: JsValue) -> JsValue {
-        let ids = self.engine.segments(&convert::to_value(&context));
-        ids.iter()
-            .map(|s| JsValue::from_str(s))
-            .collect::<js_sys::Array>()
-            .into()
+        let rules = self.engine.rules();
+        let mut scratch = self.scratch.borrow_mut();
+        let (values, member) = &mut *scratch;
+        match js_sys::JSON::stringify(&context)
+            .ok()
+            .and_then(|s| s.as_string())
+        {
+            Some(json) => self.slots.read_json(&json, values),
+            None => self.slots.read_value(&convert::to_value(&context), values),
+        }
+        self.slots
+            .evaluate(&rules.segments, values, &rules.saved_groups, member);
+        let out = js_sys::Array::new();
+        for &i in member.iter() {
+            out.push(&self.ids[i]);
+        }
+        out.into()
     }
 
     /// The evaluation context for `input`

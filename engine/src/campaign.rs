@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::condition::compile_condition;
 use crate::condition::Condition;
 use crate::decode::{index_path, Obj};
 use crate::error::{RuleError, RuleErrorKind};
@@ -11,7 +12,7 @@ use crate::frequency::FrequencyCaps;
 use crate::regex::RegexCompiler;
 use crate::template;
 use crate::time;
-use crate::trigger::{compile_condition, TriggerSpec};
+use crate::trigger::TriggerSpec;
 use crate::value::Value;
 
 /// Default `goal.within_hours`.

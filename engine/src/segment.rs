@@ -7,11 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::condition::{Condition, SavedGroups};
+use crate::condition::{compile_condition, Condition, SavedGroups, SlotPlan};
 use crate::decode::{index_path, Obj};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::regex::RegexCompiler;
-use crate::trigger::compile_condition;
 use crate::value::Value;
 
 /// A decoded, compiled segment.
@@ -96,6 +95,66 @@ pub fn evaluate_into(segments: &[Segment], ctx: &mut Value, groups: &SavedGroups
     member
 }
 
+/// The segments' paths numbered once (see [`SlotPlan`]), for hosts that
+/// segment many contexts: each path is looked up once per context, or read
+/// straight from the context's JSON text. `segments` is the engine's own
+/// (the earlier segments that matched), never read from the context.
+#[derive(Debug)]
+pub struct SegmentSlots {
+    plan: SlotPlan,
+}
+
+impl SegmentSlots {
+    /// The plan for `segments` (the same list must be given to [`evaluate`](Self::evaluate)).
+    pub fn new(segments: &[Segment]) -> SegmentSlots {
+        SegmentSlots {
+            plan: SlotPlan::new(segments.iter().map(|s| &s.condition), &["segments"]),
+        }
+    }
+
+    /// Fills `values` from a context's JSON text (`JSON.stringify` of it).
+    pub fn read_json(&self, json: &str, values: &mut Vec<Value>) {
+        self.plan.read_json(json, values);
+    }
+
+    /// Fills `values` from a context.
+    pub fn read_value(&self, ctx: &Value, values: &mut Vec<Value>) {
+        self.plan.read_value(ctx, values);
+    }
+
+    /// Evaluates every segment in order on the slot values read, pushing the
+    /// index of each one the context is in to `member` (cleared first). Same
+    /// answer as [`evaluate_into`] on that context.
+    pub fn evaluate(
+        &self,
+        segments: &[Segment],
+        values: &mut [Value],
+        groups: &SavedGroups,
+        member: &mut Vec<usize>,
+    ) {
+        member.clear();
+        let computed = self.plan.computed_slots().next().is_some();
+        let mut ids = Vec::new();
+        if computed {
+            self.set_segments(&ids, values);
+        }
+        for (i, s) in segments.iter().enumerate() {
+            if self.plan.eval(i, &s.condition, values, groups) {
+                member.push(i);
+                if computed {
+                    ids.push(Value::String(s.id.clone()));
+                    self.set_segments(&ids, values);
+                }
+            }
+        }
+    }
+
+    fn set_segments(&self, ids: &[Value], values: &mut [Value]) {
+        let root = Value::from_pairs([("segments", Value::Array(ids.to_vec()))]);
+        self.plan.set_computed(&root, values);
+    }
+}
+
 /// The ids of the segments whose membership flag is set.
 pub fn ids(segments: &[Segment], member: &[bool]) -> Vec<String> {
     segments
@@ -104,4 +163,48 @@ pub fn ids(segments: &[Segment], member: &[bool]) -> Vec<String> {
         .filter(|(_, m)| **m)
         .map(|(s, _)| s.id.clone())
         .collect()
+}
+
+#[cfg(all(test, feature = "regress", feature = "serde"))]
+mod tests {
+    use super::*;
+    use crate::regex::EcmaRegex;
+
+    #[test]
+    fn slots_give_the_same_segments_as_the_context_including_earlier_segments() {
+        let doc: Value = serde_json::from_str(
+            r#"[
+                {"id": "fr", "condition": {"device.language": {"$regexi": "^fr"}}},
+                {"id": "big", "condition": {"cart.items": {"$size": {"$gte": 2}}}},
+                {"id": "fr_big", "condition": {"segments": {"$all": ["fr", "big"]}}},
+                {"id": "second", "condition": {"segments.length": 2, "segments.1": "big"}},
+                {"id": "none", "condition": {"segments": {"$size": 0}}}
+            ]"#,
+        )
+        .unwrap();
+        let (mut errs, mut warnings) = (Vec::new(), Vec::new());
+        let segments = decode_all(
+            doc.as_array().unwrap(),
+            "$.segments",
+            &EcmaRegex,
+            &mut errs,
+            &mut warnings,
+        );
+        assert!(errs.is_empty() && warnings.is_empty());
+        let slots = SegmentSlots::new(&segments);
+        let groups = SavedGroups::new();
+        let (mut values, mut member) = (Vec::new(), Vec::new());
+        for ctx in [
+            r#"{"device": {"language": "FR-fr"}, "cart": {"items": [1, 2]}, "segments": ["none"]}"#,
+            r#"{"device": {"language": "en"}, "cart": {"items": [1, 2, 3]}}"#,
+            r#"{"device": {"language": "fr"}}"#,
+        ] {
+            let mut v: Value = serde_json::from_str(ctx).unwrap();
+            slots.read_json(ctx, &mut values);
+            slots.evaluate(&segments, &mut values, &groups, &mut member);
+            let want = evaluate_into(&segments, &mut v, &groups);
+            let got: Vec<bool> = (0..segments.len()).map(|i| member.contains(&i)).collect();
+            assert_eq!(got, want, "{ctx}");
+        }
+    }
 }

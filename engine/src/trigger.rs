@@ -1,7 +1,7 @@
 //! Campaign triggers: what must happen for a campaign to be considered
 //! (`trigger` in the rules document), matched against the host's [`Trigger`].
 
-use crate::condition::{ClauseFailure, Condition, SavedGroups};
+use crate::condition::{compile_condition, ClauseFailure, Condition, SavedGroups};
 use crate::decide::Trigger;
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
@@ -208,19 +208,4 @@ impl TriggerSpec {
             _ => Err(kind_miss()),
         }
     }
-}
-
-/// Compiles a condition that must be an object; anything else is an error
-/// (and the condition never matches).
-pub(crate) fn compile_condition(
-    v: &Value,
-    path: &str,
-    regex: &dyn RegexCompiler,
-    errs: &mut Vec<RuleError>,
-    warnings: &mut Vec<RuleError>,
-) -> Condition {
-    if v.as_object().is_none() {
-        errs.push(crate::decode::wrong_type(path, "object", v));
-    }
-    Condition::compile(v, path, regex, warnings)
 }

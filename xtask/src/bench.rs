@@ -23,12 +23,28 @@ pub fn run(args: &[String]) -> Result {
             ))
         }
     }
-    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report; in the browser: one `parcours.track()` on the demo shop (bench/browser/track.mjs → target/bench/track.json); the peers: size and cold start next to GrowthBook, Segment, Snowplow, PostHog and Braze (bench/peers/run.mjs → target/bench/peers.json).");
+    println!("Benchmarks: engine (criterion): `condition` (GrowthBook conditions over the shared workload) and `decide` (200 campaigns / 200 segments / 50 computed traits / 5,000 events); pkg/ size report; in the browser: one `parcours.track()` on the demo shop (bench/browser/track.mjs → target/bench/track.json) and segmenting against GrowthBook's evalCondition in one page (bench/browser/segment.mjs → target/bench/segment.json); the peers: size and cold start next to GrowthBook, Segment, Snowplow, PostHog and Braze (bench/peers/run.mjs → target/bench/peers.json).");
     exec(cargo().args(["bench", "-p", "parcours-engine"]))?;
     build::build()?;
     crate::size::run()?;
     browser()?;
+    segment()?;
     peers()
+}
+
+/// `bench/browser/segment.mjs`: `Engine.segments` against GrowthBook's
+/// `evalCondition` in one cross-origin-isolated page; fails when they disagree.
+fn segment() -> Result {
+    exec(
+        Command::new("node")
+            .arg("bench/browser/segment.mjs")
+            .current_dir(root())
+            .env(
+                "CHROMIUM_BIN",
+                which("chromium").ok_or("chromium is not installed")?,
+            )
+            .env("BENCH_OUT", build::target_dir().join("bench/segment.json")),
+    )
 }
 
 /// `bench/browser/track.mjs`: the built SDK in headless Chromium against the

@@ -44,16 +44,20 @@ mod compare;
 mod members;
 mod ops;
 mod path;
+mod scan;
+mod slots;
 mod version;
 
+pub use slots::SlotPlan;
 pub use version::padded_version_string;
 
 use crate::decode::{index_path, key_path};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::regex::RegexCompiler;
-use crate::value::{Map, Value};
+use crate::value::{Map, Value, NULL};
 use ops::ValueTest;
 use path::AttrPath;
+use std::borrow::Cow;
 
 /// Saved groups for `$inGroup` / `$notInGroup`: group id → array of member
 /// values (or a v2 `{"type": "list", "values": […]}` entry).
@@ -64,16 +68,50 @@ pub type SavedGroups = Map;
 const MAX_DEPTH: usize = 64;
 
 /// A compiled condition: every clause must pass.
+///
+/// The attribute paths it reads (through `$and`/`$or`/`$nor`/`$not` too, not
+/// inside `$elemMatch`, which reads elements) are numbered when it compiles:
+/// [`paths`](Self::paths) lists them, and [`eval_slots`](Self::eval_slots)
+/// takes their values already looked up, so a host evaluating many
+/// conditions on one context looks each path up once.
 #[derive(Debug)]
 pub struct Condition {
     clauses: Vec<Clause>,
+    /// The paths the clauses' slots number (empty in nested conditions, whose
+    /// slots number their enclosing condition's paths).
+    paths: Vec<AttrPath>,
+}
+
+/// Where attribute clauses read their values: a context to look paths up in,
+/// or the values of a condition's [`paths`](Condition::paths) through `map`
+/// (`values[map[slot]]`), so that many conditions can share one lookup.
+#[derive(Clone, Copy)]
+enum Attrs<'a> {
+    Value(&'a Value),
+    Slots { values: &'a [Value], map: &'a [u32] },
+}
+
+impl<'a> Attrs<'a> {
+    fn get(self, slot: u32, path: &AttrPath) -> Cow<'a, Value> {
+        match self {
+            Attrs::Value(v) => path.lookup(v),
+            Attrs::Slots { values, map } => map
+                .get(slot as usize)
+                .and_then(|&i| values.get(i as usize))
+                .map_or(Cow::Borrowed(&NULL), Cow::Borrowed),
+        }
+    }
 }
 
 /// One entry of a condition object.
 #[derive(Debug)]
 enum Clause {
-    /// `"path": <value condition>`.
-    Attr { path: AttrPath, test: ValueTest },
+    /// `"path": <value condition>`; `slot` numbers the path in its scope.
+    Attr {
+        path: AttrPath,
+        slot: u32,
+        test: ValueTest,
+    },
     /// `$and`, `$or`, `$nor` with their sub-conditions, or `$not` with one.
     Logic {
         op: Logic,
@@ -137,14 +175,28 @@ pub struct ClauseFailure {
     pub actual: Value,
 }
 
-/// Compile-time state: the regex engine, the warnings and the nesting depth.
+/// Compile-time state: the regex engine, the warnings, the nesting depth and
+/// the paths of the condition being compiled.
 pub(crate) struct Compiler<'a> {
     regex: &'a dyn RegexCompiler,
     warnings: &'a mut Vec<RuleError>,
     depth: usize,
+    scope: Vec<AttrPath>,
 }
 
 impl Compiler<'_> {
+    /// The slot of `raw` in the current scope, added when new.
+    fn slot(&mut self, raw: &str) -> (AttrPath, u32) {
+        let i = match self.scope.iter().position(|p| p.raw() == raw) {
+            Some(i) => i,
+            None => {
+                self.scope.push(AttrPath::new(raw));
+                self.scope.len() - 1
+            }
+        };
+        (self.scope[i].clone(), i as u32)
+    }
+
     /// Records a warning at `path`.
     fn warn(&mut self, path: &str, kind: RuleErrorKind, message: String) {
         self.warnings.push(RuleError::new(path, kind, message));
@@ -206,6 +258,7 @@ impl Condition {
     pub fn always() -> Condition {
         Condition {
             clauses: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
@@ -221,12 +274,22 @@ impl Condition {
             regex,
             warnings,
             depth: 0,
+            scope: Vec::new(),
         };
-        Condition::compile_nested(cond, path, &mut cx)
+        Condition::compile_scope(cond, path, &mut cx)
     }
 
-    /// Compiles a (possibly nested) condition object found at `path`.
-    pub(crate) fn compile_nested(cond: &Value, path: &str, cx: &mut Compiler<'_>) -> Condition {
+    /// Compiles a condition with its own paths (the whole condition, or an
+    /// `$elemMatch` on elements).
+    pub(crate) fn compile_scope(cond: &Value, path: &str, cx: &mut Compiler<'_>) -> Condition {
+        let outer = std::mem::take(&mut cx.scope);
+        let mut c = Condition::compile_nested(cond, path, cx);
+        c.paths = std::mem::replace(&mut cx.scope, outer);
+        c
+    }
+
+    /// Compiles a condition object found at `path`, inside the current scope.
+    fn compile_nested(cond: &Value, path: &str, cx: &mut Compiler<'_>) -> Condition {
         let Some(map) = cond.as_object() else {
             let msg = format!(
                 "a condition must be an object, found {}: it never matches",
@@ -240,6 +303,7 @@ impl Condition {
                 .iter()
                 .map(|(key, arg)| Clause::compile(key, arg, &key_path(path, key), cx))
                 .collect(),
+            paths: Vec::new(),
         })
         // Too deep: the argument is not kept, cloning it would recurse as deep.
         .unwrap_or_else(|| Condition::never("invalid", &Value::Null))
@@ -253,11 +317,30 @@ impl Condition {
         };
         Condition {
             clauses: vec![clause],
+            paths: Vec::new(),
         }
     }
 
     /// Whether `attrs` passes.
     pub fn eval(&self, attrs: &Value, groups: &SavedGroups) -> bool {
+        self.eval_in(Attrs::Value(attrs), groups)
+    }
+
+    /// The attribute paths this condition reads, in slot order (see
+    /// [`eval_slots`](Self::eval_slots)).
+    pub fn paths(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.paths.iter().map(AttrPath::raw)
+    }
+
+    /// Whether the context passes, given the value of the path of each slot
+    /// `i` (the `i`-th of [`paths`](Self::paths)) at `values[map[i]]`. Same
+    /// answer as [`eval`](Self::eval) on that context; a slot out of range
+    /// reads `null`.
+    pub fn eval_slots(&self, values: &[Value], map: &[u32], groups: &SavedGroups) -> bool {
+        self.eval_in(Attrs::Slots { values, map }, groups)
+    }
+
+    fn eval_in(&self, attrs: Attrs<'_>, groups: &SavedGroups) -> bool {
         self.clauses.iter().all(|c| c.eval(attrs, groups))
     }
 
@@ -273,10 +356,14 @@ impl Clause {
     fn compile(key: &str, arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Clause {
         match Logic::from_key(key) {
             Some(op) => Clause::compile_logic(op, arg, path, cx),
-            None => Clause::Attr {
-                path: AttrPath::new(key),
-                test: ValueTest::compile(arg, path, false, cx),
-            },
+            None => {
+                let (attr, slot) = cx.slot(key);
+                Clause::Attr {
+                    path: attr,
+                    slot,
+                    test: ValueTest::compile(arg, path, false, cx),
+                }
+            }
         }
     }
 
@@ -301,16 +388,16 @@ impl Clause {
         }
     }
 
-    fn eval(&self, attrs: &Value, groups: &SavedGroups) -> bool {
+    fn eval(&self, attrs: Attrs<'_>, groups: &SavedGroups) -> bool {
         match self {
-            Clause::Attr { path, test } => test.eval(&path.lookup(attrs), groups),
+            Clause::Attr { path, slot, test } => test.eval(&attrs.get(*slot, path), groups),
             Clause::Logic { op, subs, .. } => {
-                let any = || subs.is_empty() || subs.iter().any(|s| s.eval(attrs, groups));
+                let any = || subs.is_empty() || subs.iter().any(|s| s.eval_in(attrs, groups));
                 match op {
-                    Logic::And => subs.iter().all(|s| s.eval(attrs, groups)),
+                    Logic::And => subs.iter().all(|s| s.eval_in(attrs, groups)),
                     Logic::Or => any(),
                     Logic::Nor => !any(),
-                    Logic::Not => !subs.iter().all(|s| s.eval(attrs, groups)),
+                    Logic::Not => !subs.iter().all(|s| s.eval_in(attrs, groups)),
                 }
             }
             Clause::Never { .. } => false,
@@ -319,7 +406,7 @@ impl Clause {
 
     fn explain(&self, attrs: &Value, groups: &SavedGroups) -> Option<ClauseFailure> {
         match self {
-            Clause::Attr { path, test } => {
+            Clause::Attr { path, test, .. } => {
                 let actual = path.lookup(attrs);
                 let (operator, expected) = test.first_failure(&actual, groups)?;
                 Some(ClauseFailure {
@@ -339,7 +426,7 @@ impl Clause {
                 subs,
                 ..
             } if subs.len() == 1 => subs[0].explain(attrs, groups),
-            _ if self.eval(attrs, groups) => None,
+            _ if self.eval(Attrs::Value(attrs), groups) => None,
             Clause::Logic { op, arg, .. } => Some(logic_failure(op.name(), arg)),
             Clause::Never { operator, arg } => Some(logic_failure(operator, arg)),
         }
@@ -377,6 +464,22 @@ fn logic_failure(operator: &str, arg: &Value) -> ClauseFailure {
         expected: arg.clone(),
         actual: Value::Null,
     }
+}
+
+/// Compiles a rules document's condition (a segment's, a campaign's
+/// audience, a trigger's `where`), which must be an object: anything else is
+/// an error in `errs` (and the condition never matches).
+pub(crate) fn compile_condition(
+    v: &Value,
+    path: &str,
+    regex: &dyn RegexCompiler,
+    errs: &mut Vec<RuleError>,
+    warnings: &mut Vec<RuleError>,
+) -> Condition {
+    if v.as_object().is_none() {
+        errs.push(crate::decode::wrong_type(path, "object", v));
+    }
+    Condition::compile(v, path, regex, warnings)
 }
 
 /// One-shot evaluation, GrowthBook's `evalCondition(attributes, condition, savedGroups)`.

@@ -354,7 +354,7 @@ fn compile_elem_match(arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Option<
         ElemTest::Value(ValueTest::compile(arg, path, false, cx))
     } else {
         cx.expect_object("$elemMatch", arg, path)?;
-        ElemTest::Condition(Condition::compile_nested(arg, path, cx))
+        ElemTest::Condition(Condition::compile_scope(arg, path, cx))
     };
     Some(OpKind::ElemMatch(Box::new(test)))
 }

@@ -58,14 +58,21 @@ impl AttrPath {
     /// The value at this path in `attrs`, `null` when missing. Only an
     /// array's `length` is computed rather than borrowed.
     pub(crate) fn lookup<'a>(&self, attrs: &'a Value) -> Cow<'a, Value> {
-        let mut cur = attrs;
-        for (i, step) in self.steps.iter().enumerate() {
+        self.lookup_from(attrs, 0)
+    }
+
+    /// The value of the steps from `first` on, starting at `v` (the value the
+    /// earlier steps led to).
+    pub(crate) fn lookup_from<'a>(&self, v: &'a Value, first: usize) -> Cow<'a, Value> {
+        let steps = self.steps.get(first..).unwrap_or_default();
+        let mut cur = v;
+        for (i, step) in steps.iter().enumerate() {
             let next = match cur {
-                Value::Object(map) => map.get(&step.key),
+                Value::Object(map) => map.get(step.key.as_str()),
                 Value::Array(items) if step.is_length => {
                     // `usize` → `f64` is exact for any real array length.
                     let len = Value::Number(items.len() as f64);
-                    return if i + 1 == self.steps.len() {
+                    return if i + 1 == steps.len() {
                         Cow::Owned(len)
                     } else {
                         Cow::Borrowed(&NULL)
@@ -80,6 +87,11 @@ impl AttrPath {
             }
         }
         Cow::Borrowed(cur)
+    }
+
+    /// The path's steps (object keys or array indices), as written.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().map(|s| s.key.as_str())
     }
 }
 
