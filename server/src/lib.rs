@@ -309,12 +309,7 @@ impl Server {
         })
     }
 
-    /// Prints `Parcours server listening on http://ADDR` (then each new
-    /// admin token, once) and serves until `shutdown`, finishing in-flight requests.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), StartError> {
+    fn announce(&self) {
         let mut out = std::io::stdout().lock();
         // Test harnesses parse this exact line; it comes first.
         let _ = writeln!(out, "Parcours server listening on http://{}", self.addr);
@@ -325,7 +320,15 @@ impl Server {
             );
         }
         let _ = out.flush();
-        drop(out);
+    }
+
+    /// Prints `Parcours server listening on http://ADDR` (then each new
+    /// admin token, once) and serves until `shutdown`, finishing in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        self.announce();
         let chores = tokio::spawn(chores(self.state.clone(), self.retention_days));
         let app = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
