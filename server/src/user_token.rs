@@ -166,6 +166,7 @@ mod tests {
         );
         let sig = URL_SAFE_NO_PAD.encode(mac(b"demo-user-secret", &text).finalize().into_bytes());
         let token = format!("{text}.{sig}");
+        assert_eq!(token, "v1.eyJzaXRlIjoiZGVtbyIsInN1YiI6InVzZXItNDIiLCJleHAiOjE4OTM0NTYwMDB9.fLsyeTjlY9BOIzJARSOg2KHVHGvrDgD_yEzT-KeRTeA");
         assert_eq!(
             token,
             sign(
