@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the backend (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print every stored event as one JSON object per line, in receive order.
     Events(EventsArgs),
 }
@@ -137,7 +137,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Events(args)) => events(args),
-        Some(Command::Serve(args)) => run_server(args),
+        Some(Command::Serve(args)) => run_server(*args),
         None => run_server(cli.serve),
     };
     match result {
