@@ -33,9 +33,10 @@ impl Api {
     pub fn page(&self, a: JsValue, b: JsValue) -> JsValue {
         call("page", &[&a, &b])
     }
-    /// `identify(userId, traits?)`.
-    pub fn identify(&self, user_id: JsValue, traits: JsValue) -> JsValue {
-        call("identify", &[&user_id, &traits])
+    /// `identify(userId, traits?, { token }?)`: `token` is the user token
+    /// signed by the site's backend, sent with `forget()`.
+    pub fn identify(&self, user_id: JsValue, traits: JsValue, options: JsValue) -> JsValue {
+        call("identify", &[&user_id, &traits, &options])
     }
     /// `reset()`.
     pub fn reset(&self) -> JsValue {
@@ -129,7 +130,15 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
                 return bad_call("identify: the user id must be a non-empty string", a(0));
             };
             let traits = object_or_empty(&a(1));
-            with_sdk_or_defer(move |s| s.identify(&user, traits));
+            let opts = a(2);
+            let token = match opts.is_object() {
+                true => js_sys::Reflect::get(&opts, &"token".into())
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .filter(|t| !t.is_empty()),
+                false => None,
+            };
+            with_sdk_or_defer(move |s| s.identify(&user, traits, token));
         }
         "reset" => with_sdk_or_defer(Sdk::reset),
         "consent" => {

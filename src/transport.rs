@@ -70,6 +70,17 @@ pub struct InFlight(Promise);
 /// Bodies under [`KEEPALIVE_MAX`] go with `keepalive`, so they survive the
 /// page being closed.
 pub fn post(url: &str, body: &str, plain: bool) -> Result<InFlight, TransportError> {
+    post_with(url, body, plain, None)
+}
+
+/// [`post`] with `Authorization: Bearer <token>` when `bearer` is set (a
+/// user token; the header makes a cross-origin request preflighted).
+pub fn post_with(
+    url: &str,
+    body: &str,
+    plain: bool,
+    bearer: Option<&str>,
+) -> Result<InFlight, TransportError> {
     let init = Object::new();
     set(&init, "method", &"POST".into());
     set(&init, "body", &body.into());
@@ -80,6 +91,13 @@ pub fn post(url: &str, body: &str, plain: bool) -> Result<InFlight, TransportErr
         "application/json"
     };
     set(&headers, "content-type", &kind.into());
+    if let Some(token) = bearer {
+        set(
+            &headers,
+            "authorization",
+            &["Bearer ", token].concat().into(),
+        );
+    }
     set(&init, "headers", &headers);
     if body.len() <= KEEPALIVE_MAX {
         set(&init, "keepalive", &JsValue::TRUE);

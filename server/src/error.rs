@@ -30,6 +30,24 @@ pub enum AppError {
     /// The write key is missing or unknown where it authenticates (batch, PUT).
     #[error("{0}")]
     Unauthorized(String),
+    /// The request's `Origin` is not one of the site's (403).
+    #[error("origin {origin:?} is not allowed for this site")]
+    OriginNotAllowed {
+        /// The `Origin` header.
+        origin: String,
+    },
+    /// The caller may not do this (a source-only privilege, …).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Over the rate limit; retry after this many seconds.
+    #[error("rate limit exceeded; retry after {retry_after} s")]
+    TooManyRequests {
+        /// Seconds, sent as `Retry-After`.
+        retry_after: u64,
+    },
+    /// A `Content-Encoding` other than gzip, deflate or identity.
+    #[error("unsupported Content-Encoding {0:?} (gzip, deflate or identity)")]
+    UnsupportedEncoding(String),
     /// Nothing is stored under this write key (a lookup: 404).
     #[error("unknown writeKey")]
     UnknownSite(String),
@@ -84,6 +102,9 @@ impl AppError {
             AppError::BadRequest(_) | AppError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) | AppError::UnknownWriteKey(_) => StatusCode::UNAUTHORIZED,
             AppError::UnknownSite(_) | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::OriginNotAllowed { .. } | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidRules(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,6 +125,12 @@ impl AppError {
             }
             AppError::PreconditionFailed { current } => {
                 json!({ "error": self.to_string(), "etag": current })
+            }
+            AppError::OriginNotAllowed { origin } => {
+                json!({ "error": "origin not allowed", "origin": origin })
+            }
+            AppError::TooManyRequests { retry_after } => {
+                json!({ "error": self.to_string(), "retryAfter": retry_after })
             }
             AppError::PayloadTooLarge { limit } => {
                 json!({ "error": self.to_string(), "limit": limit })
@@ -128,7 +155,12 @@ impl IntoResponse for AppError {
         if let AppError::Internal(detail) = &self {
             eprintln!("parcours-server: internal error: {detail}");
         }
-        (self.status(), Json(self.body())).into_response()
+        let mut res = (self.status(), Json(self.body())).into_response();
+        if let AppError::TooManyRequests { retry_after } = self {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+        }
+        res
     }
 }
 

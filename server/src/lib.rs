@@ -3,31 +3,49 @@
 //! The backend the SDK talks to, small enough to read in one sitting:
 //!
 //! - `GET /v1/rules?writeKey=K`: the site's rules document, with a strong
-//!   `ETag` (304 on `If-None-Match`); `PUT` stores a new one after validating
-//!   it with the engine ([`routes::rules`]).
-//! - `POST /v1/batch`: Segment-compatible event collector, de-duplicating on
-//!   `messageId` ([`routes::batch`], [`validate`]).
-//! - the demo (`--static-dir`) at `/` and the built SDK (`--pkg-dir`) at `/pkg/`.
+//!   `ETag` (304 on `If-None-Match`); `PUT` stores a new one with the site's
+//!   admin token, after validating it with the engine ([`routes::rules`]).
+//! - `POST /v1/batch` and the single-message endpoints (`/v1/track`, …):
+//!   Segment-compatible event collector, de-duplicating on `messageId`,
+//!   gzip/deflate bodies ([`routes::batch`], [`validate`], [`body`]).
+//! - `POST /v1/forget`: erasure, by anonymous id or with a user token
+//!   ([`routes::forget`], [`user_token`]).
+//! - `GET /healthz`; the demo (`--static-dir`) at `/` and the built SDK
+//!   (`--pkg-dir`) at `/pkg/`.
 //!
-//! [`app`] builds the router from an [`AppState`]; tests drive it with
-//! `tower::ServiceExt::oneshot`, `main` serves it ([`serve`]). Storage is
-//! SQLite ([`db`]); every failure goes through [`error::AppError`].
+//! Every API request passes origin access control ([`origin`]); ingestion is
+//! rate limited per write key and client address ([`ratelimit`]). [`app`]
+//! builds the router from an [`AppState`]; [`Server`] binds and serves it.
+//! Storage is SQLite ([`db`], [`db_sites`]); every failure goes through
+//! [`error::AppError`].
 
 #![warn(missing_docs)]
 
+pub mod body;
+pub mod caller;
+pub mod config;
 pub mod db;
+pub mod db_sites;
 pub mod error;
+pub mod origin;
+pub mod ratelimit;
 pub mod routes;
+pub mod sites;
+pub mod user_token;
 pub mod validate;
 
 use axum::Router;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+pub use config::{Database, RateLimit, SiteConfig};
 pub use db::Db;
 pub use error::AppError;
+pub use sites::Sites;
 
 /// The database file inside `--data-dir`.
 pub const DB_FILE: &str = "parcours.sqlite3";
@@ -41,18 +59,28 @@ pub struct AppState {
     pub static_dir: Option<PathBuf>,
     /// Served at `/pkg/` when set.
     pub pkg_dir: Option<PathBuf>,
-    /// When set, `PUT /v1/rules` needs `Authorization: Bearer <token>`.
-    pub admin_token: Option<String>,
+    /// The sites' origins, tokens and keys.
+    pub sites: Arc<Sites>,
+    /// Largest request body, after decoding.
+    pub max_body: usize,
+    /// The ingestion rate limit (`None`: off).
+    pub limiter: Option<Arc<ratelimit::Limiter>>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl AppState {
-    /// A state with only a database: the API, no static files, open `PUT`.
+    /// A state with only a database: the API with default limits, no rate
+    /// limit, no configured site, no static files.
     pub fn new(db: Db) -> AppState {
         AppState {
             db,
             static_dir: None,
             pkg_dir: None,
-            admin_token: None,
+            sites: Arc::new(Sites::default()),
+            max_body: body::DEFAULT_MAX_BODY,
+            limiter: None,
+            trusted_proxies: Arc::from([]),
         }
     }
 }
@@ -65,12 +93,12 @@ pub fn app(state: AppState) -> Router {
 /// How to run the server (the `serve` command's options).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Interface to listen on.
-    pub host: String,
-    /// Port; 0 picks a free one.
-    pub port: u16,
-    /// Holds the SQLite file; created if absent.
-    pub data_dir: PathBuf,
+    /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: String,
+    /// Where to store.
+    pub database: Database,
+    /// The sites of the `--sites` file, by write key.
+    pub sites: BTreeMap<String, SiteConfig>,
     /// Served at `/`.
     pub static_dir: Option<PathBuf>,
     /// Served at `/pkg/`.
@@ -79,21 +107,30 @@ pub struct Config {
     pub seed_rules: Option<PathBuf>,
     /// The site the seed rules are for.
     pub seed_write_key: String,
-    /// Protects `PUT /v1/rules` when set.
-    pub admin_token: Option<String>,
+    /// Events received more than this many days ago are deleted (hourly).
+    pub retention_days: Option<u32>,
+    /// Largest request body, after decoding.
+    pub max_body: usize,
+    /// Ingestion rate limit per write key and client address (`None`: off).
+    pub rate_limit: Option<RateLimit>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            host: "127.0.0.1".into(),
-            port: 8080,
-            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".into(),
+            database: Database::Sqlite(PathBuf::from("data").join(DB_FILE)),
+            sites: BTreeMap::new(),
             static_dir: None,
             pkg_dir: None,
             seed_rules: None,
             seed_write_key: "demo".into(),
-            admin_token: None,
+            retention_days: None,
+            max_body: body::DEFAULT_MAX_BODY,
+            rate_limit: Some(RateLimit::DEFAULT),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -117,6 +154,11 @@ pub enum StartError {
         /// The cause.
         source: rusqlite::Error,
     },
+    /// This build cannot use the configured database.
+    #[error(
+        "database {0}: this build stores in SQLite only (PostgreSQL comes with the storage module)"
+    )]
+    Unsupported(String),
     /// The seed rules file is unreadable or invalid.
     #[error("seed rules {path}: {message}")]
     Seed {
@@ -129,12 +171,34 @@ pub enum StartError {
 
 /// Opens the database in `data_dir` (creating both if needed).
 pub fn open_db(data_dir: &Path) -> Result<Db, StartError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| StartError::Io {
-        what: format!("creating data dir {}", data_dir.display()),
+    open_db_file(&data_dir.join(DB_FILE))
+}
+
+/// Opens a SQLite file, creating it and its folder if needed, with the
+/// schema of [`db`] and [`db_sites`].
+pub fn open_db_file(path: &Path) -> Result<Db, StartError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::Io {
+            what: format!("creating data dir {}", dir.display()),
+            source,
+        })?;
+    }
+    let db_err = |source| StartError::Db {
+        path: path.to_owned(),
         source,
-    })?;
-    let path = data_dir.join(DB_FILE);
-    Db::open(&path).map_err(|source| StartError::Db { path, source })
+    };
+    let db = Db::open(path).map_err(db_err)?;
+    db.blocking(|c| db_sites::ensure_schema(c))
+        .map_err(db_err)?;
+    Ok(db)
+}
+
+/// Opens the configured database.
+pub fn open_database(database: &Database) -> Result<Db, StartError> {
+    match database {
+        Database::Sqlite(path) => open_db_file(path),
+        Database::Postgres(_) => Err(StartError::Unsupported(database.to_string())),
+    }
 }
 
 /// Stores the file's rules for `write_key` unless it already has rules.
@@ -161,45 +225,157 @@ pub fn seed(db: &Db, file: &Path, write_key: &str) -> Result<bool, StartError> {
         })
 }
 
-/// Opens the database, seeds it, binds, prints
-/// `Parcours server listening on http://ADDR` and serves until `shutdown`.
+/// A bound server, not yet serving: its address and the admin tokens it
+/// generated (printed once by [`Server::run`]).
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    retention_days: Option<u32>,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `(write key, token)` for each admin token generated at this start.
+    pub new_tokens: Vec<(String, String)>,
+}
+
+/// The origins a browser uses for pages served from `addr`.
+pub fn own_origins(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    match addr.ip() {
+        ip if ip.is_unspecified() || ip.is_loopback() => {
+            let mut v = vec![
+                format!("http://127.0.0.1:{port}"),
+                format!("http://localhost:{port}"),
+                format!("http://[::1]:{port}"),
+            ];
+            if !ip.is_loopback() {
+                v.push(format!("http://{addr}"));
+            }
+            v
+        }
+        _ => vec![format!("http://{addr}")],
+    }
+}
+
+impl Server {
+    /// Opens the database, seeds it, generates missing admin tokens, binds.
+    pub async fn bind(config: Config) -> Result<Server, StartError> {
+        let db = open_database(&config.database)?;
+        if let Some(file) = &config.seed_rules {
+            if seed(&db, file, &config.seed_write_key)? {
+                eprintln!(
+                    "parcours-server: seeded rules for {:?} from {}",
+                    config.seed_write_key,
+                    file.display()
+                );
+            }
+        }
+        let addr = &config.listen;
+        let io_err = |what: String| move |source| StartError::Io { what, source };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(io_err(format!("binding {addr}")))?;
+        let local: SocketAddr = listener
+            .local_addr()
+            .map_err(io_err("local address".into()))?;
+        let sites = Sites::new(config.sites, own_origins(local));
+        let extra: Vec<&str> = config
+            .seed_rules
+            .as_ref()
+            .map(|_| config.seed_write_key.as_str())
+            .into_iter()
+            .collect();
+        let new_tokens =
+            sites::ensure_admin_tokens(&db, &sites, &extra).map_err(|source| StartError::Db {
+                path: PathBuf::from(config.database.to_string()),
+                source,
+            })?;
+        let state = AppState {
+            db,
+            static_dir: config.static_dir,
+            pkg_dir: config.pkg_dir,
+            sites: Arc::new(sites),
+            max_body: config.max_body,
+            limiter: config
+                .rate_limit
+                .map(|l| Arc::new(ratelimit::Limiter::new(l))),
+            trusted_proxies: config.trusted_proxies.into(),
+        };
+        Ok(Server {
+            listener,
+            state,
+            retention_days: config.retention_days,
+            addr: local,
+            new_tokens,
+        })
+    }
+
+    fn announce(&self) {
+        let mut out = std::io::stdout().lock();
+        // Test harnesses parse this exact line; it comes first.
+        let _ = writeln!(out, "Parcours server listening on http://{}", self.addr);
+        for (site, token) in &self.new_tokens {
+            let _ = writeln!(
+                out,
+                "Parcours admin token for site {site:?}: {token} (shown once: the database keeps only its hash)"
+            );
+        }
+        let _ = out.flush();
+    }
+
+    /// Prints `Parcours server listening on http://ADDR` (then each new
+    /// admin token, once) and serves until `shutdown`, finishing in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        self.announce();
+        let chores = tokio::spawn(chores(self.state.clone(), self.retention_days));
+        let app = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        chores.abort();
+        served.map_err(|source| StartError::Io {
+            what: "serving".into(),
+            source,
+        })
+    }
+}
+
+/// Hourly: the rate limiter forgets idle keys; events older than the
+/// retention are deleted.
+async fn chores(state: AppState, retention_days: Option<u32>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Some(l) = &state.limiter {
+            l.shrink();
+        }
+        if let Some(days) = retention_days {
+            let cutoff = validate::format_utc(
+                time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days)),
+            );
+            match state
+                .db
+                .run(move |c| db_sites::purge_events_before(c, &cutoff))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => eprintln!(
+                    "parcours-server: retention: deleted {n} events older than {days} days"
+                ),
+                Err(e) => eprintln!("parcours-server: retention: {e}"),
+            }
+        }
+    }
+}
+
+/// Binds and serves until `shutdown` ([`Server::bind`], [`Server::run`]).
 pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let db = open_db(&config.data_dir)?;
-    if let Some(file) = &config.seed_rules {
-        if seed(&db, file, &config.seed_write_key)? {
-            eprintln!(
-                "parcours-server: seeded rules for {:?} from {}",
-                config.seed_write_key,
-                file.display()
-            );
-        }
-    }
-    let state = AppState {
-        db,
-        static_dir: config.static_dir.clone(),
-        pkg_dir: config.pkg_dir.clone(),
-        admin_token: config.admin_token.clone(),
-    };
-    let addr = format!("{}:{}", config.host, config.port);
-    let io_err = |what: String| move |source| StartError::Io { what, source };
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(io_err(format!("binding {addr}")))?;
-    let local: SocketAddr = listener
-        .local_addr()
-        .map_err(io_err("local address".into()))?;
-    let mut out = std::io::stdout().lock();
-    // Test harnesses parse this exact line.
-    let _ = writeln!(out, "Parcours server listening on http://{local}");
-    let _ = out.flush();
-    drop(out);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(io_err("serving".into()))
+    Server::bind(config).await?.run(shutdown).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,90 +1,181 @@
 //! `parcours-server`: `serve` (default) runs the reference backend; `events`
 //! prints the stored events as JSON lines. `parcours-server --help` lists the
-//! options.
+//! options, each with its `PARCOURS_…` environment variable.
 
-use parcours_server::{db, open_db, serve, shutdown_signal, Config};
+use clap::{Args, Parser, Subcommand};
+use parcours_server::config::{self, SitesFile};
+use parcours_server::{db, open_database, shutdown_signal, Config, Database, Server};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage:
-  parcours-server [serve] [--host 127.0.0.1] [--port 8080] [--data-dir data]
-                  [--static-dir DIR] [--pkg-dir DIR]
-                  [--seed-rules FILE] [--seed-write-key demo] [--admin-token TOKEN]
-  parcours-server events --data-dir DIR [--write-key KEY]
+/// The Parcours reference backend: rules, a Segment-compatible event
+/// collector, erasure, on SQLite.
+#[derive(Parser)]
+#[command(
+    name = "parcours-server",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+#[command(after_help = "With no command, `serve` runs. It prints \
+`Parcours server listening on http://ADDR` once bound, then, once, each admin \
+token it generated. It stops on SIGINT/SIGTERM after finishing in-flight requests.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
 
-serve   runs the backend; prints `Parcours server listening on http://HOST:PORT`
-        once bound (--port 0 picks a free port). Stops on SIGINT/SIGTERM.
-events  prints every stored event as one JSON object per line, in receive order.
-";
+#[derive(Subcommand)]
+enum Command {
+    /// Run the backend (the default).
+    Serve(Box<ServeArgs>),
+    /// Print every stored event as one JSON object per line, in receive order.
+    Events(EventsArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "PARCOURS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// A SQLite file (created with its folder), or a postgres:// URL.
+    /// Default: data/parcours.sqlite3.
+    #[arg(long, env = "PARCOURS_DATABASE", value_name = "PATH|URL")]
+    database: Option<String>,
+    /// TOML file with a [sites.<writeKey>] table per site: origins,
+    /// admin_token, user_token_secret, source_key (see the README).
+    #[arg(long, env = "PARCOURS_SITES", value_name = "FILE")]
+    sites: Option<PathBuf>,
+    /// Delete events received more than this many days ago (checked hourly).
+    /// Default: keep them.
+    #[arg(long, env = "PARCOURS_RETENTION_DAYS", value_name = "DAYS")]
+    retention_days: Option<u32>,
+    /// Largest request body after gzip/deflate decoding (bytes, or K/KB/M/MB).
+    #[arg(
+        long,
+        env = "PARCOURS_MAX_BODY",
+        default_value = "500KB",
+        value_name = "SIZE"
+    )]
+    max_body: String,
+    /// Ingestion requests per write key and client address: N/s, N/min, N/h,
+    /// or off. Traffic with the site's source key is exempt.
+    #[arg(
+        long,
+        env = "PARCOURS_RATE_LIMIT",
+        default_value = "600/min",
+        value_name = "RATE"
+    )]
+    rate_limit: String,
+    /// A proxy (IP address) whose X-Forwarded-For is believed; repeat or
+    /// separate with commas. Default: none (the peer address counts).
+    #[arg(
+        long = "trusted-proxy",
+        env = "PARCOURS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    trusted_proxies: Vec<String>,
+    /// Folder served at / (the demo shop).
+    #[arg(long, env = "PARCOURS_STATIC_DIR", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
+    /// Folder served at /pkg/ (the built SDK).
+    #[arg(long, env = "PARCOURS_PKG_DIR", value_name = "DIR")]
+    pkg_dir: Option<PathBuf>,
+    /// A rules document stored at start when the seed site has none.
+    #[arg(long, env = "PARCOURS_SEED_RULES", value_name = "FILE")]
+    seed_rules: Option<PathBuf>,
+    /// The site the seed rules are for.
+    #[arg(
+        long,
+        env = "PARCOURS_SEED_WRITE_KEY",
+        default_value = "demo",
+        value_name = "KEY"
+    )]
+    seed_write_key: String,
+
+    /// Older form of --listen: the interface.
+    #[arg(long, help_heading = "Older options (still accepted)")]
+    host: Option<String>,
+    /// Older form of --listen: the port.
+    #[arg(long, help_heading = "Older options (still accepted)")]
+    port: Option<u16>,
+    /// Older form of --database: the folder holding parcours.sqlite3.
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Older options (still accepted)"
+    )]
+    data_dir: Option<PathBuf>,
+    /// The seed site's admin token; replaced by admin_token in --sites.
+    #[arg(
+        long,
+        env = "PARCOURS_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Older options (still accepted)"
+    )]
+    admin_token: Option<String>,
+}
+
+#[derive(Args)]
+struct EventsArgs {
+    /// The SQLite file.
+    #[arg(long, env = "PARCOURS_DATABASE", value_name = "PATH")]
+    database: Option<PathBuf>,
+    /// Older form of --database: the folder holding parcours.sqlite3.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Only this site's events.
+    #[arg(long, value_name = "KEY")]
+    write_key: Option<String>,
+}
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        print!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let command = match args.first().map(String::as_str) {
-        Some("serve" | "events") => args.remove(0),
-        _ => "serve".to_owned(),
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Events(args)) => events(args),
+        Some(Command::Serve(args)) => run_server(*args),
+        None => run_server(cli.serve),
     };
-    let result = parse_options(&args).and_then(|opts| match command.as_str() {
-        "events" => events(opts),
-        _ => run_server(opts),
-    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("parcours-server: {e}");
-            ExitCode::from(if e.ends_with(USAGE) { 2 } else { 1 })
+            ExitCode::FAILURE
         }
     }
 }
 
-/// `--name value` and `--name=value` pairs, in order.
-fn parse_options(args: &[String]) -> Result<Vec<(String, String)>, String> {
-    let mut opts = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let Some(name) = arg.strip_prefix("--") else {
-            return Err(format!("unexpected argument {arg:?}\n{USAGE}"));
-        };
-        let (name, value) = match name.split_once('=') {
-            Some((n, v)) => (n.to_owned(), v.to_owned()),
-            None => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| format!("--{name} needs a value\n{USAGE}"))?;
-                (name.to_owned(), v.clone())
-            }
-        };
-        opts.push((name, value));
+fn config(args: ServeArgs) -> Result<Config, String> {
+    let mut listen = args.listen;
+    if args.host.is_some() || args.port.is_some() {
+        let (h, p) = listen.rsplit_once(':').unwrap_or((&listen, "8080"));
+        let host = args.host.clone().unwrap_or_else(|| h.to_owned());
+        let port = args.port.map_or_else(|| p.to_owned(), |p| p.to_string());
+        listen = format!("{host}:{port}");
     }
-    Ok(opts)
-}
-
-fn run_server(opts: Vec<(String, String)>) -> Result<(), String> {
-    let mut config = Config::default();
-    for (name, value) in opts {
-        match name.as_str() {
-            "host" => config.host = value,
-            "port" => {
-                config.port = value
-                    .parse()
-                    .map_err(|_| format!("--port {value:?} is not a port number"))?
-            }
-            "data-dir" => config.data_dir = PathBuf::from(value),
-            "static-dir" => config.static_dir = Some(PathBuf::from(value)),
-            "pkg-dir" => config.pkg_dir = Some(PathBuf::from(value)),
-            "seed-rules" => config.seed_rules = Some(PathBuf::from(value)),
-            "seed-write-key" => config.seed_write_key = value,
-            "admin-token" => config.admin_token = Some(value),
-            other => return Err(format!("unknown option --{other} for serve\n{USAGE}")),
-        }
+    let database = match (args.database, args.data_dir) {
+        (Some(d), _) => Database::parse(&d),
+        (None, Some(dir)) => Database::Sqlite(dir.join(parcours_server::DB_FILE)),
+        (None, None) => Config::default().database,
+    };
+    let mut sites = match &args.sites {
+        Some(file) => SitesFile::load(file).map_err(|e| e.to_string())?.sites,
+        None => Default::default(),
+    };
+    if let Some(token) = args.admin_token {
+        eprintln!(
+            "parcours-server: note: --admin-token / PARCOURS_ADMIN_TOKEN is replaced by admin_token in the --sites file; using it for site {:?}",
+            args.seed_write_key
+        );
+        let site = sites.entry(args.seed_write_key.clone()).or_default();
+        site.admin_token.get_or_insert(config::Secret(token));
     }
     // Not fatal: the SDK may be built after the server starts; it is served once there.
-    for dir in [&config.static_dir, &config.pkg_dir].into_iter().flatten() {
+    for dir in [&args.static_dir, &args.pkg_dir].into_iter().flatten() {
         if !dir.is_dir() {
             eprintln!(
                 "parcours-server: warning: {} is not a directory (yet)",
@@ -92,29 +183,46 @@ fn run_server(opts: Vec<(String, String)>) -> Result<(), String> {
             );
         }
     }
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
-    runtime
-        .block_on(serve(config, shutdown_signal()))
-        .map_err(|e| e.to_string())
+    Ok(Config {
+        listen,
+        database,
+        sites,
+        static_dir: args.static_dir,
+        pkg_dir: args.pkg_dir,
+        seed_rules: args.seed_rules,
+        seed_write_key: args.seed_write_key,
+        retention_days: args.retention_days,
+        max_body: config::parse_size(&args.max_body).map_err(|e| e.to_string())?,
+        rate_limit: config::RateLimit::parse(&args.rate_limit).map_err(|e| e.to_string())?,
+        trusted_proxies: config::parse_ips(&args.trusted_proxies)?,
+    })
 }
 
-fn events(opts: Vec<(String, String)>) -> Result<(), String> {
-    let (mut data_dir, mut write_key) = (None, None);
-    for (name, value) in opts {
-        match name.as_str() {
-            "data-dir" => data_dir = Some(PathBuf::from(value)),
-            "write-key" => write_key = Some(value),
-            other => return Err(format!("unknown option --{other} for events\n{USAGE}")),
-        }
+fn run_server(args: ServeArgs) -> Result<(), String> {
+    let config = config(args)?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
+    runtime.block_on(async {
+        let server = Server::bind(config).await.map_err(|e| e.to_string())?;
+        server
+            .run(shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn events(args: EventsArgs) -> Result<(), String> {
+    let path = match (args.database, args.data_dir) {
+        (Some(p), _) => p,
+        (None, Some(dir)) => dir.join(parcours_server::DB_FILE),
+        (None, None) => return Err("events needs --database FILE (or --data-dir DIR)".into()),
+    };
+    if !path.is_file() {
+        return Err(format!("no database at {}", path.display()));
     }
-    let data_dir = data_dir.ok_or_else(|| format!("events needs --data-dir\n{USAGE}"))?;
-    if !data_dir.join(parcours_server::DB_FILE).is_file() {
-        return Err(format!("no database in {}", data_dir.display()));
-    }
-    let db = open_db(&data_dir).map_err(|e| e.to_string())?;
+    let db = open_database(&Database::Sqlite(path)).map_err(|e| e.to_string())?;
     let events = db
-        .blocking(|c| db::events(c, write_key.as_deref()))
+        .blocking(|c| db::events(c, args.write_key.as_deref()))
         .map_err(|e| e.to_string())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in &events {

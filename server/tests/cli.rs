@@ -235,7 +235,7 @@ fn bad_arguments_exit_with_usage_and_a_missing_database_is_an_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"));
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .arg("events")

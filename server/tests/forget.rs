@@ -16,7 +16,7 @@ async fn forget(t: &TestApp, body: serde_json::Value) -> common::TestResponse {
 }
 
 #[tokio::test]
-async fn forget_erases_the_visitors_events_by_anonymous_or_user_id_and_keeps_others() {
+async fn forget_without_a_user_token_erases_only_the_anonymous_part_and_says_so() {
     let t = TestApp::with_rules("site_1", RULES);
     let mut known = track("m3", "Order Completed");
     known["anonymousId"] = json!("anon-other-device");
@@ -35,13 +35,15 @@ async fn forget_erases_the_visitors_events_by_anonymous_or_user_id_and_keeps_oth
     )
     .await;
     assert_eq!(res.status, StatusCode::OK);
-    assert_eq!(res.json(), json!({ "deleted": 3 }));
+    let out = res.json();
+    assert_eq!(out["deleted"], 2);
+    assert_eq!(out["refused"]["field"], "userId");
     let left: Vec<_> = t
         .events("site_1")
         .into_iter()
         .map(|e| e.message_id)
         .collect();
-    assert_eq!(left, ["m4"]);
+    assert_eq!(left, ["m3", "m4"]);
 }
 
 #[tokio::test]

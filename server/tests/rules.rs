@@ -98,8 +98,16 @@ async fn an_unknown_write_key_is_404_and_a_missing_one_400() {
 }
 
 #[tokio::test]
-async fn any_origin_may_read_rules_and_revalidate() {
-    let t = TestApp::with_rules("site_1", RULES);
+async fn the_sites_origins_may_read_rules_and_revalidate_and_others_get_403() {
+    let mut t = TestApp::with_rules("site_1", RULES);
+    let site = parcours_server::SiteConfig {
+        origins: vec!["https://shop.example".into()],
+        ..Default::default()
+    };
+    t.state.sites = std::sync::Arc::new(parcours_server::Sites::new(
+        [("site_1".to_owned(), site)].into(),
+        vec![],
+    ));
     let preflight = Request::options("/v1/rules?writeKey=site_1")
         .header("origin", "https://shop.example")
         .header("access-control-request-method", "GET")
@@ -108,7 +116,10 @@ async fn any_origin_may_read_rules_and_revalidate() {
         .unwrap();
     let res = t.send(preflight).await;
     assert!(res.status.is_success(), "{}", res.status);
-    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
     assert!(res
         .header("access-control-allow-headers")
         .unwrap()
@@ -120,11 +131,21 @@ async fn any_origin_may_read_rules_and_revalidate() {
             ("origin", "https://shop.example"),
         ))
         .await;
-    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
     assert!(res
         .header("access-control-expose-headers")
         .unwrap()
         .contains("etag"));
+    let res = t
+        .send(get_with(
+            "/v1/rules?writeKey=site_1",
+            ("origin", "https://evil.example"),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! `forget()` on the collector's side: each erasure request is kept (in
 //! storage under `parcours:forget`, and in memory) until the collector
 //! answers it, retried with backoff, when back online, and at the next
-//! page load. Erasing is idempotent, so tabs may all retry it.
+//! page load. Erasing is idempotent, so tabs may all retry it. A request
+//! for a known user carries the user token given to `identify(userId,
+//! traits, { token })`, sent as `Authorization: Bearer`.
 
 use super::policy::Backoff;
 use crate::handles::Timeout;
@@ -11,14 +13,21 @@ use crate::{convert, transport};
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
-/// The storage key: a JSON array of request bodies.
+/// The storage key: a JSON array of request bodies, or `[body, token]` pairs.
 pub const KEY: &str = "forget";
+
+/// One erasure request: the `/v1/forget` body and the user token, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Request {
+    body: String,
+    token: Option<String>,
+}
 
 /// Erasure requests not acknowledged yet.
 pub struct Erasures {
     store: Store,
     endpoint: String,
-    pending: Vec<String>,
+    pending: Vec<Request>,
     backoff: Backoff,
     timer: Option<Timeout>,
     /// `forget()` promises waiting for the first answer to their request.
@@ -42,8 +51,8 @@ impl Erasures {
     /// `/v1/forget` request): kept in storage and retried with backoff, at
     /// the next page load too, until acknowledged.
     /// The promise resolves with whether the collector acknowledged the
-    /// first attempt.
-    pub fn add(&mut self, body: String) -> Promise {
+    /// first attempt. `token` is the user token, sent as `Authorization: Bearer`.
+    pub fn add(&mut self, body: String, token: Option<String>) -> Promise {
         if self.endpoint.is_empty() {
             return Promise::resolve(&JsValue::FALSE);
         }
@@ -52,8 +61,9 @@ impl Erasures {
         if let Some(w) = waiter {
             self.waiters.push((body.clone(), w));
         }
-        if !self.pending.contains(&body) {
-            self.pending.push(body);
+        let req = Request { body, token };
+        if !self.pending.contains(&req) {
+            self.pending.push(req);
         }
         self.save();
         self.timer = None;
@@ -66,7 +76,14 @@ impl Erasures {
             self.store.remove(KEY);
             return;
         }
-        let list: Array = self.pending.iter().map(|b| JsValue::from_str(b)).collect();
+        let list: Array = self
+            .pending
+            .iter()
+            .map(|r| match &r.token {
+                None => JsValue::from_str(&r.body),
+                Some(t) => Array::of2(&JsValue::from_str(&r.body), &JsValue::from_str(t)).into(),
+            })
+            .collect();
         if let Some(text) = convert::stringify(&list) {
             let _ = self.store.set(KEY, &text);
         }
@@ -74,11 +91,23 @@ impl Erasures {
 
     fn load(&mut self) {
         let stored = self.store.get_json(KEY).filter(Array::is_array);
-        for b in stored.map(|a| Array::from(&a).to_vec()).unwrap_or_default() {
-            if let Some(b) = b.as_string() {
-                if !self.pending.contains(&b) {
-                    self.pending.push(b);
+        for entry in stored.map(|a| Array::from(&a).to_vec()).unwrap_or_default() {
+            let req = match entry.as_string() {
+                Some(body) => Request { body, token: None },
+                None if Array::is_array(&entry) => {
+                    let pair = Array::from(&entry);
+                    let Some(body) = pair.get(0).as_string() else {
+                        continue;
+                    };
+                    Request {
+                        body,
+                        token: pair.get(1).as_string(),
+                    }
                 }
+                None => continue,
+            };
+            if !self.pending.contains(&req) {
+                self.pending.push(req);
             }
         }
     }
@@ -88,8 +117,8 @@ impl Erasures {
             return;
         }
         let url = [&self.endpoint, "/v1/forget"].concat();
-        for body in self.pending.clone() {
-            let Ok(sent) = transport::post(&url, &body, true) else {
+        for Request { body, token } in self.pending.clone() {
+            let Ok(sent) = transport::post_with(&url, &body, true, token.as_deref()) else {
                 continue;
             };
             wasm_bindgen_futures::spawn_local(async move {
@@ -105,7 +134,7 @@ impl Erasures {
         }
         self.waiters.retain(|(b, _)| b != body);
         if ok {
-            self.pending.retain(|b| b != body);
+            self.pending.retain(|r| r.body != body);
             self.backoff.reset();
             self.save();
         } else if self.timer.is_none() {

@@ -9,9 +9,10 @@ use parcours_engine::value::{Map, Value};
 use parcours_engine::{Trigger, Visitor};
 
 impl Sdk {
-    /// `identify(userId, traits)`: a different user than before starts a
-    /// new anonymous identity.
-    pub fn identify(&mut self, user_id: &str, traits: Value) {
+    /// `identify(userId, traits, { token })`: a different user than before
+    /// starts a new anonymous identity. The user token (signed by the site's
+    /// backend) is kept for `forget()`.
+    pub fn identify(&mut self, user_id: &str, traits: Value, token: Option<String>) {
         let now = js_sys::Date::now();
         let map = match &traits {
             Value::Object(m) => m.clone(),
@@ -27,6 +28,9 @@ impl Sdk {
                 traits: map.clone(),
             };
             self.journal(now, op);
+        }
+        if let Some(t) = token {
+            self.set_user_token(Some((user_id.to_owned(), t)));
         }
         let msg = message::build(
             "identify",
@@ -53,8 +57,10 @@ impl Sdk {
             "anonymousId".into(),
             self.visitor.profile.anonymous_id.as_str().into(),
         );
+        let mut token = None;
         if let Some(u) = &self.visitor.profile.user_id {
             body.insert("userId".into(), u.as_str().into());
+            token = self.user_token().filter(|(id, _)| id == u).map(|(_, t)| t);
         }
         self.delivery.clear();
         self.store.clear_all();
@@ -65,7 +71,32 @@ impl Sdk {
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
         self.delivery
             .erasures
-            .add(crate::json::to_string(&Value::Object(body)))
+            .add(crate::json::to_string(&Value::Object(body)), token)
+    }
+
+    /// Keeps (or drops) the user token, in memory and in storage (so a later
+    /// page's `forget()` has it; another tab's `identify` counts too).
+    pub(super) fn set_user_token(&mut self, token: Option<(String, String)>) {
+        match &token {
+            Some((user, t)) => {
+                let mut text = String::new();
+                let mut o = crate::json::Obj::open(&mut text);
+                o.str("userId", user).str("token", t);
+                o.close();
+                let _ = self.store.set(keys::USER_TOKEN, &text);
+            }
+            None => self.store.remove(keys::USER_TOKEN),
+        }
+        self.user_token = token;
+    }
+
+    /// The stored user token (this or another tab's), else the one in memory.
+    fn user_token(&self) -> Option<(String, String)> {
+        let stored = self.store.get_json(keys::USER_TOKEN).and_then(|v| {
+            let get = |k: &str| js_sys::Reflect::get(&v, &k.into()).ok()?.as_string();
+            Some((get("userId")?, get("token")?))
+        });
+        stored.or_else(|| self.user_token.clone())
     }
 
     /// `consent(state)`: opens or closes the storage gate and delivery.

@@ -49,6 +49,8 @@ pub mod keys {
     pub const RULES: &str = "rules";
     /// The consent given (`a`, `p`, `ap`).
     pub const CONSENT: &str = "consent";
+    /// The user token of `identify(userId, traits, { token })`: `{userId, token}`.
+    pub const USER_TOKEN: &str = "user_token";
 }
 
 /// The SDK state.
@@ -73,6 +75,8 @@ pub struct Sdk {
     user_agent: String,
     locale: String,
     page_decided: bool,
+    /// `(userId, token)` from `identify(…, { token })`, for `forget()`.
+    user_token: Option<(String, String)>,
     compact_timer: Option<Timeout>,
     _routes: Option<page::RouteWatch>,
     triggers: Option<crate::triggers::Watch>,
@@ -195,6 +199,7 @@ impl Sdk {
                 .unwrap_or_default(),
             locale: nav.and_then(|n| n.language()).unwrap_or_default(),
             page_decided: false,
+            user_token: None,
             compact_timer: None,
             _routes: None,
             triggers: None,

@@ -108,6 +108,7 @@ impl Sdk {
     /// Makes `v` the visitor of every tab: its snapshot is written now.
     pub(super) fn switch_visitor(&mut self, v: Visitor) {
         self.screen.close_all();
+        self.set_user_token(None);
         self.visitor = v;
         let _ = self
             .journal

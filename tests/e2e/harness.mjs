@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: the real server binary on a free
 // loopback port with a fresh SQLite folder, and Debian's headless Chromium.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,14 +13,28 @@ const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 /** The SDK build the server serves under /pkg (another one for side-by-side benchmarks). */
 export const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
 
-/** Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }. */
-export async function startServer() {
+/**
+ * Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }.
+ * The demo site allows the server's own origin; pages on other origins need
+ * `origins` (written to a `--sites` file with `userTokenSecret`, if given).
+ */
+export async function startServer({ origins, userTokenSecret } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
+  const sites = [];
+  if (origins || userTokenSecret) {
+    const file = join(dataDir, "sites.toml");
+    writeFileSync(file, [
+      "[sites.demo]",
+      origins ? `origins = ${JSON.stringify(origins)}` : "",
+      userTokenSecret ? `user_token_secret = ${JSON.stringify(userTokenSecret)}` : "",
+    ].join("\n") + "\n");
+    sites.push("--sites", file);
+  }
   const child = spawn(
     SERVER_BIN,
     ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
      "--static-dir", join(ROOT, "demo"), "--pkg-dir", PKG_DIR,
-     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo"],
+     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo", ...sites],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolve, reject) => {

@@ -20,7 +20,8 @@ const keys = (tabs, n, from = 0) =>
 
 /** A fresh server (own data folder), collector proxy and fixture origin for `fn`. */
 async function withSetup(fn) {
-  const server = await startServer();
+  // The fixture's origin (another port) is only known once it listens: allow any.
+  const server = await startServer({ origins: ["*"] });
   const collector = await startCollector(server.url);
   const fixture = await startFixture({ server: server.url, collector: collector.url });
   try {

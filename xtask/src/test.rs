@@ -2,7 +2,8 @@
 //! 1. native: `cargo test --workspace` (engine, server, xtask, shared vectors);
 //! 2. in-browser: wasm-bindgen-test in headless Chromium (shared vectors again, SDK);
 //! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core);
-//! 4. delivery over W3C WebDriver in Chromium, Firefox ESR and WebKitGTK (selenium-webdriver).
+//! 4. real Node clients (RudderStack's and Segment's) against the server;
+//! 5. delivery over W3C WebDriver in Chromium, Firefox ESR and WebKitGTK (selenium-webdriver).
 
 use crate::util::{cargo, exec, root, which, Result};
 use crate::{browsers, build, install};
@@ -49,6 +50,13 @@ pub fn run() -> Result {
                 "CHROMIUM_BIN",
                 which("chromium").ok_or("chromium is not installed")?,
             ),
+    )?;
+    // Real Segment-compatible Node clients (RudderStack's, Segment's) against the server.
+    exec(
+        Command::new("node")
+            .args(["--test", "tests/clients/"])
+            .current_dir(root())
+            .env("PARCOURS_SERVER_BIN", &server),
     )?;
     browsers::run_suite(&server)?;
     println!("xtask test: native, in-browser, end-to-end and cross-browser suites passed");

@@ -1,28 +1,31 @@
-//! `POST /v1/batch`: the Segment HTTP Tracking API batch endpoint.
+//! `POST /v1/batch`: the Segment HTTP Tracking API batch endpoint, and the
+//! ingestion steps the single-message endpoints share ([`ingest`]).
 //!
 //! The body is read as bytes whatever its `Content-Type`: the SDK's
 //! `navigator.sendBeacon` at unload sends `text/plain` to avoid a CORS
-//! preflight. Each message is validated on its own; valid ones are stored
-//! once per `messageId` (duplicates from retries or other tabs are counted,
-//! not stored), invalid ones are reported by index and field. A client
-//! should retry on 5xx and network errors only: a 200 means every message
-//! was either stored, already stored, or can never be stored.
+//! preflight; gzip and deflate bodies are decoded ([`crate::body`]). Each
+//! message is validated on its own; valid ones are stored once per
+//! `messageId` (duplicates from retries or other tabs are counted, not
+//! stored), invalid ones are reported by index and field. A client should
+//! retry on 5xx and network errors only: a 200 means every message was
+//! either stored, already stored, or can never be stored.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use serde_json::Value;
 
-use super::basic_username;
+use crate::caller::{self, Peer};
 use crate::db::{self, NewEvent};
 use crate::validate::{self, Rejected};
-use crate::{AppError, AppState};
+use crate::{body, origin, AppError, AppState};
 
-/// Largest accepted body, as Segment's batch limit.
-pub const MAX_BATCH_BYTES: usize = 500 * 1024;
+/// Largest accepted body by default, as Segment's batch limit (`--max-body`).
+pub const MAX_BATCH_BYTES: usize = body::DEFAULT_MAX_BODY;
 
 #[derive(Deserialize)]
 struct Batch<'a> {
@@ -46,18 +49,47 @@ pub struct Outcome {
 /// Stores a batch; see the module docs.
 pub async fn post(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Outcome>, AppError> {
-    let body = body.map_err(body_error)?;
+    let body = body::decode(&headers, body, state.max_body)?;
     let text = std::str::from_utf8(&body)
         .map_err(|e| AppError::BadRequest(format!("body is not UTF-8: {e}")))?;
     let batch: Batch = serde_json::from_str(text).map_err(|e| AppError::json(&e))?;
-    let key = basic_username(&headers)
-        .or(batch.write_key)
-        .filter(|k| !k.is_empty());
-    let key = key.ok_or_else(|| AppError::Unauthorized("missing writeKey".into()))?;
-    let (events, rejected) = check_all(&batch.batch);
+    let messages = batch
+        .batch
+        .iter()
+        // Already checked to be JSON by the batch parser.
+        .map(|raw| {
+            (
+                serde_json::from_str(raw.get()).unwrap_or_default(),
+                raw.get(),
+            )
+        })
+        .collect();
+    ingest(&state, peer, &headers, batch.write_key.as_deref(), messages).await
+}
+
+/// Authenticates, checks the origin and the rate limit, validates and
+/// stores `messages` (each parsed, with its JSON text as the payload).
+pub async fn ingest(
+    state: &AppState,
+    peer: Peer,
+    headers: &HeaderMap,
+    body_key: Option<&str>,
+    messages: Vec<(Value, &str)>,
+) -> Result<Json<Outcome>, AppError> {
+    let who = caller::identify(&state.sites, headers, body_key)?;
+    origin::check(&state.sites, headers, &who.write_key)?;
+    if let (Some(limiter), false) = (&state.limiter, who.source) {
+        let ip = caller::client_ip(peer, headers, &state.trusted_proxies);
+        limiter
+            .check(&who.write_key, ip)
+            .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
+    }
+    let (events, rejected) = check_all(&messages, who.source);
+    let key = who.write_key;
     let k = key.clone();
     let stored = state.db.run(move |c| store(c, &k, &events)).await?;
     let db::Inserted {
@@ -71,18 +103,48 @@ pub async fn post(
     }))
 }
 
-/// Splits a batch into storable events and rejections.
-fn check_all(batch: &[&RawValue]) -> (Vec<NewEvent>, Vec<Rejected>) {
-    let (mut events, mut rejected) = (Vec::with_capacity(batch.len()), Vec::new());
-    for (i, raw) in batch.iter().enumerate() {
-        // Already checked to be JSON by the batch parser.
-        let value = serde_json::from_str(raw.get()).unwrap_or_default();
-        match validate::message(i, &value, raw.get()) {
+/// Splits messages into storable events and rejections.
+fn check_all(messages: &[(Value, &str)], source: bool) -> (Vec<NewEvent>, Vec<Rejected>) {
+    let (mut events, mut rejected) = (Vec::with_capacity(messages.len()), Vec::new());
+    for (i, (value, raw)) in messages.iter().enumerate() {
+        let checked = validate::message(i, value, raw).and_then(|e| {
+            if source {
+                return Ok(e);
+            }
+            match client_may_send(value, &e) {
+                Ok(()) => Ok(e),
+                Err((field, error)) => Err(Rejected {
+                    index: i,
+                    message_id: Some(e.message_id),
+                    field,
+                    error: error.into(),
+                }),
+            }
+        });
+        match checked {
             Ok(e) => events.push(e),
             Err(r) => rejected.push(r),
         }
     }
     (events, rejected)
+}
+
+/// What only server-side sources (the source key) may send: a message for
+/// a `userId` with no `anonymousId`, and `context.channel = "store"`.
+fn client_may_send(value: &Value, e: &NewEvent) -> Result<(), (&'static str, &'static str)> {
+    if e.anonymous_id.is_none() {
+        return Err((
+            "anonymousId",
+            "a message with a userId and no anonymousId needs the site's source key (HTTP Basic password)",
+        ));
+    }
+    if value.pointer("/context/channel").and_then(Value::as_str) == Some("store") {
+        return Err((
+            "context.channel",
+            "context.channel \"store\" needs the site's source key (HTTP Basic password)",
+        ));
+    }
+    Ok(())
 }
 
 /// Stores the events if the site exists; `None` if it does not.
@@ -95,14 +157,4 @@ fn store(
         return Ok(None);
     }
     db::insert_events(c, key, events).map(Some)
-}
-
-fn body_error(e: BytesRejection) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge {
-            limit: MAX_BATCH_BYTES,
-        }
-    } else {
-        AppError::BadRequest(e.body_text())
-    }
 }

@@ -1,26 +1,45 @@
 //! `POST /v1/forget`: the visitor's right to erasure, asked by the SDK's
-//! `parcours.forget()`. Deletes every stored event of the site whose
-//! anonymous id or user id is the visitor's.
+//! `parcours.forget()`.
+//!
+//! By `anonymousId` (a random secret only that browser holds) it is open and
+//! erases what that anonymous id recorded. By `userId` it needs the user's
+//! token (`Authorization: Bearer`, see [`crate::user_token`]) or the site's
+//! source key: a write key is public, and a user id is often an e-mail
+//! address. With both ids and no valid token, the anonymous part is erased
+//! and the answer says which part was refused and why.
 //!
 //! The body is read as bytes whatever its `Content-Type` (like `/v1/batch`),
 //! so a `text/plain` request needs no CORS preflight.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::db;
+use crate::user_token::{self, TokenError};
+use crate::{body, caller, db, origin};
 use crate::{AppError, AppState};
 
 #[derive(Deserialize)]
 struct Forget {
     #[serde(rename = "writeKey", default)]
-    write_key: String,
+    write_key: Option<String>,
     #[serde(rename = "anonymousId", default)]
     anonymous_id: Option<String>,
     #[serde(rename = "userId", default)]
     user_id: Option<String>,
+}
+
+/// A part of the request that was not erased.
+#[derive(Debug, Serialize)]
+pub struct Refused {
+    /// `"userId"`.
+    pub field: &'static str,
+    /// Why (the token's flaw).
+    pub error: String,
 }
 
 /// What was erased.
@@ -28,11 +47,36 @@ struct Forget {
 pub struct Erased {
     /// Events deleted.
     pub deleted: usize,
+    /// Set when only the anonymous part was erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refused>,
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Erases a visitor's events; see the module docs.
-pub async fn post(State(state): State<AppState>, body: Bytes) -> Result<Json<Erased>, AppError> {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Erased>, AppError> {
+    let body = body::decode(&headers, body, state.max_body)?;
     let req: Forget = serde_json::from_slice(&body).map_err(|e| AppError::json(&e))?;
+    // A Bearer header is the user token, not Basic credentials.
+    let who = if bearer(&headers).is_some() {
+        caller::identify(&state.sites, &HeaderMap::new(), req.write_key.as_deref())?
+    } else {
+        caller::identify(&state.sites, &headers, req.write_key.as_deref())?
+    };
+    origin::check(&state.sites, &headers, &who.write_key)?;
     let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
     let (anonymous_id, user_id) = (non_empty(req.anonymous_id), non_empty(req.user_id));
     if anonymous_id.is_none() && user_id.is_none() {
@@ -40,7 +84,29 @@ pub async fn post(State(state): State<AppState>, body: Bytes) -> Result<Json<Era
             "anonymousId or userId is required".into(),
         ));
     }
-    let key = req.write_key;
+    let key = who.write_key.clone();
+    let user_check = user_id.as_deref().map(|u| {
+        if who.source {
+            return Ok(());
+        }
+        let secret = state.sites.get(&key).user_token_secret.as_ref();
+        let token = bearer(&headers).ok_or(TokenError::Missing)?;
+        let secret = secret.ok_or(TokenError::NoSecret)?;
+        user_token::verify(secret.0.as_bytes(), token, &key, u, user_token::now_unix()).map(|_| ())
+    });
+    let (user_id, refused) = match user_check {
+        Some(Err(e)) if anonymous_id.is_none() => {
+            return Err(AppError::Unauthorized(format!("forget by userId: {e}")))
+        }
+        Some(Err(e)) => (
+            None,
+            Some(Refused {
+                field: "userId",
+                error: e.to_string(),
+            }),
+        ),
+        _ => (user_id, None),
+    };
     let k = key.clone();
     let deleted = state
         .db
@@ -50,5 +116,5 @@ pub async fn post(State(state): State<AppState>, body: Bytes) -> Result<Json<Era
         })
         .await?
         .ok_or(AppError::UnknownWriteKey(key))?;
-    Ok(Json(Erased { deleted }))
+    Ok(Json(Erased { deleted, refused }))
 }

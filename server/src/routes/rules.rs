@@ -1,5 +1,6 @@
 //! `GET /v1/rules` (public, cached with a strong ETag) and `PUT /v1/rules`
-//! (the marketer studio: validated by the engine, every error with its path).
+//! (the marketer studio: the site's admin token, then validated by the
+//! engine, every error with its path).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,7 +17,7 @@ use serde_json::{json, Value};
 use super::{etag_listed, header_str, WriteKeyQuery};
 use crate::db;
 use crate::error::rule_error_json;
-use crate::{AppError, AppState};
+use crate::{origin, sites, AppError, AppState};
 
 /// The stored document, or 304 when the client's copy is current.
 pub async fn get(
@@ -24,6 +25,7 @@ pub async fn get(
     WriteKeyQuery(key): WriteKeyQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    origin::check(&state.sites, &headers, &key)?;
     let k = key.clone();
     let stored = state.db.run(move |c| db::rules(c, &k)).await?;
     let stored = stored.ok_or(AppError::UnknownSite(key))?;
@@ -45,7 +47,9 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    authorize_admin(&state, &headers)?;
+    origin::check(&state.sites, &headers, &key)?;
+    let auth = header_str(&headers, AUTHORIZATION);
+    sites::authorize_admin(&state.db, &state.sites, &key, auth).await?;
     let document = String::from_utf8(body.to_vec())
         .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
     let (rules_version, warnings) = check_rules(&document)?;
@@ -74,25 +78,4 @@ pub fn check_rules(document: &str) -> Result<(String, Vec<Value>), AppError> {
     let engine = Engine::from_rules(&doc, &EcmaRegex).map_err(AppError::InvalidRules)?;
     let warnings = engine.warnings().iter().map(rule_error_json).collect();
     Ok((engine.version().to_owned(), warnings))
-}
-
-/// With `--admin-token`, `PUT` needs `Authorization: Bearer <token>`.
-fn authorize_admin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(token) = &state.admin_token else {
-        return Ok(());
-    };
-    let expected = format!("Bearer {token}");
-    let given = header_str(headers, AUTHORIZATION).unwrap_or("");
-    // No early exit, so the time taken does not reveal the token.
-    let diff = given
-        .bytes()
-        .zip(expected.bytes())
-        .fold(0, |acc, (a, b)| acc | (a ^ b));
-    if given.len() == expected.len() && diff == 0 {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized(
-            "PUT /v1/rules needs Authorization: Bearer <admin token>".into(),
-        ))
-    }
 }

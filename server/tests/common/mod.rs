@@ -9,6 +9,9 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+/// The admin token of every site of a [`TestApp`].
+pub const ADMIN: &str = "test-admin";
+
 /// The spec's sample rules document.
 pub const RULES: &str = include_str!("../fixtures/rules.json");
 
@@ -39,6 +42,16 @@ impl TestApp {
     pub fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::new(open_db(dir.path()).unwrap());
+        state
+            .db
+            .blocking(|c| {
+                for site in ["site_1", "site_2", "site_new"] {
+                    let hash = parcours_server::sites::token_hash(ADMIN);
+                    parcours_server::db_sites::create_admin_token_if_absent(c, site, &hash)?;
+                }
+                Ok(())
+            })
+            .unwrap();
         TestApp { dir, state }
     }
 
