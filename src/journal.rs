@@ -17,7 +17,7 @@
 
 use crate::convert;
 use crate::storage::{Store, StoreError};
-use parcours_engine::context::Page;
+use parcours_engine::env::Page;
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Event, EventKind, Visitor};
 use std::collections::VecDeque;

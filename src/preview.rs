@@ -9,7 +9,7 @@
 
 use crate::convert::{self, get, get_str};
 use crate::regex::JsRegexCompiler;
-use parcours_engine::context::{Device, Env, Page};
+use parcours_engine::env::{Device, Env, Page};
 use parcours_engine::{Engine, Exposures, Trigger, Visitor};
 use wasm_bindgen::prelude::*;
 

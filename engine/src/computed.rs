@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use crate::condition::Condition;
+use crate::event::{Event, EventKind};
 use crate::history::History;
-use crate::profile::{Event, EventKind};
-use crate::time::{civil, days_until_anniversary, local_day, parse_date};
+use crate::time::{civil, days_until_anniversary, local_day, parse_date, Now};
 use crate::value::{string_to_number, Map, Value};
 
 mod decode;
@@ -509,23 +509,14 @@ fn subtract(total: &mut BTreeMap<String, Freq>, gone: &BTreeMap<String, Freq>) {
     }
 }
 
-/// What a trait value is read against.
-pub struct Now<'a> {
-    /// Epoch ms.
-    pub now_ms: f64,
-    /// Minutes east of UTC.
-    pub tz_offset_min: i32,
-    /// The profile's traits (for date traits such as `birthday`).
-    pub traits: &'a Map,
-}
-
 /// The value of `def` with state `state` now; `null` when there is none.
-pub fn value(def: &TraitDef, state: &TraitState, now: &Now) -> Value {
-    let today = local_day(now.now_ms, now.tz_offset_min);
+/// `traits` are the profile's (for date traits such as `birthday`).
+pub fn value(def: &TraitDef, state: &TraitState, now: &Now, traits: &Map) -> Value {
+    let today = now.day;
     if let (Aggregate::DaysUntilAnniversary, Some(t)) = (def.aggregate, &def.trait_name) {
         let date = match t.split_once('.') {
-            None => now.traits.get(t.as_str()),
-            Some((head, rest)) => now.traits.get(head).map(|v| v.get_dotted(rest)),
+            None => traits.get(t.as_str()),
+            Some((head, rest)) => traits.get(head).map(|v| v.get_dotted(rest)),
         };
         return date
             .and_then(Value::as_str)

@@ -12,41 +12,13 @@ use crate::assign::{assign, Assignment, HOLDOUT};
 use crate::campaign::{Campaign, Placement, Status};
 use crate::condition::SavedGroups;
 use crate::explain::Reason;
-use crate::frequency::{Exposures, FrequencyBlock, Now};
+use crate::exposure::Exposures;
+use crate::frequency::FrequencyBlock;
 use crate::rules::Rules;
 use crate::template;
+use crate::time::Now;
+use crate::trigger::Trigger;
 use crate::value::{Map, Value};
-
-/// What just happened that may show a campaign.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Trigger {
-    /// A page view (initial or SPA route change).
-    PageView,
-    /// A tracked event.
-    Event {
-        /// Event name.
-        name: String,
-        /// Its properties.
-        properties: Value,
-    },
-    /// The pointer left the window towards the browser chrome.
-    ExitIntent,
-    /// The visitor scrolled this far down the page (0–100).
-    Scroll {
-        /// Percent scrolled.
-        percent: f64,
-    },
-    /// Seconds spent on the page.
-    TimeOnPage {
-        /// Seconds.
-        seconds: f64,
-    },
-    /// Seconds without interaction.
-    Inactivity {
-        /// Seconds.
-        seconds: f64,
-    },
-}
 
 /// One campaign to show (or, for a holdout, to record as exposed).
 #[derive(Debug, Clone, PartialEq)]
@@ -106,8 +78,10 @@ pub struct Input<'a> {
     pub member: &'a [bool],
     /// Exposure state.
     pub exposures: &'a Exposures,
-    /// Time, session and local day.
-    pub now: Now<'a>,
+    /// Time and local day.
+    pub now: Now,
+    /// The current session (per-session caps count in it).
+    pub session_id: &'a str,
     /// What happened.
     pub trigger: &'a Trigger,
     /// The id new assignments hash (the anonymous id).
@@ -136,7 +110,11 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     for i in order {
         let c = &rules.campaigns[i];
         if c.placement.counts_for_pressure() {
-            if let Err(hit) = rules.pressure.check(input.exposures.shown(), input.now, 0) {
+            if let Err(hit) =
+                rules
+                    .pressure
+                    .check(input.exposures.shown(), &input.now, input.session_id, 0)
+            {
                 verdicts[i] = Verdict::Blocked(Reason::Pressure(hit));
                 continue;
             }
@@ -151,7 +129,7 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
                 let extra = counted.len() as u32;
                 rules
                     .pressure
-                    .check(input.exposures.shown(), input.now, extra)
+                    .check(input.exposures.shown(), &input.now, input.session_id, extra)
                     .err()?;
                 counted.last().copied()
             });
@@ -223,7 +201,11 @@ fn eligible(c: &Campaign, rules: &Rules, input: &Input<'_>, explain: bool) -> Re
         }
     }
     c.frequency
-        .check(input.exposures.campaign(&c.id), input.now)
+        .check(
+            input.exposures.campaign(&c.id),
+            &input.now,
+            input.session_id,
+        )
         .map_err(|b| match b {
             FrequencyBlock::Cap(hit) => Reason::Frequency(hit),
             FrequencyBlock::Stopped(after) => Reason::Stopped(after),

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
-use crate::profile::{Event, EventKind};
+use crate::event::{Event, EventKind};
 use crate::time::DAY_MS;
 use crate::value::Value;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::context::Page;
+use crate::env::Page;
 use crate::error::RuleErrorKind;
 use crate::time::{parse_iso8601, DAY_MS};
 use proptest::prelude::*;
