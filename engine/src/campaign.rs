@@ -2,12 +2,11 @@
 //! schedule, audience, trigger, placement, priority, frequency, holdout,
 //! variants, offer and goal.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::condition::Condition;
 use crate::decode::{index_path, Obj};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::frequency::FrequencyCaps;
+use crate::map::StrMap;
 use crate::regex::RegexCompiler;
 use crate::template;
 use crate::time;
@@ -167,7 +166,7 @@ pub(crate) struct Ctx<'a> {
     pub errs: &'a mut Vec<RuleError>,
     pub warnings: &'a mut Vec<RuleError>,
     /// Known segment ids and their indices, for audience references.
-    pub segments: &'a BTreeMap<String, usize>,
+    pub segments: &'a StrMap<usize>,
 }
 
 impl Campaign {
@@ -507,7 +506,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
         .filter(|v| v.get("weight").is_some_and(|w| !w.is_null()))
         .count();
     let mut out = Vec::new();
-    let mut ids = BTreeSet::new();
+    let mut ids = StrMap::new();
     for (i, v) in items.iter().enumerate() {
         let Some(vo) = Obj::new(v, index_path(&path, i), errs) else {
             continue;
@@ -522,7 +521,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
                 RuleErrorKind::Invalid,
                 "a variant id must be non-empty and not `holdout`",
             ));
-        } else if !ids.insert(id.to_owned()) {
+        } else if ids.insert(id.to_owned(), ()).is_some() {
             errs.push(RuleError::new(
                 vo.at("id"),
                 RuleErrorKind::Duplicate,

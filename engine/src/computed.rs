@@ -7,12 +7,13 @@
 //! to `now`, so windows slide without new events. Nothing here rescans the
 //! history except [`ComputedState::rebuild`], run once when definitions change.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::condition::Condition;
 use crate::event::{Event, EventKind};
 use crate::history::History;
+use crate::map::StrMap;
 use crate::time::{civil, days_until_anniversary, local_day, parse_date, Now};
 use crate::value::{string_to_number, Map, Value};
 
@@ -239,13 +240,7 @@ pub struct Freq {
 }
 
 /// Counts `key` in `freq`; `false` when a new key is refused (map full).
-fn put_freq(
-    freq: &mut BTreeMap<String, Freq>,
-    key: String,
-    count: f64,
-    at: f64,
-    v: &Value,
-) -> bool {
+fn put_freq(freq: &mut StrMap<Freq>, key: String, count: f64, at: f64, v: &Value) -> bool {
     if let Some(f) = freq.get_mut(&key) {
         f.count += count;
         if at >= f.last_ms {
@@ -288,7 +283,7 @@ pub struct Acc {
     /// Latest value (or event, for `days_since`) with its time.
     pub last: Option<(f64, Value)>,
     /// Value counts for `most_frequent` and `count_distinct`.
-    pub freq: BTreeMap<String, Freq>,
+    pub freq: StrMap<Freq>,
 }
 
 impl Acc {
@@ -346,14 +341,14 @@ pub enum TraitState {
     Running(Acc),
     /// Windowed: one fold per local day, oldest first, and (for
     /// `most_frequent` / `count_distinct`) the value counts of all those days.
-    Windowed(VecDeque<(i64, Acc)>, BTreeMap<String, Freq>),
+    Windowed(VecDeque<(i64, Acc)>, StrMap<Freq>),
 }
 
 impl TraitState {
     /// The empty state for `def`.
     pub fn empty(def: &TraitDef) -> TraitState {
         match def.window_days {
-            Some(_) => TraitState::Windowed(VecDeque::new(), BTreeMap::new()),
+            Some(_) => TraitState::Windowed(VecDeque::new(), StrMap::new()),
             None => TraitState::Running(Acc::default()),
         }
     }
@@ -438,10 +433,10 @@ impl TraitState {
                 if stale == 0 {
                     return total.values().map(row).collect();
                 }
-                let mut gone: BTreeMap<&str, f64> = BTreeMap::new();
+                let mut gone: StrMap<f64> = StrMap::new();
                 for (_, acc) in buckets.range(..stale) {
                     for (k, f) in &acc.freq {
-                        *gone.entry(k).or_default() += f.count;
+                        *gone.get_or_insert_with(k, || 0.0) += f.count;
                     }
                 }
                 total
@@ -498,7 +493,7 @@ impl<'a> View<'a> {
 }
 
 /// Removes `gone`'s counts from `total`.
-fn subtract(total: &mut BTreeMap<String, Freq>, gone: &BTreeMap<String, Freq>) {
+fn subtract(total: &mut StrMap<Freq>, gone: &StrMap<Freq>) {
     for (k, f) in gone {
         if let Some(t) = total.get_mut(k) {
             t.count -= f.count;

@@ -8,8 +8,7 @@
 //! its last [`MAX_RECENT`] exposures (enough for per-session and per-day
 //! caps); the pressure log keeps the last [`MAX_RECENT`] pop-ins and banners.
 
-use std::collections::BTreeMap;
-
+use crate::map::StrMap;
 use crate::value::{Map, Value};
 
 /// How many recent exposures are kept per campaign and in the pressure log.
@@ -59,7 +58,7 @@ impl CampaignState {
 /// plus the log of pop-ins and banners the global pressure cap counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Exposures {
-    campaigns: BTreeMap<String, CampaignState>,
+    campaigns: StrMap<CampaignState>,
     shown: Vec<Exposure>,
 }
 
@@ -88,7 +87,8 @@ impl Exposures {
     }
 
     fn entry(&mut self, id: &str) -> &mut CampaignState {
-        self.campaigns.entry(id.to_owned()).or_default()
+        self.campaigns
+            .get_or_insert_with(id, CampaignState::default)
     }
 
     /// Records the assignment unless one is already recorded (sticky).

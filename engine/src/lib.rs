@@ -43,6 +43,7 @@ pub mod frequency;
 pub mod hash;
 pub mod history;
 pub mod lifecycle;
+pub mod map;
 pub mod pressure;
 pub mod profile;
 pub mod record;

@@ -1,7 +1,5 @@
 //! Decoding the rules document's `traits` array, with every error's JSON path.
 
-use std::collections::BTreeSet;
-
 use super::{Aggregate, Filter, TraitDef};
 use crate::condition::Condition;
 use crate::decode::{index_path, wrong_type, Obj};
@@ -45,7 +43,7 @@ pub fn decode_traits(
         errors.push(wrong_type(path, "array", v));
         return Vec::new();
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = crate::map::StrMap::new();
     let mut defs = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Some(obj) = Obj::new(item, index_path(path, i), errors) else {
@@ -53,7 +51,7 @@ pub fn decode_traits(
         };
         let before = errors.len();
         if let Some(def) = decode_one(&obj, regex, max_age_days, errors, warnings) {
-            if !seen.insert(def.id.clone()) {
+            if seen.insert(def.id.clone(), ()).is_some() {
                 err(
                     errors,
                     obj.at("id"),

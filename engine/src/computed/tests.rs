@@ -2,7 +2,7 @@ use super::*;
 use crate::history::HistoryRules;
 use crate::time::DAY_MS;
 use proptest::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn ev(name: &str, props: Value, at_ms: f64) -> Event {
     Event {
