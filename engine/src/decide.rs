@@ -14,6 +14,7 @@ use crate::condition::SavedGroups;
 use crate::explain::Reason;
 use crate::exposure::Exposures;
 use crate::frequency::FrequencyBlock;
+use crate::order::sort_indices;
 use crate::rules::Rules;
 use crate::template;
 use crate::time::Now;
@@ -102,7 +103,7 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     let mut order: Vec<usize> = (0..verdicts.len())
         .filter(|&i| matches!(verdicts[i], Verdict::Show(_)))
         .collect();
-    order.sort_by(|&a, &b| by_priority(&rules.campaigns[a], &rules.campaigns[b]));
+    sort_by_priority(rules, &mut order);
 
     let mut popin: Option<usize> = None;
     let mut banners: Vec<(&str, usize)> = Vec::new();
@@ -164,6 +165,12 @@ pub fn by_priority(a: &Campaign, b: &Campaign) -> Ordering {
     b.priority
         .total_cmp(&a.priority)
         .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Sorts campaign indices by [`by_priority`].
+fn sort_by_priority(rules: &Rules, order: &mut [usize]) {
+    let c = &rules.campaigns;
+    sort_indices(order, &|a, b| by_priority(&c[a], &c[b]) == Ordering::Less);
 }
 
 /// Status, schedule, trigger, audience and frequency, in that order.
@@ -238,15 +245,13 @@ fn audience_segments(c: &Campaign, rules: &Rules, member: &[bool]) -> Result<(),
 
 /// The decisions of a run, in priority order, with content rendered.
 pub fn decisions(rules: &Rules, verdicts: &[Verdict], ctx: &Value) -> Vec<Decision> {
-    let mut picked: Vec<(usize, &Verdict)> = verdicts
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| matches!(v, Verdict::Show(_) | Verdict::Holdout))
+    let mut picked: Vec<usize> = (0..verdicts.len())
+        .filter(|&i| matches!(verdicts[i], Verdict::Show(_) | Verdict::Holdout))
         .collect();
-    picked.sort_by(|a, b| by_priority(&rules.campaigns[a.0], &rules.campaigns[b.0]));
+    sort_by_priority(rules, &mut picked);
     picked
         .into_iter()
-        .filter_map(|(i, v)| decision(&rules.campaigns[i], v, ctx))
+        .filter_map(|i| decision(&rules.campaigns[i], &verdicts[i], ctx))
         .collect()
 }
 

@@ -44,6 +44,7 @@ pub mod hash;
 pub mod history;
 pub mod lifecycle;
 pub mod map;
+pub mod order;
 pub mod pressure;
 pub mod profile;
 pub mod record;
