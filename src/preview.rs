@@ -173,6 +173,7 @@ fn errors_js(errors: &[parcours_engine::RuleError]) -> JsValue {
         .map(|e| {
             let o = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&o, &"path".into(), &e.path.as_str().into());
+            let _ = js_sys::Reflect::set(&o, &"kind".into(), &e.kind.name().into());
             let _ = js_sys::Reflect::set(&o, &"message".into(), &e.message.as_str().into());
             JsValue::from(o)
         })

@@ -266,7 +266,7 @@ fn decode_status(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Status> {
             errs.push(RuleError::new(
                 o.at("status"),
                 RuleErrorKind::Invalid,
-                format!(
+                crate::msg!(
                     "unknown status `{other}` (expected one of: active, paused, draft, archived)"
                 ),
             ));
@@ -290,7 +290,7 @@ fn decode_schedule(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> (Bound, Bound) {
                 errs.push(RuleError::new(
                     s.at(k),
                     RuleErrorKind::Invalid,
-                    format!(
+                    crate::msg!(
                         "`{text}` is not an ISO 8601 date (2026-11-24 or 2026-11-24T10:00:00Z)"
                     ),
                 ));
@@ -329,7 +329,7 @@ fn decode_audience(a: &Obj<'_>, cx: &mut Ctx<'_>) -> Audience {
                         None => cx.errs.push(RuleError::new(
                             path,
                             RuleErrorKind::UnknownReference,
-                            format!("unknown segment `{id}`"),
+                            crate::msg!("unknown segment `{id}`"),
                         )),
                     },
                     None => cx.errs.push(crate::decode::wrong_type(&path, "string", v)),
@@ -348,7 +348,7 @@ fn decode_placement(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Placement>
         RuleError::new(
             path,
             RuleErrorKind::Invalid,
-            format!("unknown placement `{what}` (expected one of: popin, banner, slot, none)"),
+            crate::msg!("unknown placement `{what}` (expected one of: popin, banner, slot, none)"),
         )
     };
     let v = o.get("placement").unwrap_or(&Value::Null);
@@ -389,7 +389,7 @@ fn decode_placement(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Placement>
                     errs.push(RuleError::new(
                         p.at(k),
                         RuleErrorKind::Invalid,
-                        format!("`{k}` does not apply to a {kind}"),
+                        crate::msg!("`{k}` does not apply to a {kind}"),
                     ));
                 }
             };
@@ -462,7 +462,7 @@ fn decode_priority(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> f64 {
                         errs.push(RuleError::new(
                             p.at(k),
                             RuleErrorKind::Missing,
-                            format!("`{k}` is required"),
+                            crate::msg!("`{k}` is required"),
                         ));
                     }
                     None => {}
@@ -525,7 +525,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
             errs.push(RuleError::new(
                 vo.at("id"),
                 RuleErrorKind::Duplicate,
-                format!("duplicate variant id `{id}`"),
+                crate::msg!("duplicate variant id `{id}`"),
             ));
         }
         let weight = if weighted == 0 {
@@ -567,7 +567,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
         errs.push(RuleError::new(
             path,
             RuleErrorKind::Invalid,
-            format!(
+            crate::msg!(
                 "variant weights sum to {}, not 100",
                 crate::value::number_to_string(sum)
             ),

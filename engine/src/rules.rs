@@ -98,7 +98,7 @@ impl Rules {
                         cx.errs.push(RuleError::new(
                             o.at("id"),
                             RuleErrorKind::Duplicate,
-                            format!("duplicate campaign id `{id}`"),
+                            crate::msg!("duplicate campaign id `{id}`"),
                         ));
                     }
                 }

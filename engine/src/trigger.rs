@@ -139,7 +139,7 @@ impl TriggerSpec {
                 errs.push(RuleError::new(
                     o.at(k),
                     RuleErrorKind::Invalid,
-                    format!("`{k}` does not apply to `on: {on}`"),
+                    crate::msg!("`{k}` does not apply to `on: {on}`"),
                 ));
             }
         }
@@ -172,7 +172,7 @@ impl TriggerSpec {
                 errs.push(RuleError::new(
                     o.at("on"),
                     RuleErrorKind::Invalid,
-                    format!(
+                    crate::msg!(
                         "unknown trigger `{on}` (expected one of: page_view, event, exit_intent, scroll, time_on_page, inactivity)"
                     ),
                 ));
