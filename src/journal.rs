@@ -18,7 +18,7 @@
 use crate::convert;
 use crate::json::{self, Obj};
 use crate::storage::{Store, StoreError};
-use parcours_engine::context::Page;
+use parcours_engine::env::Page;
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Event, EventKind, Visitor};
 use std::collections::VecDeque;

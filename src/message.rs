@@ -5,7 +5,7 @@
 use crate::ids::uuid_v4;
 use crate::json::{write_map, Obj};
 use crate::outbox::Msg;
-use parcours_engine::context::Page;
+use parcours_engine::env::Page;
 use parcours_engine::value::{Map, Value};
 
 /// The SDK's name and version in `context.library`.

@@ -4,7 +4,7 @@
 //! restored from the back-forward cache.
 
 use crate::handles::Listener;
-use parcours_engine::context::{Device, Env, Page};
+use parcours_engine::env::{Device, Env, Page};
 use parcours_engine::value::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;

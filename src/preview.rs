@@ -9,7 +9,7 @@
 
 use crate::convert::{self, get, get_str};
 use crate::regex::JsRegexCompiler;
-use parcours_engine::context::{Device, Env, Page};
+use parcours_engine::env::{Device, Env, Page};
 use parcours_engine::segment::SegmentSlots;
 use parcours_engine::Value;
 use parcours_engine::{Engine, Exposures, Trigger, Visitor};
@@ -207,6 +207,7 @@ fn errors_js(errors: &[parcours_engine::RuleError]) -> JsValue {
         .map(|e| {
             let o = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&o, &"path".into(), &e.path.as_str().into());
+            let _ = js_sys::Reflect::set(&o, &"kind".into(), &e.kind.name().into());
             let _ = js_sys::Reflect::set(&o, &"message".into(), &e.message.as_str().into());
             JsValue::from(o)
         })

@@ -53,7 +53,7 @@ impl Needs {
             }
         }
         for list in [&mut n.scroll, &mut n.time_on_page, &mut n.inactivity] {
-            list.sort_by(f64::total_cmp);
+            crate::ids::sort_by_number(list, |x| *x);
             list.dedup();
         }
         n

@@ -6,7 +6,7 @@
 
 use parcours::journal::{Change, Journal, Op, SNAPSHOT};
 use parcours::storage::Store;
-use parcours_engine::context::Page;
+use parcours_engine::env::Page;
 use parcours_engine::{Event, EventKind, Value, Visitor};
 use wasm_bindgen_test::*;
 

@@ -11,7 +11,7 @@
 //! and `identify`) as long as it still exists in the rules.
 
 use crate::campaign::Campaign;
-use crate::frequency::CampaignState;
+use crate::exposure::CampaignState;
 use crate::hash::hash;
 
 /// The variant id recorded for held-out visitors.

@@ -2,13 +2,12 @@
 //! schedule, audience, trigger, placement, priority, frequency, holdout,
 //! variants, offer and goal.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::condition::compile_condition;
 use crate::condition::Condition;
 use crate::decode::{index_path, Obj};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::frequency::FrequencyCaps;
+use crate::map::StrMap;
 use crate::regex::RegexCompiler;
 use crate::template;
 use crate::time;
@@ -168,7 +167,7 @@ pub(crate) struct Ctx<'a> {
     pub errs: &'a mut Vec<RuleError>,
     pub warnings: &'a mut Vec<RuleError>,
     /// Known segment ids and their indices, for audience references.
-    pub segments: &'a BTreeMap<String, usize>,
+    pub segments: &'a StrMap<usize>,
 }
 
 impl Campaign {
@@ -268,7 +267,7 @@ fn decode_status(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Status> {
             errs.push(RuleError::new(
                 o.at("status"),
                 RuleErrorKind::Invalid,
-                format!(
+                crate::msg!(
                     "unknown status `{other}` (expected one of: active, paused, draft, archived)"
                 ),
             ));
@@ -292,7 +291,7 @@ fn decode_schedule(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> (Bound, Bound) {
                 errs.push(RuleError::new(
                     s.at(k),
                     RuleErrorKind::Invalid,
-                    format!(
+                    crate::msg!(
                         "`{text}` is not an ISO 8601 date (2026-11-24 or 2026-11-24T10:00:00Z)"
                     ),
                 ));
@@ -331,7 +330,7 @@ fn decode_audience(a: &Obj<'_>, cx: &mut Ctx<'_>) -> Audience {
                         None => cx.errs.push(RuleError::new(
                             path,
                             RuleErrorKind::UnknownReference,
-                            format!("unknown segment `{id}`"),
+                            crate::msg!("unknown segment `{id}`"),
                         )),
                     },
                     None => cx.errs.push(crate::decode::wrong_type(&path, "string", v)),
@@ -350,7 +349,7 @@ fn decode_placement(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Placement>
         RuleError::new(
             path,
             RuleErrorKind::Invalid,
-            format!("unknown placement `{what}` (expected one of: popin, banner, slot, none)"),
+            crate::msg!("unknown placement `{what}` (expected one of: popin, banner, slot, none)"),
         )
     };
     let v = o.get("placement").unwrap_or(&Value::Null);
@@ -391,7 +390,7 @@ fn decode_placement(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Placement>
                     errs.push(RuleError::new(
                         p.at(k),
                         RuleErrorKind::Invalid,
-                        format!("`{k}` does not apply to a {kind}"),
+                        crate::msg!("`{k}` does not apply to a {kind}"),
                     ));
                 }
             };
@@ -464,7 +463,7 @@ fn decode_priority(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> f64 {
                         errs.push(RuleError::new(
                             p.at(k),
                             RuleErrorKind::Missing,
-                            format!("`{k}` is required"),
+                            crate::msg!("`{k}` is required"),
                         ));
                     }
                     None => {}
@@ -508,7 +507,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
         .filter(|v| v.get("weight").is_some_and(|w| !w.is_null()))
         .count();
     let mut out = Vec::new();
-    let mut ids = BTreeSet::new();
+    let mut ids = StrMap::new();
     for (i, v) in items.iter().enumerate() {
         let Some(vo) = Obj::new(v, index_path(&path, i), errs) else {
             continue;
@@ -523,11 +522,11 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
                 RuleErrorKind::Invalid,
                 "a variant id must be non-empty and not `holdout`",
             ));
-        } else if !ids.insert(id.to_owned()) {
+        } else if ids.insert(id.to_owned(), ()).is_some() {
             errs.push(RuleError::new(
                 vo.at("id"),
                 RuleErrorKind::Duplicate,
-                format!("duplicate variant id `{id}`"),
+                crate::msg!("duplicate variant id `{id}`"),
             ));
         }
         let weight = if weighted == 0 {
@@ -569,7 +568,7 @@ fn decode_variants(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Vec<Variant> {
         errs.push(RuleError::new(
             path,
             RuleErrorKind::Invalid,
-            format!(
+            crate::msg!(
                 "variant weights sum to {}, not 100",
                 crate::value::number_to_string(sum)
             ),

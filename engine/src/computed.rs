@@ -7,13 +7,14 @@
 //! to `now`, so windows slide without new events. Nothing here rescans the
 //! history except [`ComputedState::rebuild`], run once when definitions change.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::condition::Condition;
+use crate::event::{Event, EventKind};
 use crate::history::History;
-use crate::profile::{Event, EventKind};
-use crate::time::{civil, days_until_anniversary, local_day, parse_date};
+use crate::map::StrMap;
+use crate::time::{civil, days_until_anniversary, local_day, parse_date, Now};
 use crate::value::{string_to_number, Map, Value};
 
 mod decode;
@@ -239,13 +240,7 @@ pub struct Freq {
 }
 
 /// Counts `key` in `freq`; `false` when a new key is refused (map full).
-fn put_freq(
-    freq: &mut BTreeMap<String, Freq>,
-    key: String,
-    count: f64,
-    at: f64,
-    v: &Value,
-) -> bool {
+fn put_freq(freq: &mut StrMap<Freq>, key: String, count: f64, at: f64, v: &Value) -> bool {
     if let Some(f) = freq.get_mut(&key) {
         f.count += count;
         if at >= f.last_ms {
@@ -288,7 +283,7 @@ pub struct Acc {
     /// Latest value (or event, for `days_since`) with its time.
     pub last: Option<(f64, Value)>,
     /// Value counts for `most_frequent` and `count_distinct`.
-    pub freq: BTreeMap<String, Freq>,
+    pub freq: StrMap<Freq>,
 }
 
 impl Acc {
@@ -346,14 +341,14 @@ pub enum TraitState {
     Running(Acc),
     /// Windowed: one fold per local day, oldest first, and (for
     /// `most_frequent` / `count_distinct`) the value counts of all those days.
-    Windowed(VecDeque<(i64, Acc)>, BTreeMap<String, Freq>),
+    Windowed(VecDeque<(i64, Acc)>, StrMap<Freq>),
 }
 
 impl TraitState {
     /// The empty state for `def`.
     pub fn empty(def: &TraitDef) -> TraitState {
         match def.window_days {
-            Some(_) => TraitState::Windowed(VecDeque::new(), BTreeMap::new()),
+            Some(_) => TraitState::Windowed(VecDeque::new(), StrMap::new()),
             None => TraitState::Running(Acc::default()),
         }
     }
@@ -438,10 +433,10 @@ impl TraitState {
                 if stale == 0 {
                     return total.values().map(row).collect();
                 }
-                let mut gone: BTreeMap<&str, f64> = BTreeMap::new();
+                let mut gone: StrMap<f64> = StrMap::new();
                 for (_, acc) in buckets.range(..stale) {
                     for (k, f) in &acc.freq {
-                        *gone.entry(k).or_default() += f.count;
+                        *gone.get_or_insert_with(k, || 0.0) += f.count;
                     }
                 }
                 total
@@ -498,7 +493,7 @@ impl<'a> View<'a> {
 }
 
 /// Removes `gone`'s counts from `total`.
-fn subtract(total: &mut BTreeMap<String, Freq>, gone: &BTreeMap<String, Freq>) {
+fn subtract(total: &mut StrMap<Freq>, gone: &StrMap<Freq>) {
     for (k, f) in gone {
         if let Some(t) = total.get_mut(k) {
             t.count -= f.count;
@@ -509,23 +504,14 @@ fn subtract(total: &mut BTreeMap<String, Freq>, gone: &BTreeMap<String, Freq>) {
     }
 }
 
-/// What a trait value is read against.
-pub struct Now<'a> {
-    /// Epoch ms.
-    pub now_ms: f64,
-    /// Minutes east of UTC.
-    pub tz_offset_min: i32,
-    /// The profile's traits (for date traits such as `birthday`).
-    pub traits: &'a Map,
-}
-
 /// The value of `def` with state `state` now; `null` when there is none.
-pub fn value(def: &TraitDef, state: &TraitState, now: &Now) -> Value {
-    let today = local_day(now.now_ms, now.tz_offset_min);
+/// `traits` are the profile's (for date traits such as `birthday`).
+pub fn value(def: &TraitDef, state: &TraitState, now: &Now, traits: &Map) -> Value {
+    let today = now.day;
     if let (Aggregate::DaysUntilAnniversary, Some(t)) = (def.aggregate, &def.trait_name) {
         let date = match t.split_once('.') {
-            None => now.traits.get(t.as_str()),
-            Some((head, rest)) => now.traits.get(head).map(|v| v.get_dotted(rest)),
+            None => traits.get(t.as_str()),
+            Some((head, rest)) => traits.get(head).map(|v| v.get_dotted(rest)),
         };
         return date
             .and_then(Value::as_str)

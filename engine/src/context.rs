@@ -5,47 +5,12 @@
 //! the engine adds `segments` and `campaigns`. Building costs O(number of
 //! computed traits + their live day buckets), independent of history size.
 
-use crate::profile::{Event, EventKind, Profile, ProfileRules};
+use crate::env::{Env, Page};
+use crate::event::{Event, EventKind};
+use crate::profile::{Profile, ProfileRules};
 use crate::session::{page_query, parse_query, Source, SESSION_IDLE_MS};
 use crate::time::{civil, format_date, local_day};
 use crate::value::Value;
-
-/// Where and when the visitor is now, supplied by the host.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Env {
-    /// Epoch ms.
-    pub now_ms: f64,
-    /// Minutes east of UTC.
-    pub tz_offset_min: i32,
-    /// The current page.
-    pub page: Page,
-    /// The device.
-    pub device: Device,
-}
-
-/// The current page.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Page {
-    /// Full URL.
-    pub url: String,
-    /// Path, e.g. `/products/tshirt-1`.
-    pub path: String,
-    /// Query string without `?`.
-    pub query: String,
-    /// Document title.
-    pub title: String,
-    /// `document.referrer`.
-    pub referrer: String,
-}
-
-/// The device.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Device {
-    /// `mobile`, `tablet` or `desktop`.
-    pub kind: String,
-    /// BCP 47 language, e.g. `fr-FR`.
-    pub language: String,
-}
 
 fn s(x: &str) -> Value {
     Value::from(x)

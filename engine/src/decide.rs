@@ -12,41 +12,14 @@ use crate::assign::{assign, Assignment, HOLDOUT};
 use crate::campaign::{Campaign, Placement, Status};
 use crate::condition::SavedGroups;
 use crate::explain::Reason;
-use crate::frequency::{Exposures, FrequencyBlock, Now};
+use crate::exposure::Exposures;
+use crate::frequency::FrequencyBlock;
+use crate::order::sort_indices;
 use crate::rules::Rules;
 use crate::template;
+use crate::time::Now;
+use crate::trigger::Trigger;
 use crate::value::{Map, Value};
-
-/// What just happened that may show a campaign.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Trigger {
-    /// A page view (initial or SPA route change).
-    PageView,
-    /// A tracked event.
-    Event {
-        /// Event name.
-        name: String,
-        /// Its properties.
-        properties: Value,
-    },
-    /// The pointer left the window towards the browser chrome.
-    ExitIntent,
-    /// The visitor scrolled this far down the page (0–100).
-    Scroll {
-        /// Percent scrolled.
-        percent: f64,
-    },
-    /// Seconds spent on the page.
-    TimeOnPage {
-        /// Seconds.
-        seconds: f64,
-    },
-    /// Seconds without interaction.
-    Inactivity {
-        /// Seconds.
-        seconds: f64,
-    },
-}
 
 /// One campaign to show (or, for a holdout, to record as exposed).
 #[derive(Debug, Clone, PartialEq)]
@@ -106,8 +79,10 @@ pub struct Input<'a> {
     pub member: &'a [bool],
     /// Exposure state.
     pub exposures: &'a Exposures,
-    /// Time, session and local day.
-    pub now: Now<'a>,
+    /// Time and local day.
+    pub now: Now,
+    /// The current session (per-session caps count in it).
+    pub session_id: &'a str,
     /// What happened.
     pub trigger: &'a Trigger,
     /// The id new assignments hash (the anonymous id).
@@ -128,7 +103,7 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     let mut order: Vec<usize> = (0..verdicts.len())
         .filter(|&i| matches!(verdicts[i], Verdict::Show(_)))
         .collect();
-    order.sort_by(|&a, &b| by_priority(&rules.campaigns[a], &rules.campaigns[b]));
+    sort_by_priority(rules, &mut order);
 
     let mut popin: Option<usize> = None;
     let mut banners: Vec<(&str, usize)> = Vec::new();
@@ -136,7 +111,11 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     for i in order {
         let c = &rules.campaigns[i];
         if c.placement.counts_for_pressure() {
-            if let Err(hit) = rules.pressure.check(input.exposures.shown(), input.now, 0) {
+            if let Err(hit) =
+                rules
+                    .pressure
+                    .check(input.exposures.shown(), &input.now, input.session_id, 0)
+            {
                 verdicts[i] = Verdict::Blocked(Reason::Pressure(hit));
                 continue;
             }
@@ -151,7 +130,7 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
                 let extra = counted.len() as u32;
                 rules
                     .pressure
-                    .check(input.exposures.shown(), input.now, extra)
+                    .check(input.exposures.shown(), &input.now, input.session_id, extra)
                     .err()?;
                 counted.last().copied()
             });
@@ -186,6 +165,12 @@ pub fn by_priority(a: &Campaign, b: &Campaign) -> Ordering {
     b.priority
         .total_cmp(&a.priority)
         .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Sorts campaign indices by [`by_priority`].
+fn sort_by_priority(rules: &Rules, order: &mut [usize]) {
+    let c = &rules.campaigns;
+    sort_indices(order, &|a, b| by_priority(&c[a], &c[b]) == Ordering::Less);
 }
 
 /// Status, schedule, trigger, audience and frequency, in that order.
@@ -223,7 +208,11 @@ fn eligible(c: &Campaign, rules: &Rules, input: &Input<'_>, explain: bool) -> Re
         }
     }
     c.frequency
-        .check(input.exposures.campaign(&c.id), input.now)
+        .check(
+            input.exposures.campaign(&c.id),
+            &input.now,
+            input.session_id,
+        )
         .map_err(|b| match b {
             FrequencyBlock::Cap(hit) => Reason::Frequency(hit),
             FrequencyBlock::Stopped(after) => Reason::Stopped(after),
@@ -256,15 +245,13 @@ fn audience_segments(c: &Campaign, rules: &Rules, member: &[bool]) -> Result<(),
 
 /// The decisions of a run, in priority order, with content rendered.
 pub fn decisions(rules: &Rules, verdicts: &[Verdict], ctx: &Value) -> Vec<Decision> {
-    let mut picked: Vec<(usize, &Verdict)> = verdicts
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| matches!(v, Verdict::Show(_) | Verdict::Holdout))
+    let mut picked: Vec<usize> = (0..verdicts.len())
+        .filter(|&i| matches!(verdicts[i], Verdict::Show(_) | Verdict::Holdout))
         .collect();
-    picked.sort_by(|a, b| by_priority(&rules.campaigns[a.0], &rules.campaigns[b.0]));
+    sort_by_priority(rules, &mut picked);
     picked
         .into_iter()
-        .filter_map(|(i, v)| decision(&rules.campaigns[i], v, ctx))
+        .filter_map(|i| decision(&rules.campaigns[i], &verdicts[i], ctx))
         .collect()
 }
 

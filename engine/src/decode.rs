@@ -14,19 +14,50 @@ pub fn key_path(parent: &str, key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    let mut out = String::with_capacity(parent.len() + key.len() + 4);
+    out.push_str(parent);
     if plain {
-        format!("{parent}.{key}")
+        out.push('.');
+        out.push_str(key);
     } else {
-        format!(
-            "{parent}[\"{}\"]",
-            key.replace('\\', "\\\\").replace('"', "\\\"")
-        )
+        out.push_str("[\"");
+        for c in key.chars() {
+            if c == '\\' || c == '"' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push_str("\"]");
     }
+    out
 }
 
 /// The path of element `i` under `parent` (`$.campaigns[3]`).
 pub fn index_path(parent: &str, i: usize) -> String {
-    format!("{parent}[{i}]")
+    let mut out = String::with_capacity(parent.len() + 8);
+    out.push_str(parent);
+    out.push('[');
+    push_decimal(&mut out, i as u64);
+    out.push(']');
+    out
+}
+
+/// Appends `n` in decimal (no `core::fmt`).
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// An object being decoded: its map, its path, and the shared error list.
@@ -71,7 +102,7 @@ impl<'a> Obj<'a> {
                 errs.push(RuleError::new(
                     self.at(key),
                     RuleErrorKind::Missing,
-                    format!("`{key}` is required"),
+                    crate::msg!("`{key}` is required"),
                 ));
                 None
             }
@@ -104,7 +135,7 @@ impl<'a> Obj<'a> {
             errs.push(RuleError::new(
                 self.at(key),
                 RuleErrorKind::Invalid,
-                format!("`{key}` must be a number ≥ 0"),
+                crate::msg!("`{key}` must be a number ≥ 0"),
             ));
             return None;
         }
@@ -142,7 +173,7 @@ impl<'a> Obj<'a> {
                 errs.push(RuleError::new(
                     self.at(k),
                     RuleErrorKind::UnknownField,
-                    format!(
+                    crate::msg!(
                         "unknown field `{k}` (expected one of: {})",
                         known.join(", ")
                     ),
@@ -157,6 +188,6 @@ pub fn wrong_type(path: &str, expected: &'static str, got: &Value) -> RuleError 
     RuleError::new(
         path,
         RuleErrorKind::WrongType { expected },
-        format!("expected {expected}, found {}", got.type_name()),
+        crate::msg!("expected {expected}, found {}", got.type_name()),
     )
 }

@@ -30,6 +30,48 @@ pub enum RuleErrorKind {
     UnknownField,
 }
 
+impl RuleErrorKind {
+    /// A short stable name: `missing`, `wrong_type`, `invalid`, `duplicate`,
+    /// `unknown_reference`, `unknown_operator`, `invalid_regex`, `unknown_field`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleErrorKind::Missing => "missing",
+            RuleErrorKind::WrongType { .. } => "wrong_type",
+            RuleErrorKind::Invalid => "invalid",
+            RuleErrorKind::Duplicate => "duplicate",
+            RuleErrorKind::UnknownReference => "unknown_reference",
+            RuleErrorKind::UnknownOperator => "unknown_operator",
+            RuleErrorKind::InvalidRegex => "invalid_regex",
+            RuleErrorKind::UnknownField => "unknown_field",
+        }
+    }
+}
+
+/// A validation message: `format!` with the `messages` feature, else an
+/// empty string (the arguments are not formatted, so no `core::fmt`).
+#[cfg(feature = "messages")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! msg {
+    ($($t:tt)*) => {
+        format!($($t)*)
+    };
+}
+
+/// A validation message: `format!` with the `messages` feature, else an
+/// empty string (the arguments are not formatted, so no `core::fmt`).
+#[cfg(not(feature = "messages"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! msg {
+    ($($t:tt)*) => {{
+        let _ = || {
+            let _ = format_args!($($t)*);
+        };
+        ::std::string::String::new()
+    }};
+}
+
 /// One problem in a rules document.
 ///
 /// ```
@@ -43,13 +85,20 @@ pub struct RuleError {
     pub path: String,
     /// The kind of problem.
     pub kind: RuleErrorKind,
-    /// What is wrong and, where useful, what to do.
+    /// What is wrong and, where useful, what to do; empty without the
+    /// `messages` feature (then [`kind`](Self::kind) and the path say it).
     pub message: String,
 }
 
 impl RuleError {
     /// A new error at `path`.
+    #[inline]
     pub fn new(path: impl Into<String>, kind: RuleErrorKind, message: impl Into<String>) -> Self {
+        #[cfg(not(feature = "messages"))]
+        let message = {
+            let _ = message;
+            ""
+        };
         RuleError {
             path: path.into(),
             kind,
@@ -60,7 +109,11 @@ impl RuleError {
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        if self.message.is_empty() {
+            write!(f, "{}: {}", self.path, self.kind.name())
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
     }
 }
 

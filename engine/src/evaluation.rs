@@ -3,11 +3,11 @@
 //! (from exposures) and `segments` (evaluated last, so segment conditions
 //! can read `campaigns`).
 
-use crate::decide::Trigger;
-use crate::frequency::{CampaignState, Exposures};
+use crate::exposure::{CampaignState, Exposures};
 use crate::rules::Rules;
 use crate::segment;
 use crate::time;
+use crate::trigger::Trigger;
 use crate::value::{Map, Value};
 
 /// Adds `event`, `campaigns` and `segments` to `ctx`; returns segment

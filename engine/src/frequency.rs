@@ -1,248 +1,12 @@
-//! Per-campaign exposure state, the global pressure log, and the
-//! per-campaign frequency caps checked against them.
-//!
-//! Exposures change only through [`Engine::record`](crate::Engine::record)
-//! (`Promotion Viewed`, `Experiment Viewed`, clicks, dismissals, goals);
-//! deciding reads them and never writes. Each campaign keeps its totals and
-//! its last [`MAX_RECENT`] exposures (enough for per-session and per-day
-//! caps); the pressure log keeps the last [`MAX_RECENT`] pop-ins and banners.
-
-use std::collections::BTreeMap;
+//! Frequency caps: how often one campaign may be shown to one visitor
+//! (`frequency` in the rules document), checked against its
+//! [`CampaignState`]. The global [`pressure`](crate::pressure) cap counts
+//! the same way, over every pop-in and banner.
 
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
-use crate::value::{Map, Value};
-
-/// How many recent exposures are kept per campaign and in the pressure log.
-/// Caps above this per session or per day cannot be enforced exactly.
-pub const MAX_RECENT: usize = 64;
-
-/// One impression or holdout exposure: when, in which session, on which local day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exposure {
-    /// Epoch ms.
-    pub at_ms: f64,
-    /// The session it happened in ([`Profile::current_session_id`](crate::Profile::current_session_id)).
-    pub session_id: String,
-    /// Local days since 1970-01-01 ([`time::local_day`](crate::time::local_day)).
-    pub day: i64,
-}
-
-/// What one visitor has seen of one campaign.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CampaignState {
-    /// The sticky assignment: a variant id, or `"holdout"`.
-    pub variant: Option<String>,
-    /// Times shown (`Promotion Viewed`).
-    pub impressions: u32,
-    /// Impressions plus holdout exposures: what the frequency caps count.
-    pub exposures: u32,
-    /// The last [`MAX_RECENT`] impressions and holdout exposures, oldest first.
-    pub recent: Vec<Exposure>,
-    /// Clicked at least once.
-    pub clicked: bool,
-    /// Dismissed at least once.
-    pub dismissed: bool,
-    /// Reached its goal after an exposure.
-    pub converted: bool,
-    /// Last impression (not counting holdout exposures), epoch ms.
-    pub last_shown_ms: Option<f64>,
-}
-
-impl CampaignState {
-    /// The last impression or holdout exposure, epoch ms.
-    pub fn last_exposed_ms(&self) -> Option<f64> {
-        self.recent.last().map(|e| e.at_ms)
-    }
-}
-
-/// What the visitor has been shown, clicked, dismissed and converted on,
-/// plus the log of pop-ins and banners the global pressure cap counts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Exposures {
-    campaigns: BTreeMap<String, CampaignState>,
-    shown: Vec<Exposure>,
-}
-
-fn push_bounded(list: &mut Vec<Exposure>, e: Exposure) {
-    list.push(e);
-    if list.len() > MAX_RECENT {
-        let extra = list.len() - MAX_RECENT;
-        list.drain(..extra);
-    }
-}
-
-impl Exposures {
-    /// The state of one campaign, if the visitor was ever exposed to it.
-    pub fn campaign(&self, id: &str) -> Option<&CampaignState> {
-        self.campaigns.get(id)
-    }
-
-    /// Every campaign with state, by id.
-    pub fn campaigns(&self) -> impl Iterator<Item = (&str, &CampaignState)> {
-        self.campaigns.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    /// The pop-ins and banners shown recently, oldest first (the pressure log).
-    pub fn shown(&self) -> &[Exposure] {
-        &self.shown
-    }
-
-    fn entry(&mut self, id: &str) -> &mut CampaignState {
-        self.campaigns.entry(id.to_owned()).or_default()
-    }
-
-    /// Records the assignment unless one is already recorded (sticky).
-    pub fn assign(&mut self, campaign: &str, variant: &str) {
-        let st = self.entry(campaign);
-        if st.variant.is_none() && !variant.is_empty() {
-            st.variant = Some(variant.to_owned());
-        }
-    }
-
-    /// Records that `campaign` was shown; `pressure` when it counts for the
-    /// global pressure cap (pop-ins and banners).
-    pub fn impression(&mut self, campaign: &str, variant: &str, at: Exposure, pressure: bool) {
-        self.assign(campaign, variant);
-        let st = self.entry(campaign);
-        st.impressions = st.impressions.saturating_add(1);
-        st.exposures = st.exposures.saturating_add(1);
-        st.last_shown_ms = Some(at.at_ms);
-        if pressure {
-            push_bounded(&mut self.shown, at.clone());
-        }
-        push_bounded(&mut self.entry(campaign).recent, at);
-    }
-
-    /// Records a holdout exposure: counts for the campaign's own frequency,
-    /// not for the global pressure.
-    pub fn holdout_exposure(&mut self, campaign: &str, at: Exposure) {
-        self.assign(campaign, "holdout");
-        let st = self.entry(campaign);
-        st.exposures = st.exposures.saturating_add(1);
-        push_bounded(&mut st.recent, at);
-    }
-
-    /// Marks a click.
-    pub fn click(&mut self, campaign: &str) {
-        self.entry(campaign).clicked = true;
-    }
-
-    /// Marks a dismissal.
-    pub fn dismiss(&mut self, campaign: &str) {
-        self.entry(campaign).dismissed = true;
-    }
-
-    /// Marks a conversion.
-    pub fn convert(&mut self, campaign: &str) {
-        self.entry(campaign).converted = true;
-    }
-
-    /// As a plain value for storage.
-    pub fn to_value(&self) -> Value {
-        let mut campaigns = Map::new();
-        for (id, st) in &self.campaigns {
-            let mut m = Map::new();
-            if let Some(v) = &st.variant {
-                m.insert("variant".into(), v.as_str().into());
-            }
-            m.insert("impressions".into(), st.impressions.into());
-            m.insert("exposures".into(), st.exposures.into());
-            m.insert("recent".into(), list_to_value(&st.recent));
-            for (k, b) in [
-                ("clicked", st.clicked),
-                ("dismissed", st.dismissed),
-                ("converted", st.converted),
-            ] {
-                if b {
-                    m.insert(k.into(), true.into());
-                }
-            }
-            if let Some(t) = st.last_shown_ms {
-                m.insert("last_shown_ms".into(), t.into());
-            }
-            campaigns.insert(id.clone(), m.into());
-        }
-        Value::from_pairs([
-            ("campaigns", campaigns.into()),
-            ("shown", list_to_value(&self.shown)),
-        ])
-    }
-
-    /// Reads stored state back, leniently: anything unreadable is skipped.
-    pub fn from_value(v: &Value) -> Exposures {
-        let mut out = Exposures::default();
-        if let Some(m) = v.get("campaigns").and_then(Value::as_object) {
-            for (id, c) in m {
-                if c.as_object().is_none() {
-                    continue;
-                }
-                let count = |k: &str| {
-                    let n = c.get(k).and_then(Value::as_f64).unwrap_or(0.0);
-                    if n.is_finite() && n > 0.0 {
-                        n.min(f64::from(u32::MAX)) as u32
-                    } else {
-                        0
-                    }
-                };
-                let flag = |k: &str| c.get(k).and_then(Value::as_bool).unwrap_or(false);
-                let st = CampaignState {
-                    variant: c.get("variant").and_then(Value::as_str).map(str::to_owned),
-                    impressions: count("impressions"),
-                    exposures: count("exposures"),
-                    recent: list_from_value(c.get("recent")),
-                    clicked: flag("clicked"),
-                    dismissed: flag("dismissed"),
-                    converted: flag("converted"),
-                    last_shown_ms: c
-                        .get("last_shown_ms")
-                        .and_then(Value::as_f64)
-                        .filter(|t| t.is_finite()),
-                };
-                out.campaigns.insert(id.clone(), st);
-            }
-        }
-        out.shown = list_from_value(v.get("shown"));
-        out
-    }
-}
-
-fn list_to_value(list: &[Exposure]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|e| {
-                Value::Array(vec![
-                    e.at_ms.into(),
-                    e.session_id.as_str().into(),
-                    (e.day as f64).into(),
-                ])
-            })
-            .collect(),
-    )
-}
-
-fn list_from_value(v: Option<&Value>) -> Vec<Exposure> {
-    let Some(items) = v.and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    let mut out: Vec<Exposure> = items
-        .iter()
-        .filter_map(|e| {
-            let at_ms = e.get("0")?.as_f64().filter(|t| t.is_finite())?;
-            let session_id = e.get("1")?.as_str()?.to_owned();
-            let day = e.get("2")?.as_f64().filter(|d| d.is_finite())? as i64;
-            Some(Exposure {
-                at_ms,
-                session_id,
-                day,
-            })
-        })
-        .collect();
-    if out.len() > MAX_RECENT {
-        out.drain(..out.len() - MAX_RECENT);
-    }
-    out
-}
+use crate::exposure::{CampaignState, Exposure};
+use crate::time::Now;
 
 /// A cap that was reached: its name, the current count and the limit.
 #[derive(Debug, Clone, PartialEq)]
@@ -284,22 +48,12 @@ pub struct FrequencyCaps {
     pub stop_after_converted: bool,
 }
 
-/// Where "now" is, for caps: time, session and local day.
-#[derive(Debug, Clone, Copy)]
-pub struct Now<'a> {
-    /// Epoch ms.
-    pub ms: f64,
-    /// The current session id.
-    pub session_id: &'a str,
-    /// Today's local day number.
-    pub day: i64,
-}
-
 /// Checks count-per-session, count-per-day and a minimum gap over `recent`,
-/// with `extra` exposures assumed to happen now.
+/// in session `session_id`, with `extra` exposures assumed to happen now.
 pub(crate) fn check_counts(
     recent: &[Exposure],
-    now: Now<'_>,
+    now: &Now,
+    session_id: &str,
     extra: u32,
     caps: [(&'static str, Option<f64>); 2],
     gap: Option<(&'static str, f64, f64)>,
@@ -307,11 +61,7 @@ pub(crate) fn check_counts(
     let extra_f = f64::from(extra);
     let [(s_name, per_session), (d_name, per_day)] = caps;
     if let Some(limit) = per_session {
-        let n = recent
-            .iter()
-            .filter(|e| e.session_id == now.session_id)
-            .count() as f64
-            + extra_f;
+        let n = recent.iter().filter(|e| e.session_id == session_id).count() as f64 + extra_f;
         if n >= limit {
             return Err(CapHit {
                 cap: s_name,
@@ -393,8 +143,13 @@ impl FrequencyCaps {
         f
     }
 
-    /// `Ok` when the caps allow one more exposure now.
-    pub fn check(&self, st: Option<&CampaignState>, now: Now<'_>) -> Result<(), FrequencyBlock> {
+    /// `Ok` when the caps allow one more exposure now, in session `session_id`.
+    pub fn check(
+        &self,
+        st: Option<&CampaignState>,
+        now: &Now,
+        session_id: &str,
+    ) -> Result<(), FrequencyBlock> {
         let empty = CampaignState::default();
         let st = st.unwrap_or(&empty);
         for (on, flag, name) in [
@@ -419,6 +174,7 @@ impl FrequencyCaps {
         check_counts(
             &st.recent,
             now,
+            session_id,
             0,
             [
                 ("max_per_session", self.max_per_session),
@@ -434,6 +190,7 @@ impl FrequencyCaps {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exposure::Exposures;
 
     fn at(ms: f64, s: &str, day: i64) -> Exposure {
         Exposure {
@@ -442,10 +199,10 @@ mod tests {
             day,
         }
     }
-    fn now(ms: f64, s: &str, day: i64) -> Now<'_> {
+    fn now(ms: f64, day: i64) -> Now {
         Now {
             ms,
-            session_id: s,
+            tz_offset_min: 0,
             day,
         }
     }
@@ -458,8 +215,8 @@ mod tests {
         };
         let mut ex = Exposures::default();
         ex.impression("c", "a", at(0.0, "s1", 0), true);
-        assert!(caps.check(ex.campaign("c"), now(10.0, "s1", 0)).is_err());
-        assert!(caps.check(ex.campaign("c"), now(10.0, "s2", 0)).is_ok());
+        assert!(caps.check(ex.campaign("c"), &now(10.0, 0), "s1").is_err());
+        assert!(caps.check(ex.campaign("c"), &now(10.0, 0), "s2").is_ok());
     }
 
     #[test]
@@ -470,7 +227,7 @@ mod tests {
         };
         let mut ex = Exposures::default();
         ex.impression("c", "a", at(0.0, "s1", 0), true);
-        let hit = caps.check(ex.campaign("c"), now(3_600_000.0, "s2", 0));
+        let hit = caps.check(ex.campaign("c"), &now(3_600_000.0, 0), "s2");
         assert_eq!(
             hit,
             Err(FrequencyBlock::Cap(CapHit {
@@ -480,7 +237,7 @@ mod tests {
             }))
         );
         assert!(caps
-            .check(ex.campaign("c"), now(86_400_000.0, "s2", 1))
+            .check(ex.campaign("c"), &now(86_400_000.0, 1), "s2")
             .is_ok());
     }
 
@@ -493,56 +250,8 @@ mod tests {
         let mut ex = Exposures::default();
         ex.click("c");
         assert_eq!(
-            caps.check(ex.campaign("c"), now(0.0, "s", 0)),
+            caps.check(ex.campaign("c"), &now(0.0, 0), "s"),
             Err(FrequencyBlock::Stopped("clicked"))
-        );
-    }
-
-    #[test]
-    fn holdout_exposures_count_for_frequency_but_not_pressure() {
-        let mut ex = Exposures::default();
-        ex.holdout_exposure("c", at(0.0, "s", 0));
-        assert_eq!(ex.campaign("c").map(|c| c.exposures), Some(1));
-        assert_eq!(ex.campaign("c").map(|c| c.impressions), Some(0));
-        assert!(ex.shown().is_empty());
-        assert_eq!(
-            ex.campaign("c").and_then(|c| c.variant.as_deref()),
-            Some("holdout")
-        );
-    }
-
-    #[test]
-    fn assignment_is_sticky() {
-        let mut ex = Exposures::default();
-        ex.assign("c", "a");
-        ex.impression("c", "b", at(0.0, "s", 0), false);
-        assert_eq!(
-            ex.campaign("c").and_then(|c| c.variant.as_deref()),
-            Some("a")
-        );
-    }
-
-    #[test]
-    fn exposures_round_trip_through_values_and_survive_garbage() {
-        let mut ex = Exposures::default();
-        ex.impression("c", "a", at(5.0, "s", 3), true);
-        ex.click("c");
-        assert_eq!(Exposures::from_value(&ex.to_value()), ex);
-        let junk = Value::from_pairs([("campaigns", Value::from("x")), ("shown", 3.0.into())]);
-        assert_eq!(Exposures::from_value(&junk), Exposures::default());
-    }
-
-    #[test]
-    fn recent_exposures_are_bounded() {
-        let mut ex = Exposures::default();
-        for i in 0..(MAX_RECENT + 10) {
-            ex.impression("c", "a", at(i as f64, "s", 0), true);
-        }
-        assert_eq!(ex.shown().len(), MAX_RECENT);
-        assert_eq!(ex.campaign("c").map(|c| c.recent.len()), Some(MAX_RECENT));
-        assert_eq!(
-            ex.campaign("c").map(|c| c.impressions),
-            Some(MAX_RECENT as u32 + 10)
         );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
-use crate::profile::{Event, EventKind};
+use crate::event::{Event, EventKind};
 use crate::time::DAY_MS;
 use crate::value::Value;
 
@@ -74,7 +74,7 @@ pub(crate) fn whole(
             RuleErrorKind::Invalid,
             // JS number formatting (already in the build) prints these whole
             // bounds exactly as `{lo}` did, without `f64`'s `Display`.
-            format!(
+            crate::msg!(
                 "`{key}` must be a whole number from {} to {}",
                 crate::value::number_to_string(lo),
                 crate::value::number_to_string(hi)

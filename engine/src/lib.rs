@@ -33,13 +33,18 @@ pub mod condition;
 pub mod context;
 pub mod decide;
 pub mod decode;
+pub mod env;
 pub mod error;
 pub mod evaluation;
+pub mod event;
 pub mod explain;
+pub mod exposure;
 pub mod frequency;
 pub mod hash;
 pub mod history;
 pub mod lifecycle;
+pub mod map;
+pub mod order;
 pub mod pressure;
 pub mod profile;
 pub mod record;
@@ -52,17 +57,19 @@ pub mod time;
 pub mod trigger;
 pub mod value;
 
-pub use context::{Device, Env, Page};
-pub use decide::{Decision, Trigger};
+pub use decide::Decision;
+pub use env::{Device, Env, Page};
 pub use error::{RuleError, RuleErrorKind};
+pub use event::{Event, EventKind};
 pub use explain::{Explanation, Reason};
-pub use frequency::Exposures;
-pub use profile::{Event, EventKind, Profile, ProfileRules};
+pub use exposure::Exposures;
+pub use profile::{Profile, ProfileRules};
 pub use rules::Rules;
+pub use trigger::Trigger;
 pub use value::{Map, Value};
 
 use decide::{Input, Verdict};
-use frequency::Now;
+use time::Now;
 
 /// Everything stored about one visitor: profile and exposure state.
 #[derive(Debug, Clone)]
@@ -302,16 +309,13 @@ impl Engine {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        let now = Now {
-            ms: now_ms,
-            session_id,
-            day: time::local_day(now_ms, tz_offset_min),
-        };
+        let now = Now::new(now_ms, tz_offset_min);
         let input = Input {
             ctx: &full,
             member: &member,
             exposures,
             now,
+            session_id,
             trigger,
             visitor_id: &visitor_id,
         };

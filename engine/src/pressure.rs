@@ -3,7 +3,9 @@
 
 use crate::decode::Obj;
 use crate::error::RuleError;
-use crate::frequency::{check_counts, CapHit, Exposure, Now};
+use crate::exposure::Exposure;
+use crate::frequency::{check_counts, CapHit};
+use crate::time::Now;
 
 /// The document's `pressure` section. Every cap is optional (absent: no cap).
 /// Whatever the caps, one decision never holds more than one pop-in.
@@ -29,11 +31,19 @@ impl Pressure {
     }
 
     /// `Ok` when one more pop-in or banner may show now, given the log of
-    /// those shown and `extra` more already chosen in this decision.
-    pub fn check(&self, shown: &[Exposure], now: Now<'_>, extra: u32) -> Result<(), CapHit> {
+    /// those shown and `extra` more already chosen in this decision, in
+    /// session `session_id`.
+    pub fn check(
+        &self,
+        shown: &[Exposure],
+        now: &Now,
+        session_id: &str,
+        extra: u32,
+    ) -> Result<(), CapHit> {
         check_counts(
             shown,
             now,
+            session_id,
             extra,
             [
                 ("max_per_session", self.max_per_session),
@@ -57,20 +67,23 @@ mod tests {
         }
     }
 
+    fn now(ms: f64, day: i64) -> Now {
+        Now {
+            ms,
+            tz_offset_min: 0,
+            day,
+        }
+    }
+
     #[test]
     fn pressure_counts_messages_already_chosen_in_this_decision() {
         let p = Pressure {
             max_per_session: Some(2.0),
             ..Default::default()
         };
-        let now = Now {
-            ms: 0.0,
-            session_id: "s",
-            day: 0,
-        };
         let log = [shown(0.0, "s", 0)];
-        assert!(p.check(&log, now, 0).is_ok());
-        let hit = p.check(&log, now, 1).unwrap_err();
+        assert!(p.check(&log, &now(0.0, 0), "s", 0).is_ok());
+        let hit = p.check(&log, &now(0.0, 0), "s", 1).unwrap_err();
         assert_eq!(
             (hit.cap, hit.count, hit.limit),
             ("max_per_session", 2.0, 2.0)
@@ -84,18 +97,9 @@ mod tests {
             ..Default::default()
         };
         let log = [shown(0.0, "s", 0), shown(60_000.0, "s", 0)];
-        let early = Now {
-            ms: 120_000.0,
-            session_id: "s",
-            day: 0,
-        };
-        assert_eq!(p.check(&log, early, 0).unwrap_err().count, 1.0);
-        let later = Now {
-            ms: 660_000.0,
-            session_id: "s",
-            day: 0,
-        };
-        assert!(p.check(&log, later, 0).is_ok());
+        let early = now(120_000.0, 0);
+        assert_eq!(p.check(&log, &early, "s", 0).unwrap_err().count, 1.0);
+        assert!(p.check(&log, &now(660_000.0, 0), "s", 0).is_ok());
     }
 
     #[test]
@@ -105,27 +109,7 @@ mod tests {
             ..Default::default()
         };
         let log = [shown(0.0, "s1", 7)];
-        assert!(p
-            .check(
-                &log,
-                Now {
-                    ms: 1.0,
-                    session_id: "s2",
-                    day: 7
-                },
-                0
-            )
-            .is_err());
-        assert!(p
-            .check(
-                &log,
-                Now {
-                    ms: 1.0,
-                    session_id: "s2",
-                    day: 8
-                },
-                0
-            )
-            .is_ok());
+        assert!(p.check(&log, &now(1.0, 7), "s2", 0).is_err());
+        assert!(p.check(&log, &now(1.0, 8), "s2", 0).is_ok());
     }
 }

@@ -7,15 +7,16 @@
 
 use std::borrow::Cow;
 
-use crate::computed::{self, ComputedState, Now, TraitDef};
-use crate::context::Env;
+use crate::computed::{self, ComputedState, TraitDef};
 use crate::decode::Obj;
+use crate::env::Env;
 use crate::error::RuleError;
+use crate::event::{Event, EventKind};
 use crate::history::{History, HistoryRules};
 use crate::lifecycle::{self, Facts, LifecycleRules, Stage};
 use crate::regex::RegexCompiler;
 use crate::session::{Session, Source};
-use crate::time::local_day;
+use crate::time::{local_day, Now};
 use crate::value::{Map, Value};
 
 /// The name of the event derived when a session starts.
@@ -23,28 +24,6 @@ pub const SESSION_STARTED: &str = "Session Started";
 
 /// Previous anonymous ids kept for aliasing.
 const MAX_ALIASES: usize = 10;
-
-/// What kind of call produced an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    /// `track(name, properties)`.
-    Track,
-    /// `page(properties)`: a page view.
-    Page,
-}
-
-/// One touchpoint, as recorded into the profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Track or page.
-    pub kind: EventKind,
-    /// The event name (`"Order Completed"`); for page views, the page name or `""`.
-    pub name: String,
-    /// The properties object.
-    pub properties: Value,
-    /// When it happened, epoch ms.
-    pub at_ms: f64,
-}
 
 /// Rules-document settings the profile needs: computed-trait definitions,
 /// lifecycle thresholds, history bounds.
@@ -374,16 +353,12 @@ impl Profile {
         tz_offset_min: i32,
     ) -> (Map, Stage) {
         let state = self.state_for(rules);
-        let now = Now {
-            now_ms,
-            tz_offset_min,
-            traits: &self.traits,
-        };
+        let now = Now::new(now_ms, tz_offset_min);
         let mut values = rules
             .defs
             .iter()
             .zip(&state.states)
-            .map(|(d, s)| (d.id.clone(), computed::value(d, s, &now)))
+            .map(|(d, s)| (d.id.clone(), computed::value(d, s, &now, &self.traits)))
             .collect::<Map>();
         let mut internal = |id: &str| values.remove(id).and_then(|v| v.as_f64());
         let facts = Facts {

@@ -2,8 +2,8 @@
 //! Clicked`, `Promotion Dismissed`, `Experiment Viewed`, and campaign goals.
 
 use crate::assign::HOLDOUT;
-use crate::frequency::{Exposure, Exposures};
-use crate::profile::{Event, EventKind};
+use crate::event::{Event, EventKind};
+use crate::exposure::{Exposure, Exposures};
 use crate::rules::Rules;
 use crate::time;
 use crate::value::Value;

@@ -6,12 +6,11 @@
 //! them reported at once. Warnings (unknown condition operators, invalid
 //! regexes) do not: such a clause never matches.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::campaign::{self, Campaign};
 use crate::condition::SavedGroups;
 use crate::decode::{index_path, Obj};
 use crate::error::{RuleError, RuleErrorKind};
+use crate::map::StrMap;
 use crate::pressure::Pressure;
 use crate::profile::ProfileRules;
 use crate::regex::RegexCompiler;
@@ -75,7 +74,7 @@ impl Rules {
             .opt_obj("pressure", &mut errs)
             .map(|p| Pressure::decode(&p, &mut errs))
             .unwrap_or_default();
-        let known: BTreeMap<String, usize> = segments
+        let known: StrMap<usize> = segments
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id.clone(), i))
@@ -83,7 +82,7 @@ impl Rules {
         let mut campaigns = Vec::new();
         if let Some(items) = root.opt_array("campaigns", &mut errs) {
             let path = root.at("campaigns");
-            let mut ids = BTreeSet::new();
+            let mut ids = StrMap::new();
             let mut cx = campaign::Ctx {
                 regex,
                 errs: &mut errs,
@@ -95,11 +94,11 @@ impl Rules {
                     continue;
                 };
                 if let Some(id) = o.get("id").and_then(Value::as_str) {
-                    if !ids.insert(id.to_owned()) {
+                    if ids.insert(id.to_owned(), ()).is_some() {
                         cx.errs.push(RuleError::new(
                             o.at("id"),
                             RuleErrorKind::Duplicate,
-                            format!("duplicate campaign id `{id}`"),
+                            crate::msg!("duplicate campaign id `{id}`"),
                         ));
                     }
                 }

@@ -7,7 +7,7 @@
 //! source. Each session has one acquisition channel (see [`Source::detect`]),
 //! documented in `docs/context.md`.
 
-use crate::context::Page;
+use crate::env::Page;
 use crate::time::local_day;
 use crate::value::{Map, Value};
 

@@ -209,7 +209,7 @@ pub fn validate_content(content: &Value, path: &str, errs: &mut Vec<RuleError>) 
                 errs.push(RuleError::new(
                     fo.at("type"),
                     RuleErrorKind::Invalid,
-                    format!(
+                    crate::msg!(
                         "unknown field type `{ty}` (expected one of: {})",
                         FORM_TYPES.join(", ")
                     ),

@@ -10,6 +10,29 @@
 /// Milliseconds in a day.
 pub const DAY_MS: f64 = 86_400_000.0;
 
+/// The moment a decision or a trait read happens: epoch ms, the visitor's
+/// UTC offset, and the local day they give (caps and windows count days).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Now {
+    /// Epoch ms.
+    pub ms: f64,
+    /// Minutes east of UTC.
+    pub tz_offset_min: i32,
+    /// Local days since 1970-01-01 ([`local_day`]).
+    pub day: i64,
+}
+
+impl Now {
+    /// `ms` seen from `tz_offset_min`.
+    pub fn new(ms: f64, tz_offset_min: i32) -> Now {
+        Now {
+            ms,
+            tz_offset_min,
+            day: local_day(ms, tz_offset_min),
+        }
+    }
+}
+
 /// Times are clamped to ±10^15 ms (about ±31,700 years) so integer day
 /// arithmetic can never overflow.
 const MAX_MS: f64 = 1e15;

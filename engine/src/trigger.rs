@@ -1,8 +1,8 @@
-//! Campaign triggers: what must happen for a campaign to be considered
-//! (`trigger` in the rules document), matched against the host's [`Trigger`].
+//! Triggers: the moment the host reports ([`Trigger`]: a page view, an
+//! event, a scroll …) and what a campaign waits for (`trigger` in the rules
+//! document, [`TriggerSpec`]), matched against each other.
 
 use crate::condition::{compile_condition, ClauseFailure, Condition, SavedGroups};
-use crate::decide::Trigger;
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
 use crate::regex::RegexCompiler;
@@ -12,6 +12,37 @@ use crate::value::Value;
 pub const DEFAULT_SCROLL_PERCENT: f64 = 50.0;
 /// Default `seconds` of `time_on_page` and `inactivity` triggers.
 pub const DEFAULT_SECONDS: f64 = 30.0;
+
+/// What just happened that may show a campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// A page view (initial or SPA route change).
+    PageView,
+    /// A tracked event.
+    Event {
+        /// Event name.
+        name: String,
+        /// Its properties.
+        properties: Value,
+    },
+    /// The pointer left the window towards the browser chrome.
+    ExitIntent,
+    /// The visitor scrolled this far down the page (0–100).
+    Scroll {
+        /// Percent scrolled.
+        percent: f64,
+    },
+    /// Seconds spent on the page.
+    TimeOnPage {
+        /// Seconds.
+        seconds: f64,
+    },
+    /// Seconds without interaction.
+    Inactivity {
+        /// Seconds.
+        seconds: f64,
+    },
+}
 
 /// What kind of moment a campaign waits for, with its threshold.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +139,7 @@ impl TriggerSpec {
                 errs.push(RuleError::new(
                     o.at(k),
                     RuleErrorKind::Invalid,
-                    format!("`{k}` does not apply to `on: {on}`"),
+                    crate::msg!("`{k}` does not apply to `on: {on}`"),
                 ));
             }
         }
@@ -141,7 +172,7 @@ impl TriggerSpec {
                 errs.push(RuleError::new(
                     o.at("on"),
                     RuleErrorKind::Invalid,
-                    format!(
+                    crate::msg!(
                         "unknown trigger `{on}` (expected one of: page_view, event, exit_intent, scroll, time_on_page, inactivity)"
                     ),
                 ));

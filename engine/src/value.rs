@@ -9,10 +9,8 @@
 //! Hosts build `Value`s their own way: natively through serde (feature
 //! `serde`), in the browser by walking the `JsValue` (no JSON parser shipped).
 
-use std::collections::BTreeMap;
-
-/// The key → value map of a JSON object.
-pub type Map = BTreeMap<String, Value>;
+/// The key → value map of a JSON object, keys in order.
+pub type Map = crate::map::StrMap<Value>;
 
 /// A JSON value. Missing attributes read as [`Value::Null`], as in GrowthBook.
 #[derive(Debug, Clone, PartialEq, Default)]

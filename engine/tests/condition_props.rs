@@ -114,7 +114,8 @@ fn value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(5, 48, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::btree_map(key(), inner, 0..5).prop_map(Value::Object),
+            prop::collection::btree_map(key(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -125,7 +126,7 @@ fn groups() -> impl Strategy<Value = SavedGroups> {
         value(),
         0..3,
     )
-    .prop_map(|m: Map| m)
+    .prop_map(|m| m.into_iter().collect::<Map>())
 }
 
 proptest! {

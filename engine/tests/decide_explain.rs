@@ -3,7 +3,7 @@
 mod decide_support;
 
 use decide_support::*;
-use parcours_engine::frequency::Exposure;
+use parcours_engine::exposure::Exposure;
 use parcours_engine::{Exposures, Trigger, Value};
 use serde_json::json;
 

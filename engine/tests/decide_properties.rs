@@ -5,7 +5,7 @@ mod decide_support;
 
 use decide_support::*;
 use parcours_engine::assign::holdout_bucket;
-use parcours_engine::frequency::Exposure;
+use parcours_engine::exposure::Exposure;
 use parcours_engine::regex::EcmaRegex;
 use parcours_engine::{Engine, Exposures, Trigger, Value};
 use proptest::prelude::*;

@@ -4,9 +4,11 @@
 
 use std::time::Instant;
 
-use parcours_engine::context::{build, Device, Env, Page};
+use parcours_engine::context::build;
 use parcours_engine::decode::Obj;
-use parcours_engine::profile::{Event, EventKind, Profile, ProfileRules};
+use parcours_engine::env::{Device, Env, Page};
+use parcours_engine::event::{Event, EventKind};
+use parcours_engine::profile::{Profile, ProfileRules};
 use parcours_engine::regex::EcmaRegex;
 use parcours_engine::time::{parse_iso8601, DAY_MS};
 use parcours_engine::value::{Map, Value};

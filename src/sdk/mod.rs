@@ -35,7 +35,7 @@ use crate::journal::Journal;
 use crate::storage::Store;
 use crate::{ids, log, page};
 use js_sys::{Function, Promise};
-use parcours_engine::context::Page;
+use parcours_engine::env::Page;
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Engine, Visitor};
 use std::cell::RefCell;

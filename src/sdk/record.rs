@@ -5,7 +5,7 @@ use super::Sdk;
 use crate::journal::Op;
 use crate::outbox::Msg;
 use crate::{message, page};
-use parcours_engine::context::Env;
+use parcours_engine::env::Env;
 use parcours_engine::profile::ProfileRules;
 use parcours_engine::value::Value;
 use parcours_engine::{Event, EventKind, Trigger};

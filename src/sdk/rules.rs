@@ -55,7 +55,7 @@ impl Sdk {
                 match Engine::from_rules(&doc, &JsRegexCompiler) {
                     Ok(engine) => {
                         for w in engine.warnings() {
-                            log::warn(&w.path, &JsValue::from_str(&w.message));
+                            log::warn(&w.path, &JsValue::from_str(w.kind.name()));
                         }
                         self.engine = Some(engine);
                         self.rules_source = RulesSource::Network;
@@ -73,6 +73,7 @@ impl Sdk {
                             .map(|e| {
                                 obj(&[
                                     ("path", e.path.as_str().into()),
+                                    ("kind", e.kind.name().into()),
                                     ("message", e.message.as_str().into()),
                                 ])
                             })

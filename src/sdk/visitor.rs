@@ -6,7 +6,7 @@ use super::{with_sdk, Sdk};
 use crate::journal::{Change, Entry, Op};
 use crate::storage::StoreError;
 use crate::{ids, locks, page};
-use parcours_engine::context::Env;
+use parcours_engine::env::Env;
 use parcours_engine::profile::ProfileRules;
 use parcours_engine::Visitor;
 use wasm_bindgen::prelude::*;

@@ -1,7 +1,5 @@
 //! Decoding the rules document's `traits` array, with every error's JSON path.
 
-use std::collections::BTreeSet;
-
 use super::{Aggregate, Filter, TraitDef};
 use crate::condition::Condition;
 use crate::decode::{index_path, wrong_type, Obj};
@@ -45,7 +43,7 @@ pub fn decode_traits(
         errors.push(wrong_type(path, "array", v));
         return Vec::new();
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = crate::map::StrMap::new();
     let mut defs = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Some(obj) = Obj::new(item, index_path(path, i), errors) else {
@@ -53,12 +51,12 @@ pub fn decode_traits(
         };
         let before = errors.len();
         if let Some(def) = decode_one(&obj, regex, max_age_days, errors, warnings) {
-            if !seen.insert(def.id.clone()) {
+            if seen.insert(def.id.clone(), ()).is_some() {
                 err(
                     errors,
                     obj.at("id"),
                     RuleErrorKind::Duplicate,
-                    format!("trait id `{}` is used twice", def.id),
+                    crate::msg!("trait id `{}` is used twice", def.id),
                 );
             } else if errors.len() == before {
                 defs.push(def);
@@ -88,7 +86,7 @@ fn decode_one(
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
         if !ok {
             err(errors, obj.at("id"), RuleErrorKind::Invalid,
-                format!("trait id `{id}` must be letters, digits, `_` or `-` (it is read as `computed.<id>`)"));
+                crate::msg!("trait id `{id}` must be letters, digits, `_` or `-` (it is read as `computed.<id>`)"));
         }
     }
     let aggregate = obj.str("aggregate", errors).and_then(|a| {
@@ -99,7 +97,7 @@ fn decode_one(
                 errors,
                 obj.at("aggregate"),
                 RuleErrorKind::Invalid,
-                format!(
+                crate::msg!(
                     "unknown aggregate `{a}` (expected one of: {})",
                     names.join(", ")
                 ),
@@ -113,7 +111,7 @@ fn decode_one(
     let window_days =
         whole(obj, "window_days", 1.0, f64::from(MAX_WINDOW_DAYS), errors).map(|w| w as u32);
     if window_days.is_some_and(|w| w > max_age_days) {
-        warnings.push(RuleError::new(obj.at("window_days"), RuleErrorKind::Invalid, format!(
+        warnings.push(RuleError::new(obj.at("window_days"), RuleErrorKind::Invalid, crate::msg!(
             "the history keeps {max_age_days} days: older events cannot count (raise `history.max_age_days`)")));
     }
     let filter = obj.get("where").and_then(|w| {
@@ -140,7 +138,7 @@ fn decode_one(
             errors,
             obj.at("property"),
             RuleErrorKind::Missing,
-            format!(
+            crate::msg!(
                 "`property` is required by the `{}` aggregate",
                 aggregate.name()
             ),

@@ -149,7 +149,7 @@ impl TraitState {
             }
             buckets.push_back((day, acc_from_value(r.get(1)?)));
         }
-        let mut total = std::collections::BTreeMap::new();
+        let mut total = crate::map::StrMap::new();
         for (_, acc) in &buckets {
             for (k, f) in &acc.freq {
                 super::put_freq(&mut total, k.clone(), f.count, f.last_ms, &f.value);

@@ -2,7 +2,7 @@ use super::*;
 use crate::history::HistoryRules;
 use crate::time::DAY_MS;
 use proptest::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn ev(name: &str, props: Value, at_ms: f64) -> Event {
     Event {
@@ -41,15 +41,7 @@ fn eval(d: &TraitDef, events: &[Event], now_ms: f64) -> Value {
     for e in events {
         st.update(d, e, 0);
     }
-    value(
-        d,
-        &st,
-        &Now {
-            now_ms,
-            tz_offset_min: 0,
-            traits: &Map::new(),
-        },
-    )
+    value(d, &st, &Now::new(now_ms, 0), &Map::new())
 }
 
 #[test]
@@ -153,19 +145,16 @@ fn birthday_trait_gives_days_to_birthday() {
     };
     let mut traits = Map::new();
     traits.insert("birthday".into(), "1990-01-05".into());
-    let now = Now {
-        now_ms: 0.0,
-        tz_offset_min: 0,
-        traits: &traits,
-    }; // 1970-01-01
-    assert_eq!(value(&d, &TraitState::empty(&d), &now), Value::Number(4.0));
+    let now = Now::new(0.0, 0); // 1970-01-01
+    assert_eq!(
+        value(&d, &TraitState::empty(&d), &now, &traits),
+        Value::Number(4.0)
+    );
     traits.insert("birthday".into(), "not a date".into());
-    let now = Now {
-        now_ms: 0.0,
-        tz_offset_min: 0,
-        traits: &traits,
-    };
-    assert_eq!(value(&d, &TraitState::empty(&d), &now), Value::Null);
+    assert_eq!(
+        value(&d, &TraitState::empty(&d), &now, &traits),
+        Value::Null
+    );
 }
 
 #[test]
@@ -337,9 +326,9 @@ proptest! {
         prop_assert_eq!(&ComputedState::rebuild(&defs, &fp, &history), &state);
         prop_assert_eq!(&ComputedState::from_value(&state.to_value()), &state);
         let traits = Map::new();
-        let at = Now { now_ms: now, tz_offset_min: tz, traits: &traits };
+        let at = Now::new(now, tz);
         for (d, s) in defs.iter().zip(&state.states) {
-            prop_assert_eq!(value(d, s, &at), naive(d, &events, now, tz), "{:?}", d);
+            prop_assert_eq!(value(d, s, &at, &traits), naive(d, &events, now, tz), "{:?}", d);
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::context::Page;
+use crate::env::Page;
 use crate::error::RuleErrorKind;
 use crate::time::{parse_iso8601, DAY_MS};
 use proptest::prelude::*;
@@ -318,7 +318,8 @@ fn arb_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z_]{1,12}", inner, 0..6).prop_map(Value::Object),
+            proptest::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
