@@ -50,7 +50,8 @@ impl Api {
     pub fn decide(&self, placement: JsValue) -> JsValue {
         call("decide", &[&placement])
     }
-    /// `explain()`.
+    /// `explain()`: a Promise of why each campaign would or would not show
+    /// (computed by the tools module, loaded on demand).
     pub fn explain(&self) -> JsValue {
         call("explain", &[])
     }
@@ -155,7 +156,11 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
             return with_sdk(|s| sdk::decisions_js(&s.decisions(placement.as_deref())))
                 .unwrap_or_else(|| Array::new().into());
         }
-        "explain" => return with_sdk(|s| s.explain()).unwrap_or_else(|| Array::new().into()),
+        "explain" => {
+            return with_sdk(|s| s.explain())
+                .unwrap_or_else(|| Promise::resolve(&JsValue::from(Array::new())))
+                .into()
+        }
         "profile" => return with_sdk(|s| s.profile()).unwrap_or(JsValue::NULL),
         "forget" => {
             return with_sdk(Sdk::forget)

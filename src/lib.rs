@@ -10,7 +10,12 @@
 //! [`journal`] (the visitor shared by tabs), [`outbox`], [`delivery`]
 //! (sending, retries, adoption of closed tabs' queues), [`locks`],
 //! [`transport`], [`render`] (styled by [`style`]), [`page`], [`triggers`], [`consent`],
-//! [`convert`], [`regex`], [`ids`].
+//! [`convert`], [`regex`], [`ids`], [`rule_errors`].
+//!
+//! Two builds come from this crate (cargo features): `site` (default), the
+//! script tag's SDK, and `tools`, the module loaded on demand for what only
+//! marketers and debugging need: [`tools`] (`evalCondition`, `explain`) and
+//! [`preview`] (the `Engine` class).
 #![warn(missing_docs)]
 
 /// talc instead of std's dlmalloc: smaller and faster on wasm (see README, size).
@@ -18,6 +23,7 @@
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
+#[cfg(feature = "site")]
 pub mod api;
 pub mod consent;
 pub mod convert;
@@ -31,34 +37,27 @@ pub mod log;
 pub mod message;
 pub mod outbox;
 pub mod page;
+#[cfg(feature = "tools")]
 pub mod preview;
 pub mod regex;
 pub mod render;
+pub mod rule_errors;
 pub mod sdk;
 pub mod storage;
 pub mod style;
+#[cfg(feature = "tools")]
+pub mod tools;
 pub mod transport;
 pub mod triggers;
 
+#[cfg(feature = "site")]
 use wasm_bindgen::prelude::*;
 
 /// Starts the SDK (called by the loader with the script tag's options:
-/// `{writeKey, endpoint, consent, debug}`); replaces the `window.parcours`
-/// queue with the live API, replaying every queued call in order.
+/// `{writeKey, endpoint, consent, debug, tools}`); replaces the
+/// `window.parcours` queue with the live API, replaying every queued call in order.
+#[cfg(feature = "site")]
 #[wasm_bindgen]
 pub fn start(config: JsValue) {
     api::start(&config);
-}
-
-/// GrowthBook's `evalCondition`, with the arguments in the spec's order:
-/// `evalCondition(condition, attributes, savedGroups?)`. Never throws.
-#[wasm_bindgen(js_name = evalCondition)]
-pub fn eval_condition(condition: JsValue, attributes: JsValue, saved_groups: JsValue) -> bool {
-    let cond = convert::to_value(&condition);
-    let attrs = convert::to_value(&attributes);
-    let groups = match convert::to_value(&saved_groups) {
-        parcours_engine::Value::Object(m) => m,
-        _ => parcours_engine::Map::new(),
-    };
-    parcours_engine::condition::eval_condition(&attrs, &cond, &groups, &regex::JsRegexCompiler)
 }

@@ -12,6 +12,10 @@
 //   `decide`, `explain` and `profile` return a Promise of their answer once
 //   `ready()` resolved (queued calls applied, rules loaded). Stubs kept by the
 //   host keep working after load: they forward to the live API.
+// - `tools()` loads the tools module (`tools/parcours_tools.js`, an ES module,
+//   and its wasm, next to this script) on first use, before or after the SDK
+//   loaded, and resolves to `{ Engine, evalCondition }`; the SDK's
+//   `explain()` asks the same module for its answer.
 // - `ready()` resolves exactly once with `{ rules, version }`, also when the
 //   wasm cannot load (`{ rules: "none", version: null }`). Nothing throws.
 var TAKEN = "__parcoursLoader", NOT_LOADED = { rules: "none", version: null };
@@ -43,8 +47,20 @@ function mark(o) {
 
 function load(queue) {
   var s = ownScript() || {}, d = s.dataset || {}, dbg = d.debug != null && d.debug !== "false";
-  var src = s.src || location.href, pending = [], done;
+  var src = s.src || location.href, pending = [], done, toolsModule;
   var ready = new Promise(function (r) { done = r; });
+  // The tools module, imported and initialised once (again after a failure).
+  var loadTools = function () {
+    return toolsModule || (toolsModule = import(new URL("tools/parcours_tools.js", src).href).then(function (m) {
+      return m.default({ module_or_path: new URL("tools/parcours_tools_bg.wasm", src) }).then(function () { return m; });
+    }).catch(function (e) {
+      toolsModule = null;
+      throw e;
+    }));
+  };
+  var tools = function () {
+    return loadTools().then(function (m) { return { Engine: m.Engine, evalCondition: m.evalCondition }; });
+  };
   // The live API once the SDK replaced the queue, else null.
   var live = function () {
     var p = window.parcours;
@@ -59,13 +75,13 @@ function load(queue) {
       writeKey: d.writeKey || "",
       endpoint: d.endpoint || new URL(src, location.href).origin,
       consent: d.consent === "required" ? "required" : "granted",
-      debug: dbg
+      debug: dbg,
+      tools: loadTools
     });
     var p = live();
     if (!p) throw new Error("the SDK did not start");
     mark(p);
-    p.evalCondition = wasm_bindgen.evalCondition;
-    p.Engine = wasm_bindgen.Engine;
+    p.tools = tools;
     done(p.ready());
   }).catch(function (e) {
     if (dbg && window.console) console.error("[parcours] could not load", e);
@@ -107,5 +123,6 @@ function load(queue) {
       };
     });
     queue.ready = function () { return ready; };
+    queue.tools = tools;
   }
 }

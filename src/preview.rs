@@ -28,7 +28,9 @@ pub struct PreviewEngine {
     scratch: RefCell<(Vec<Value>, Vec<usize>)>,
 }
 
-fn env_from(input: &JsValue) -> Env {
+/// The environment of `input` (`{now?, tzOffset?, page?, device?}`), the
+/// current page and clock for what is absent.
+pub fn env_from(input: &JsValue) -> Env {
     let current = crate::page::current_page();
     let mut env = crate::page::env(&current);
     if let Some(now) = get(input, "now").as_f64() {
@@ -58,7 +60,8 @@ fn env_from(input: &JsValue) -> Env {
     env
 }
 
-fn visitor_from(input: &JsValue, now: f64) -> Visitor {
+/// `input.visitor` (what `profile()` returns), or a new visitor.
+pub fn visitor_from(input: &JsValue, now: f64) -> Visitor {
     let v = get(input, "visitor");
     (v.is_object())
         .then(|| Visitor::from_value(&convert::to_value(&v), now))
@@ -95,7 +98,7 @@ pub fn trigger_from(t: &JsValue) -> Trigger {
 #[wasm_bindgen(js_class = Engine)]
 impl PreviewEngine {
     /// Validates and compiles `rules`; throws an `Error` whose `errors`
-    /// lists every problem as `{path, message}`.
+    /// lists every problem as `{path, kind, message}`.
     #[wasm_bindgen(js_name = fromRules)]
     pub fn from_rules(rules: JsValue) -> Result<PreviewEngine, JsValue> {
         match Engine::from_rules(&convert::to_value(&rules), &JsRegexCompiler) {
@@ -108,11 +111,7 @@ impl PreviewEngine {
                     engine,
                 })
             }
-            Err(errors) => {
-                let err = js_sys::Error::new("invalid rules document");
-                let _ = js_sys::Reflect::set(&err, &"errors".into(), &errors_js(&errors));
-                Err(err.into())
-            }
+            Err(errors) => Err(crate::tools::invalid(&errors)),
         }
     }
 
@@ -122,10 +121,10 @@ impl PreviewEngine {
         self.engine.version().to_owned()
     }
 
-    /// Problems that did not stop the load, as `{path, message}`.
+    /// Problems that did not stop the load, as `{path, kind, message}`.
     #[wasm_bindgen(getter)]
     pub fn warnings(&self) -> JsValue {
-        errors_js(self.engine.warnings())
+        crate::rule_errors::list_js(self.engine.warnings())
     }
 
     /// Ids of the segments an evaluation context is in.
@@ -199,18 +198,4 @@ impl PreviewEngine {
 fn raw_context(context: &JsValue) -> (parcours_engine::Value, f64, i32) {
     let env = crate::page::env(&Page::default());
     (convert::to_value(context), env.now_ms, env.tz_offset_min)
-}
-
-fn errors_js(errors: &[parcours_engine::RuleError]) -> JsValue {
-    errors
-        .iter()
-        .map(|e| {
-            let o = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&o, &"path".into(), &e.path.as_str().into());
-            let _ = js_sys::Reflect::set(&o, &"kind".into(), &e.kind.name().into());
-            let _ = js_sys::Reflect::set(&o, &"message".into(), &e.message.as_str().into());
-            JsValue::from(o)
-        })
-        .collect::<js_sys::Array>()
-        .into()
 }

@@ -37,7 +37,7 @@ fn every_eval_condition_vector_passes_in_the_browser() {
         let t = Array::from(&case);
         let (name, cond, attrs, expected, groups) =
             (t.get(0), t.get(1), t.get(2), t.get(3), t.get(4));
-        let got = parcours::eval_condition(cond, attrs, groups);
+        let got = parcours::tools::eval_condition(cond, attrs, groups);
         if Some(got) != expected.as_bool() {
             failures.push(format!(
                 "{} expected {:?}, got {got}",

@@ -19,10 +19,13 @@ pub struct Config {
     pub auto_page: bool,
     /// Fetch the rules (tests turn it off).
     pub fetch_rules: bool,
+    /// The loader's `tools()`: a Promise of the tools module (loaded on
+    /// demand), which `explain()` asks for its answer.
+    pub tools: Option<js_sys::Function>,
 }
 
 impl Config {
-    /// Reads `{writeKey, endpoint, consent, debug, autoPage}`.
+    /// Reads `{writeKey, endpoint, consent, debug, autoPage, fetchRules, tools}`.
     pub fn from_js(v: &JsValue) -> Config {
         let s = |k| convert::get_str(v, k).unwrap_or_default();
         let flag = |k, default: bool| {
@@ -44,6 +47,7 @@ impl Config {
             debug: flag("debug", false),
             auto_page: flag("autoPage", true),
             fetch_rules: flag("fetchRules", true),
+            tools: super::as_function(&convert::get(v, "tools")),
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct Sdk {
     pub visitor: Visitor,
     journal: Journal,
     engine: Option<Engine>,
+    /// The rules document the engine was built from (for the tools module's `explain`).
+    rules_doc: JsValue,
     rules_source: RulesSource,
     /// Sending the events.
     pub delivery: Delivery,
@@ -187,6 +189,7 @@ impl Sdk {
             consent,
             visitor: Visitor::new(String::new(), now),
             engine: None,
+            rules_doc: JsValue::NULL,
             rules_source: RulesSource::None,
             screen: Screen::default(),
             host: Host::new(),

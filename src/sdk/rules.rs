@@ -3,8 +3,7 @@
 
 use super::{keys, obj, with_sdk, RulesSource, Sdk};
 use crate::regex::JsRegexCompiler;
-use crate::{convert, log, transport};
-use js_sys::Array;
+use crate::{convert, log, rule_errors, transport};
 use parcours_engine::{Engine, Trigger};
 use wasm_bindgen::prelude::*;
 
@@ -13,10 +12,11 @@ impl Sdk {
         let Some(cached) = self.store.get_json(keys::RULES) else {
             return;
         };
-        let rules = convert::to_value(&convert::get(&cached, "rules"));
-        match Engine::from_rules(&rules, &JsRegexCompiler) {
+        let doc = convert::get(&cached, "rules");
+        match Engine::from_rules(&convert::to_value(&doc), &JsRegexCompiler) {
             Ok(engine) => {
                 self.engine = Some(engine);
+                self.rules_doc = doc;
                 self.rules_source = RulesSource::Cached;
             }
             Err(_) => {
@@ -55,9 +55,10 @@ impl Sdk {
                 match Engine::from_rules(&doc, &JsRegexCompiler) {
                     Ok(engine) => {
                         for w in engine.warnings() {
-                            log::warn(&w.path, &JsValue::from_str(w.kind.name()));
+                            log::warn(&w.path, &rule_errors::to_js(w));
                         }
                         self.engine = Some(engine);
+                        self.rules_doc = r.body.clone();
                         self.rules_source = RulesSource::Network;
                         let cached = obj(&[
                             ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
@@ -67,22 +68,10 @@ impl Sdk {
                             let _ = self.store.set(keys::RULES, &text);
                         }
                     }
-                    Err(errors) => {
-                        let list: Array = errors
-                            .iter()
-                            .map(|e| {
-                                obj(&[
-                                    ("path", e.path.as_str().into()),
-                                    ("kind", e.kind.name().into()),
-                                    ("message", e.message.as_str().into()),
-                                ])
-                            })
-                            .collect();
-                        self.error(
-                            "invalid rules rejected; keeping the last good rules",
-                            list.into(),
-                        );
-                    }
+                    Err(errors) => self.error(
+                        "invalid rules rejected; keeping the last good rules",
+                        rule_errors::list_js(&errors),
+                    ),
                 }
             }
             Ok(r) if r.status == 304 => {}

@@ -6,10 +6,12 @@ use super::{obj, with_sdk, with_sdk_or_defer, Sdk};
 use crate::handles::Timeout;
 use crate::render::{self, Outcome};
 use crate::{convert, locks};
-use js_sys::Array;
+use js_sys::{Array, Function, Promise};
 use parcours_engine::value::Value;
 use parcours_engine::{Decision, EventKind, Trigger};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 impl Sdk {
     /// The engine, when there are rules and personalisation is allowed:
@@ -32,16 +34,48 @@ impl Sdk {
         ds
     }
 
-    /// `explain()`: why each campaign would or would not show on this page.
-    pub fn explain(&self) -> JsValue {
-        let Some(engine) = &self.engine else {
-            return Array::new().into();
+    /// `explain()`: a Promise of why each campaign would or would not show
+    /// on this page. The answer comes from the tools module (loaded on
+    /// demand, so the site build carries no explanation code): it gets the
+    /// current rules document, the visitor and the page. `[]` without rules
+    /// or when the tools module cannot load (that emits an `error`).
+    pub fn explain(&self) -> Promise {
+        let (Some(_), Some(tools)) = (&self.engine, self.cfg.tools.clone()) else {
+            return Promise::resolve(&JsValue::from(Array::new()));
         };
-        let list = engine.explain(&self.visitor, &self.env(), &Trigger::PageView);
-        list.iter()
-            .map(|x| convert::to_js(&x.to_value()))
-            .collect::<Array>()
-            .into()
+        let env = self.env();
+        let p = &env.page;
+        let page = obj(&[
+            ("url", p.url.as_str().into()),
+            ("path", p.path.as_str().into()),
+            ("query", p.query.as_str().into()),
+            ("title", p.title.as_str().into()),
+            ("referrer", p.referrer.as_str().into()),
+        ]);
+        let device = obj(&[
+            ("type", env.device.kind.as_str().into()),
+            ("language", env.device.language.as_str().into()),
+        ]);
+        let input = obj(&[
+            ("rules", self.rules_doc.clone()),
+            ("visitor", self.profile()),
+            ("now", env.now_ms.into()),
+            ("tzOffset", env.tz_offset_min.into()),
+            ("page", page),
+            ("device", device),
+        ]);
+        let answer = async move {
+            let module = tools.call0(&JsValue::UNDEFINED)?;
+            let module = JsFuture::from(Promise::resolve(&module)).await?;
+            let f: Function = js_sys::Reflect::get(&module, &"explain".into())?.dyn_into()?;
+            f.call1(&module, &input)
+        };
+        future_to_promise(async move {
+            Ok(answer.await.unwrap_or_else(|e| {
+                with_sdk(|s| s.error("explain: the tools module failed", e));
+                Array::new().into()
+            }))
+        })
     }
 
     /// `profile()`: the visitor as a plain object.

@@ -4,10 +4,16 @@
 //! module): wasm-bindgen's `no-modules` output and `src/loader.js`, wrapped in
 //! one function scope so nothing leaks into the host page's globals.
 //! `pkg/parcours_bg.wasm` sits next to it.
+//!
+//! `pkg/tools/` is the tools build (`--no-default-features --features tools`,
+//! wasm-bindgen's `web` target, an ES module): `Engine`, `evalCondition`,
+//! `explain`, loaded on demand by `parcours.tools()` / `parcours.explain()`
+//! and exported as `parcours/tools`. `pkg/` is also the npm package
+//! (`src/npm/`), and `pkg/integrity.json` holds every file's SRI hash.
 
 use crate::install;
 use crate::util::{cargo, exec, root, which, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Builds `pkg/` and prints its size.
@@ -16,39 +22,78 @@ pub fn run() -> Result {
     crate::size::run().map(|_| ())
 }
 
-/// Builds `pkg/`.
+/// Builds `pkg/`: the site build, the tools build, the npm package files
+/// and their SRI hashes.
 pub fn build() -> Result {
     install::wasm_target()?;
     install::wasm_bindgen_cli()?;
-    exec(cargo().args([
-        "build",
-        "-p",
-        "parcours",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--release",
-    ]))?;
-
     let pkg = root().join("pkg");
+    let tools = pkg.join("tools");
+    // Both builds write target/…/parcours.wasm: bind each before the next.
+    cargo_wasm(&[])?;
+    bindgen(&pkg, "no-modules", "parcours")?;
+    optimise(&pkg.join("parcours_bg.wasm"))?;
+    wrap_script(&pkg.join("parcours.js"))?;
+
+    cargo_wasm(&["--no-default-features", "--features", "tools"])?;
+    bindgen(&tools, "web", "parcours_tools")?;
+    optimise(&tools.join("parcours_tools_bg.wasm"))?;
+    npm_files(&pkg)?;
+    crate::integrity::write(&pkg)
+}
+
+fn cargo_wasm(features: &[&str]) -> Result {
+    exec(
+        cargo()
+            .args([
+                "build",
+                "-p",
+                "parcours",
+                "--lib",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--release",
+            ])
+            .args(features),
+    )
+}
+
+fn bindgen(out_dir: &Path, target: &str, name: &str) -> Result {
     let wasm = target_dir().join("wasm32-unknown-unknown/release/parcours.wasm");
     let bindgen = which("wasm-bindgen").ok_or("wasm-bindgen is not installed")?;
     exec(
         Command::new(bindgen)
             .arg(&wasm)
-            .args(["--out-dir"])
-            .arg(&pkg)
-            .args([
-                "--target",
-                "no-modules",
-                "--out-name",
-                "parcours",
-                "--no-typescript",
-            ]),
-    )?;
+            .arg("--out-dir")
+            .arg(out_dir)
+            .args(["--target", target, "--out-name", name, "--no-typescript"]),
+    )
+}
 
-    optimise(&pkg.join("parcours_bg.wasm"))?;
-    wrap_script(&pkg.join("parcours.js"))
+/// The npm package's own files (`src/npm/`): `package.json` at this
+/// version, `load()` with the SRI hash of `parcours.js`, `parcours/tools`
+/// and the TypeScript declarations.
+fn npm_files(pkg: &Path) -> Result {
+    let src = root().join("src/npm");
+    let sri = crate::integrity::sri(&read(&pkg.join("parcours.js"))?)?;
+    for file in [
+        "package.json",
+        "index.js",
+        "index.d.ts",
+        "tools/index.js",
+        "tools/index.d.ts",
+    ] {
+        let text = String::from_utf8_lossy(&read(&src.join(file))?)
+            .replace("__VERSION__", env!("CARGO_PKG_VERSION"))
+            .replace("__PARCOURS_SRI__", &sri);
+        let out = pkg.join(file);
+        std::fs::write(&out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// Where cargo puts build output.
@@ -59,7 +104,7 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// `wasm-opt -Oz` (binaryen from npm): shrinks and speeds up the module.
-fn optimise(wasm: &std::path::Path) -> Result {
+fn optimise(wasm: &Path) -> Result {
     let wasm_opt = install::wasm_opt()?;
     let features = [
         "--enable-bulk-memory",
@@ -81,7 +126,7 @@ fn optimise(wasm: &std::path::Path) -> Result {
 }
 
 /// Wraps wasm-bindgen's script and the loader in one function scope.
-fn wrap_script(js: &std::path::Path) -> Result {
+fn wrap_script(js: &Path) -> Result {
     let glue =
         std::fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
     let loader_path = root().join("src/loader.js");

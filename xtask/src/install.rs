@@ -95,19 +95,25 @@ pub fn chromium() -> Result {
 }
 
 /// The project's npm tools (root `package.json`, pinned by `package-lock.json`):
-/// binaryen's `wasm-opt` for the build, playwright-core for the e2e tests and
-/// selenium-webdriver for the WebDriver delivery suite.
+/// binaryen's `wasm-opt` for the build, playwright-core for the e2e tests,
+/// esbuild for the npm package's bundling test and selenium-webdriver for
+/// the WebDriver delivery suite.
 /// Debian's binaryen (108) is too old: its output fails to instantiate.
 pub fn node_modules() -> Result {
     let root = root();
-    let installed = ["binaryen", "playwright-core", "selenium-webdriver"]
-        .iter()
-        .all(|p| {
-            root.join("node_modules")
-                .join(p)
-                .join("package.json")
-                .exists()
-        });
+    let installed = [
+        "binaryen",
+        "esbuild",
+        "playwright-core",
+        "selenium-webdriver",
+    ]
+    .iter()
+    .all(|p| {
+        root.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
     if installed {
         return Ok(());
     }

@@ -10,6 +10,7 @@ mod browsers;
 mod build;
 mod demo;
 mod install;
+mod integrity;
 mod size;
 mod test;
 mod util;

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test, in order of speed.
 //! 1. native: `cargo test --workspace` (engine, server, xtask, shared vectors);
 //! 2. in-browser: wasm-bindgen-test in headless Chromium (shared vectors again, SDK);
-//! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core);
+//! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core),
+//!    the tools module, and `pkg/` as an npm package (packed, installed offline, bundled by esbuild);
 //! 4. real Node clients (RudderStack's and Segment's) against the server;
 //! 5. delivery over W3C WebDriver in Chromium, Firefox ESR and WebKitGTK (selenium-webdriver).
 
@@ -30,6 +31,9 @@ pub fn run() -> Result {
                 "parcours",
                 "--target",
                 "wasm32-unknown-unknown",
+                // The site and the tools exports together (conformance goes through `evalCondition`).
+                "--features",
+                "tools",
             ])
             .env("CHROMEDRIVER", chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "180"),
