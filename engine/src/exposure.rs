@@ -244,10 +244,11 @@ fn list_from_value(v: Option<&Value>) -> Vec<Exposure> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn at(ms: f64, s: &str, day: i64) -> Exposure {
+    /// An exposure at `ms` in session `s` on local day `day` (also used by `frequency`'s tests).
+    pub(crate) fn at(ms: f64, s: &str, day: i64) -> Exposure {
         Exposure {
             at_ms: ms,
             session_id: s.into(),

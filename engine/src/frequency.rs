@@ -190,15 +190,9 @@ impl FrequencyCaps {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exposure::tests::at;
     use crate::exposure::Exposures;
 
-    fn at(ms: f64, s: &str, day: i64) -> Exposure {
-        Exposure {
-            at_ms: ms,
-            session_id: s.into(),
-            day,
-        }
-    }
     fn now(ms: f64, day: i64) -> Now {
         Now {
             ms,

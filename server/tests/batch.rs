@@ -228,14 +228,7 @@ async fn a_batch_just_under_the_limit_is_accepted() {
 #[tokio::test]
 async fn beacons_only_from_the_sites_origins_are_stored_and_get_cors_headers() {
     let mut t = TestApp::with_rules("site_1", RULES);
-    let site = parcours_server::SiteConfig {
-        origins: vec!["https://shop.example".into()],
-        ..Default::default()
-    };
-    t.state.sites = std::sync::Arc::new(parcours_server::Sites::new(
-        [("site_1".to_owned(), site)].into(),
-        vec![],
-    ));
+    t.allow_origins("site_1", &["https://shop.example"]);
     let beacon = |origin: &str, id: &str| {
         Request::post("/v1/batch")
             .header("origin", origin)

@@ -131,6 +131,12 @@ fn stored(r: &Running, key: &str) -> Vec<db::StoredEvent> {
     db.blocking(|c| db::events(c, Some(key))).unwrap()
 }
 
+/// `PUT /v1/rules` of site `key`, with `auth` as the `Authorization` header.
+async fn put_rules(addr: &str, key: &str, auth: &str) -> Res {
+    let path = format!("/v1/rules?writeKey={key}");
+    http(addr, "PUT", &path, &[("authorization", auth)], RULES.into()).await
+}
+
 fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
     let b = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
@@ -150,10 +156,7 @@ async fn healthz_and_the_generated_admin_token_guard_rules_writes() {
     assert_eq!(site, "demo");
     let put = |auth: String| {
         let addr = r.addr.clone();
-        async move {
-            let h = [("authorization", auth.as_str())];
-            http(&addr, "PUT", "/v1/rules?writeKey=demo", &h, RULES.into()).await
-        }
+        async move { put_rules(&addr, "demo", &auth).await }
     };
     assert_eq!(put(String::new()).await.status, 401);
     assert_eq!(put("Bearer wrong".into()).await.status, 401);
@@ -164,15 +167,7 @@ async fn healthz_and_the_generated_admin_token_guard_rules_writes() {
     );
     let ok = put(format!("Bearer {token}")).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
-    let shop = [("authorization", "Bearer shop-admin")];
-    let res = http(
-        &r.addr,
-        "PUT",
-        "/v1/rules?writeKey=shop",
-        &shop,
-        RULES.into(),
-    )
-    .await;
+    let res = put_rules(&r.addr, "shop", "Bearer shop-admin").await;
     assert_eq!(res.status, 200, "{}", res.body);
 }
 
@@ -183,14 +178,7 @@ async fn a_restart_keeps_the_token_and_prints_none() {
     let again = start(|c| c.database = Database::Sqlite(path.clone())).await;
     assert!(again.tokens.is_empty(), "{:?}", again.tokens);
     let h = format!("Bearer {}", r.tokens[0].1);
-    let res = http(
-        &again.addr,
-        "PUT",
-        "/v1/rules?writeKey=demo",
-        &[("authorization", &h)],
-        RULES.into(),
-    )
-    .await;
+    let res = put_rules(&again.addr, "demo", &h).await;
     assert_eq!(res.status, 200, "{}", res.body);
 }
 

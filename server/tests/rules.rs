@@ -100,14 +100,7 @@ async fn an_unknown_write_key_is_404_and_a_missing_one_400() {
 #[tokio::test]
 async fn the_sites_origins_may_read_rules_and_revalidate_and_others_get_403() {
     let mut t = TestApp::with_rules("site_1", RULES);
-    let site = parcours_server::SiteConfig {
-        origins: vec!["https://shop.example".into()],
-        ..Default::default()
-    };
-    t.state.sites = std::sync::Arc::new(parcours_server::Sites::new(
-        [("site_1".to_owned(), site)].into(),
-        vec![],
-    ));
+    t.allow_origins("site_1", &["https://shop.example"]);
     let preflight = Request::options("/v1/rules?writeKey=site_1")
         .header("origin", "https://shop.example")
         .header("access-control-request-method", "GET")

@@ -62,6 +62,18 @@ impl TestApp {
         t
     }
 
+    /// Makes `origins` the only browser origins allowed for `write_key`.
+    pub fn allow_origins(&mut self, write_key: &str, origins: &[&str]) {
+        let site = parcours_server::SiteConfig {
+            origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+            ..Default::default()
+        };
+        self.state.sites = std::sync::Arc::new(parcours_server::Sites::new(
+            [(write_key.to_owned(), site)].into(),
+            vec![],
+        ));
+    }
+
     pub fn put_rules(&self, write_key: &str, document: &str) -> db::StoredRules {
         self.state
             .db
