@@ -32,7 +32,7 @@ pub struct MsgContext<'a> {
 }
 
 /// The page properties Segment puts on page calls, then `extra`'s fields over them.
-fn write_page(out: &mut String, page: &Page, skip: Option<&Map>) {
+fn write_page(out: &mut String, page: &Page, extra: &Map) {
     let search = if page.query.is_empty() {
         String::new()
     } else {
@@ -46,21 +46,19 @@ fn write_page(out: &mut String, page: &Page, skip: Option<&Map>) {
         ("referrer", page.referrer.as_str()),
         ("search", search.as_str()),
     ] {
-        if !skip.is_some_and(|m| m.contains_key(k)) {
+        if !extra.contains_key(k) {
             o.str(k, v);
         }
     }
-    if let Some(extra) = skip {
-        for (k, v) in extra.iter() {
-            o.value(k, v);
-        }
+    for (k, v) in extra.iter() {
+        o.value(k, v);
     }
     o.close();
 }
 
 fn write_context(out: &mut String, c: &MsgContext) {
     let mut ctx = Obj::open(out);
-    write_page(ctx.key("page"), c.page, None);
+    write_page(ctx.key("page"), c.page, &Map::new());
     ctx.str("userAgent", c.user_agent).str("locale", c.locale);
     let mut lib = Obj::open(ctx.key("library"));
     lib.str("name", LIBRARY).str("version", VERSION);
@@ -99,7 +97,7 @@ pub fn build(kind: &str, name: &str, payload: &Value, at_ms: f64, c: &MsgContext
                 name
             };
             m.str("name", name);
-            write_page(m.key("properties"), c.page, Some(props));
+            write_page(m.key("properties"), c.page, props);
         }
         _ => {
             m.str("event", name);

@@ -171,8 +171,9 @@ impl Store {
     /// Writes `value` under `key`.
     pub fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.writable()?;
-        self.drop_pending(&full_key(key));
-        self.write(&full_key(key), value)
+        let full = full_key(key);
+        self.drop_pending(&full);
+        self.write(&full, value)
     }
 
     /// Writes `value` under `key` in a task of its own, soon after this one,
