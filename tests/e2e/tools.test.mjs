@@ -52,6 +52,7 @@ test("tools() loads the tools module on demand; explain() is answered by it", as
   assert.deepEqual(got.conditions, [c0[3], c1[3]], "evalCondition on conformance vectors");
   assert.equal(got.version, "e2e-fixtures#1");
   assert.ok(got.invalid.length > 0 && got.invalid.every((e) => e.path.startsWith("$") && typeof e.kind === "string"));
+  assert.ok(got.invalid.every((e) => typeof e.message === "string" && e.message.length > 0), "the tools module says each error in words");
   assert.ok(got.explained.some((x) => x.campaign_id === "csp-popin"), "explain covers every campaign");
   assert.ok(got.explained.every((x) => ["shown", "holdout", "blocked"].includes(x.verdict)));
   assert.ok(requested.includes("/pkg/tools/parcours_tools_bg.wasm"), "the tools wasm came from next to the script");
