@@ -6,8 +6,8 @@
 // 1,000 visitor contexts. Each condition becomes a segment `s<i>` of one rules
 // document; Parcours segments a visitor with one `Engine.segments(context)` call,
 // GrowthBook with one `evalCondition(context, condition)` per condition
-// (@growthbook/growthbook, pinned below, installed by this script into
-// bench/browser/peers/, git-ignored), collecting the matching ids on both sides.
+// (@growthbook/growthbook, pinned in bench/peers/package.json and installed
+// there by bench/peers/install.mjs, git-ignored), collecting the matching ids on both sides.
 // The engine gives a segment's condition the earlier segments' ids as
 // `segments`, so the workload's own `segments` attribute is renamed
 // `workload_segments` on both sides (in the contexts and in the conditions).
@@ -32,26 +32,16 @@ import { cpus, loadavg } from "node:os";
 import { dirname, extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowser, PKG_DIR } from "../../tests/e2e/harness.mjs";
+import { installPeers, PEERS_DIR, PINNED } from "../peers/install.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
-const GROWTHBOOK = "@growthbook/growthbook@1.8.0";
-const PEERS = join(HERE, "peers");
-const GB_FILE = join(PEERS, "node_modules/@growthbook/growthbook/dist/bundles/esm.min.js");
+const GB_FILE = join(PEERS_DIR, "node_modules/@growthbook/growthbook/dist/bundles/esm.min.js");
 const CONDITIONS = 200, VISITORS = 1000, SEED = 42;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WARMUP = 3;
 const OUT = process.env.BENCH_OUT ?? join(ROOT, "target/bench/segment.json");
 const RENAMED = "workload_segments";
-
-function installPeers() {
-  const pinned = GROWTHBOOK.split("@").pop();
-  const manifest = join(PEERS, "node_modules/@growthbook/growthbook/package.json");
-  if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).version === pinned) return;
-  mkdirSync(PEERS, { recursive: true });
-  execFileSync("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix", PEERS, GROWTHBOOK],
-    { stdio: "inherit" });
-}
 
 function workload() {
   const dir = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "bench-workload");
@@ -184,7 +174,7 @@ async function main() {
     commit: (() => { try { return execFileSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).trim(); } catch { return null; } })(),
     browser: `Chromium ${browser.version()}`,
     machine: { cpus: cpus().length, loadavg_start: loadavg().map((x) => Math.round(x * 100) / 100) },
-    peer: GROWTHBOOK,
+    peer: `@growthbook/growthbook@${PINNED["@growthbook/growthbook"]}`,
     workload: { generator: "../shared/bench/gen-workload.mjs", seed: SEED, conditions: CONDITIONS, visitors: VISITORS, renamed: `segments → ${RENAMED}` },
     rounds: ROUNDS,
     warmup_rounds: WARMUP,

@@ -31,7 +31,7 @@
 // tests), BENCH_ROUNDS (9), BENCH_SETTLE_MS (300), BENCH_OUT
 // (target/bench/peers.json). Exits non-zero when a library fails to load or
 // to reach ready, or when its page throws.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, basename } from "node:path";
@@ -51,16 +51,8 @@ const progress = (what) => console.error(`[${((Date.now() - T0) / 1000).toFixed(
 
 // ----- the peers, installed as pinned -----
 
-const manifest = JSON.parse(readFileSync(join(HERE, "package.json"), "utf8"));
-const pinned = manifest.devDependencies;
-function installedVersion(name) {
-  try { return JSON.parse(readFileSync(join(HERE, "node_modules", name, "package.json"), "utf8")).version; } catch { return null; }
-}
-if (Object.entries(pinned).some(([n, v]) => installedVersion(n) !== v)) {
-  progress("installing the peers (npm ci in bench/peers)");
-  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: HERE, stdio: "inherit" });
-  if (r.status !== 0) throw new Error("npm ci in bench/peers failed");
-}
+const { installPeers, PINNED: pinned } = await import("./install.mjs");
+installPeers(progress);
 
 // Imported only now: the harness needs the root node_modules, the peers theirs.
 const { startServer, launchBrowser, PKG_DIR } = await import("../../tests/e2e/harness.mjs");
