@@ -16,21 +16,20 @@
 //! Every API request passes origin access control ([`origin`]); ingestion is
 //! rate limited per write key and client address ([`ratelimit`]). [`app`]
 //! builds the router from an [`AppState`]; [`Server`] binds and serves it.
-//! Storage is SQLite ([`db`], [`db_sites`]); every failure goes through
-//! [`error::AppError`].
+//! Storage is one interface, [`store::Store`], over SQLite (default) or
+//! PostgreSQL; every failure goes through [`error::AppError`].
 
 #![warn(missing_docs)]
 
 pub mod body;
 pub mod caller;
 pub mod config;
-pub mod db;
-pub mod db_sites;
 pub mod error;
 pub mod origin;
 pub mod ratelimit;
 pub mod routes;
 pub mod sites;
+pub mod store;
 pub mod user_token;
 pub mod validate;
 
@@ -43,7 +42,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use config::{Database, RateLimit, SiteConfig};
-pub use db::Db;
+pub use store::sqlite::Synchronous;
+pub use store::Store;
 pub use error::AppError;
 pub use sites::Sites;
 
@@ -53,8 +53,8 @@ pub const DB_FILE: &str = "parcours.sqlite3";
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub db: Db,
+    /// The storage.
+    pub db: Store,
     /// Served at `/` when set.
     pub static_dir: Option<PathBuf>,
     /// Served at `/pkg/` when set.
@@ -72,7 +72,7 @@ pub struct AppState {
 impl AppState {
     /// A state with only a database: the API with default limits, no rate
     /// limit, no configured site, no static files.
-    pub fn new(db: Db) -> AppState {
+    pub fn new(db: Store) -> AppState {
         AppState {
             db,
             static_dir: None,
@@ -97,6 +97,10 @@ pub struct Config {
     pub listen: String,
     /// Where to store.
     pub database: Database,
+    /// SQLite durability (`--sqlite-synchronous`).
+    pub synchronous: Synchronous,
+    /// PostgreSQL connections per process (`--pg-pool-size`).
+    pub pg_pool_size: usize,
     /// The sites of the `--sites` file, by write key.
     pub sites: BTreeMap<String, SiteConfig>,
     /// Served at `/`.
@@ -122,6 +126,8 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             database: Database::Sqlite(PathBuf::from("data").join(DB_FILE)),
+            synchronous: Synchronous::Normal,
+            pg_pool_size: DEFAULT_PG_POOL,
             sites: BTreeMap::new(),
             static_dir: None,
             pkg_dir: None,
@@ -146,19 +152,14 @@ pub enum StartError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The database could not be opened or migrated.
+    /// The database could not be opened, migrated or used at start.
     #[error("database {path}: {source}")]
     Db {
-        /// The database file.
-        path: PathBuf,
+        /// The database (file, or URL without password).
+        path: String,
         /// The cause.
-        source: rusqlite::Error,
+        source: store::StoreError,
     },
-    /// This build cannot use the configured database.
-    #[error(
-        "database {0}: this build stores in SQLite only (PostgreSQL comes with the storage module)"
-    )]
-    Unsupported(String),
     /// The seed rules file is unreadable or invalid.
     #[error("seed rules {path}: {message}")]
     Seed {
@@ -169,42 +170,51 @@ pub enum StartError {
     },
 }
 
-/// Opens the database in `data_dir` (creating both if needed).
-pub fn open_db(data_dir: &Path) -> Result<Db, StartError> {
-    open_db_file(&data_dir.join(DB_FILE))
+/// PostgreSQL connections per server process by default.
+pub const DEFAULT_PG_POOL: usize = 16;
+
+/// Opens the SQLite database in `data_dir` (creating both if needed).
+pub fn open_db(data_dir: &Path) -> Result<Store, StartError> {
+    open_db_file(&data_dir.join(DB_FILE), Synchronous::Normal)
 }
 
-/// Opens a SQLite file, creating it and its folder if needed, with the
-/// schema of [`db`] and [`db_sites`].
-pub fn open_db_file(path: &Path) -> Result<Db, StartError> {
+/// Opens a SQLite file, creating it and its folder if needed, migrated.
+pub fn open_db_file(path: &Path, sync: Synchronous) -> Result<Store, StartError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| StartError::Io {
             what: format!("creating data dir {}", dir.display()),
             source,
         })?;
     }
-    let db_err = |source| StartError::Db {
-        path: path.to_owned(),
+    let store = store::sqlite::SqliteStore::open(path, sync).map_err(|source| StartError::Db {
+        path: path.display().to_string(),
         source,
-    };
-    let db = Db::open(path).map_err(db_err)?;
-    db.blocking(|c| db_sites::ensure_schema(c))
-        .map_err(db_err)?;
-    Ok(db)
+    })?;
+    Ok(Store::Sqlite(store))
 }
 
-/// Opens the configured database.
-pub fn open_database(database: &Database) -> Result<Db, StartError> {
+/// Opens the configured database (SQLite file or PostgreSQL pool), migrated.
+pub async fn open_database(
+    database: &Database,
+    sync: Synchronous,
+    pg_pool_size: usize,
+) -> Result<Store, StartError> {
     match database {
-        Database::Sqlite(path) => open_db_file(path),
-        Database::Postgres(_) => Err(StartError::Unsupported(database.to_string())),
+        Database::Sqlite(path) => open_db_file(path, sync),
+        Database::Postgres(url) => store::postgres::PgStore::open(url, pg_pool_size)
+            .await
+            .map(Store::Postgres)
+            .map_err(|source| StartError::Db {
+                path: database.to_string(),
+                source,
+            }),
     }
 }
 
 /// Stores the file's rules for `write_key` unless it already has rules.
 /// Returns whether it stored them. The file must pass the same validation as
 /// `PUT /v1/rules`: a bad demo file is refused at start with every error.
-pub fn seed(db: &Db, file: &Path, write_key: &str) -> Result<bool, StartError> {
+pub async fn seed(db: &Store, file: &Path, write_key: &str) -> Result<bool, StartError> {
     let seed_err = |message: String| StartError::Seed {
         path: file.to_owned(),
         message,
@@ -218,9 +228,10 @@ pub fn seed(db: &Db, file: &Path, write_key: &str) -> Result<bool, StartError> {
         let lines: Vec<String> = errors.iter().map(|e| format!("\n  {e}")).collect();
         return Err(seed_err(format!("invalid rules:{}", lines.concat())));
     }
-    db.blocking(|c| db::seed_rules(c, write_key, &document))
+    db.seed_rules(write_key, &document)
+        .await
         .map_err(|source| StartError::Db {
-            path: PathBuf::from(DB_FILE),
+            path: DB_FILE.into(),
             source,
         })
 }
@@ -259,9 +270,9 @@ pub fn own_origins(addr: SocketAddr) -> Vec<String> {
 impl Server {
     /// Opens the database, seeds it, generates missing admin tokens, binds.
     pub async fn bind(config: Config) -> Result<Server, StartError> {
-        let db = open_database(&config.database)?;
+        let db = open_database(&config.database, config.synchronous, config.pg_pool_size).await?;
         if let Some(file) = &config.seed_rules {
-            if seed(&db, file, &config.seed_write_key)? {
+            if seed(&db, file, &config.seed_write_key).await? {
                 eprintln!(
                     "parcours-server: seeded rules for {:?} from {}",
                     config.seed_write_key,
@@ -284,9 +295,10 @@ impl Server {
             .map(|_| config.seed_write_key.as_str())
             .into_iter()
             .collect();
-        let new_tokens =
-            sites::ensure_admin_tokens(&db, &sites, &extra).map_err(|source| StartError::Db {
-                path: PathBuf::from(config.database.to_string()),
+        let new_tokens = sites::ensure_admin_tokens(&db, &sites, &extra)
+            .await
+            .map_err(|source| StartError::Db {
+                path: config.database.to_string(),
                 source,
             })?;
         let state = AppState {
@@ -323,18 +335,22 @@ impl Server {
     }
 
     /// Prints `Parcours server listening on http://ADDR` (then each new
-    /// admin token, once) and serves until `shutdown`, finishing in-flight requests.
+    /// admin token, once) and serves until `shutdown`, finishing in-flight
+    /// requests, then drains the storage writer (every acknowledged event is
+    /// committed, every queued one too).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         self.announce();
         let chores = tokio::spawn(chores(self.state.clone(), self.retention_days));
+        let store = self.state.db.clone();
         let app = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         chores.abort();
+        store.close().await;
         served.map_err(|source| StartError::Io {
             what: "serving".into(),
             source,
@@ -355,11 +371,7 @@ async fn chores(state: AppState, retention_days: Option<u32>) {
             let cutoff = validate::format_utc(
                 time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days)),
             );
-            match state
-                .db
-                .run(move |c| db_sites::purge_events_before(c, &cutoff))
-                .await
-            {
+            match state.db.purge_events_before(&cutoff).await {
                 Ok(0) => {}
                 Ok(n) => eprintln!(
                     "parcours-server: retention: deleted {n} events older than {days} days"

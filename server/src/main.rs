@@ -4,7 +4,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use parcours_server::config::{self, SitesFile};
-use parcours_server::{db, open_database, shutdown_signal, Config, Database, Server};
+use parcours_server::{open_database, shutdown_signal, store, Config, Database, Server, Synchronous};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +44,24 @@ struct ServeArgs {
     /// Default: data/parcours.sqlite3.
     #[arg(long, env = "PARCOURS_DATABASE", value_name = "PATH|URL")]
     database: Option<String>,
+    /// SQLite durability: normal (an acknowledged event survives a killed
+    /// process) or full (it survives a power cut too; slower).
+    #[arg(
+        long,
+        env = "PARCOURS_SQLITE_SYNCHRONOUS",
+        value_name = "normal|full",
+        default_value = "normal",
+        value_parser = Synchronous::parse
+    )]
+    sqlite_synchronous: Synchronous,
+    /// PostgreSQL connections this process keeps open.
+    #[arg(
+        long,
+        env = "PARCOURS_PG_POOL_SIZE",
+        value_name = "N",
+        default_value_t = parcours_server::DEFAULT_PG_POOL
+    )]
+    pg_pool_size: usize,
     /// TOML file with a [sites.<writeKey>] table per site: origins,
     /// admin_token, user_token_secret, source_key (see the README).
     #[arg(long, env = "PARCOURS_SITES", value_name = "FILE")]
@@ -122,9 +140,9 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct EventsArgs {
-    /// The SQLite file.
-    #[arg(long, env = "PARCOURS_DATABASE", value_name = "PATH")]
-    database: Option<PathBuf>,
+    /// The SQLite file, or a postgres:// URL.
+    #[arg(long, env = "PARCOURS_DATABASE", value_name = "PATH|URL")]
+    database: Option<String>,
     /// Older form of --database: the folder holding parcours.sqlite3.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -186,6 +204,8 @@ fn config(args: ServeArgs) -> Result<Config, String> {
     Ok(Config {
         listen,
         database,
+        synchronous: args.sqlite_synchronous,
+        pg_pool_size: args.pg_pool_size,
         sites,
         static_dir: args.static_dir,
         pkg_dir: args.pkg_dir,
@@ -212,18 +232,24 @@ fn run_server(args: ServeArgs) -> Result<(), String> {
 }
 
 fn events(args: EventsArgs) -> Result<(), String> {
-    let path = match (args.database, args.data_dir) {
-        (Some(p), _) => p,
-        (None, Some(dir)) => dir.join(parcours_server::DB_FILE),
-        (None, None) => return Err("events needs --database FILE (or --data-dir DIR)".into()),
+    let database = match (args.database, args.data_dir) {
+        (Some(d), _) => Database::parse(&d),
+        (None, Some(dir)) => Database::Sqlite(dir.join(parcours_server::DB_FILE)),
+        (None, None) => return Err("events needs --database FILE|URL (or --data-dir DIR)".into()),
     };
-    if !path.is_file() {
-        return Err(format!("no database at {}", path.display()));
+    if let Database::Sqlite(path) = &database {
+        if !path.is_file() {
+            return Err(format!("no database at {}", path.display()));
+        }
     }
-    let db = open_database(&Database::Sqlite(path)).map_err(|e| e.to_string())?;
-    let events = db
-        .blocking(|c| db::events(c, args.write_key.as_deref()))
-        .map_err(|e| e.to_string())?;
+    let events = store::block_on(async {
+        let db = open_database(&database, Synchronous::Normal, 1)
+            .await
+            .map_err(|e| e.to_string())?;
+        let events = db.events(args.write_key.as_deref()).await;
+        db.close().await;
+        events.map_err(|e| e.to_string())
+    })?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in &events {
         let line = serde_json::to_string(e).map_err(|e| e.to_string())?;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
 
 use crate::config::SiteConfig;
-use crate::{db_sites, AppError, Db};
+use crate::store::{Store, StoreError};
+use crate::AppError;
 
 /// Every configured site, and the server's own origins (always allowed:
 /// the demo and the studio are served by the server itself).
@@ -90,37 +91,35 @@ pub fn generate_token() -> String {
 
 /// At start: every site without a configured admin token gets one stored
 /// (hashed) unless it has one. Returns the tokens made now, to print once.
-pub fn ensure_admin_tokens(
-    db: &Db,
+pub async fn ensure_admin_tokens(
+    db: &Store,
     sites: &Sites,
     extra: &[&str],
-) -> rusqlite::Result<Vec<(String, String)>> {
-    db.blocking(|c| {
-        let mut keys: Vec<String> = db_sites::known_sites(c)?;
-        keys.extend(sites.keys().map(str::to_owned));
-        keys.extend(extra.iter().map(|k| (*k).to_owned()));
-        keys.sort();
-        keys.dedup();
-        let mut made = Vec::new();
-        for key in keys {
-            if sites.get(&key).admin_token.is_some() {
-                // Registered so that batches are accepted before any rules exist.
-                db_sites::register_site(c, &key)?;
-                continue;
-            }
-            let token = generate_token();
-            if db_sites::create_admin_token_if_absent(c, &key, &token_hash(&token))? {
-                made.push((key, token));
-            }
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut keys: Vec<String> = db.known_sites().await?;
+    keys.extend(sites.keys().map(str::to_owned));
+    keys.extend(extra.iter().map(|k| (*k).to_owned()));
+    keys.sort();
+    keys.dedup();
+    let mut made = Vec::new();
+    for key in keys {
+        if sites.get(&key).admin_token.is_some() {
+            // Registered so that batches are accepted before any rules exist.
+            db.register_site(&key).await?;
+            continue;
         }
-        Ok(made)
-    })
+        let token = generate_token();
+        if db.create_admin_token_if_absent(&key, &token_hash(&token)).await? {
+            made.push((key, token));
+        }
+    }
+    Ok(made)
 }
 
 /// `PUT /v1/rules` (and every other rules write) needs
 /// `Authorization: Bearer <the site's admin token>`.
 pub async fn authorize_admin(
-    db: &Db,
+    db: &Store,
     sites: &Sites,
     write_key: &str,
     authorization: Option<&str>,
@@ -142,8 +141,7 @@ pub async fn authorize_admin(
     let expected = match &sites.get(write_key).admin_token {
         Some(t) => token_hash(&t.0),
         None => {
-            let k = write_key.to_owned();
-            db.run(move |c| db_sites::admin_token_hash(c, &k))
+            db.admin_token_hash(write_key)
                 .await?
                 .ok_or_else(|| {
                     AppError::Unauthorized(format!(

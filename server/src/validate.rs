@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
-use crate::db::NewEvent;
+use crate::store::NewEvent;
 
 /// Message types the collector accepts.
 pub const TYPES: &[&str] = &["track", "page", "identify", "alias", "screen", "group"];
@@ -126,7 +126,7 @@ fn check(obj: &Map<String, Value>, message_id: &str) -> Result<NewEvent, Problem
         event,
         anonymous_id,
         user_id,
-        timestamp: timestamp.map_or_else(crate::db::now_rfc3339, format_utc),
+        timestamp: timestamp.map_or_else(crate::store::now_rfc3339, format_utc),
         payload: String::new(),
     })
 }

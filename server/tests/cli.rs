@@ -3,7 +3,8 @@
 mod common;
 
 use common::{track, RULES};
-use parcours_server::{db, open_db};
+use parcours_server::store::{block_on, NewEvent};
+use parcours_server::open_db;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -164,8 +165,7 @@ fn the_binary_serves_seeded_rules_stores_a_beacon_and_stops_on_sigterm() {
 fn seeding_keeps_rules_that_are_already_stored() {
     let tmp = tempfile::tempdir().unwrap();
     let db = open_db(tmp.path()).unwrap();
-    db.blocking(|c| db::put_rules(c, "shop", r#"{"version":"mine"}"#))
-        .unwrap();
+    block_on(db.put_rules("shop", r#"{"version":"mine"}"#)).unwrap();
     drop(db);
     let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules.json");
     let (_server, addr) = start(&[
@@ -184,7 +184,7 @@ fn seeding_keeps_rules_that_are_already_stored() {
 fn events_prints_one_json_line_per_event_in_receive_order() {
     let tmp = tempfile::tempdir().unwrap();
     let db = open_db(tmp.path()).unwrap();
-    let ev = |id: &str, key: &str| db::NewEvent {
+    let ev = |id: &str, key: &str| NewEvent {
         message_id: id.into(),
         kind: "page".into(),
         event: Some("Home".into()),
@@ -193,12 +193,14 @@ fn events_prints_one_json_line_per_event_in_receive_order() {
         timestamp: "2026-11-24T10:00:00.000Z".into(),
         payload: format!(r#"{{"messageId":"{id}","site":"{key}"}}"#),
     };
-    db.blocking(|c| db::insert_events(c, "s1", &[ev("z", "s1"), ev("a", "s1")]))
-        .unwrap();
-    db.blocking(|c| db::insert_events(c, "s2", &[ev("m", "s2")]))
-        .unwrap();
-    db.blocking(|c| db::insert_events(c, "s1", &[ev("b", "s1")]))
-        .unwrap();
+    block_on(async {
+        db.register_site("s1").await.unwrap();
+        db.register_site("s2").await.unwrap();
+        for (key, ids) in [("s1", &["z", "a"][..]), ("s2", &["m"]), ("s1", &["b"])] {
+            let events = ids.iter().map(|id| ev(id, key)).collect();
+            db.insert_events(key, events).await.unwrap().unwrap();
+        }
+    });
     drop(db);
 
     let all: Vec<_> = events_dump(tmp.path(), None)

@@ -10,7 +10,8 @@ use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use parcours_server::config::Secret;
 use parcours_server::user_token::{self, Claims};
-use parcours_server::{db, Config, Database, RateLimit, Server, SiteConfig};
+use parcours_server::store::{block_on, StoredEvent};
+use parcours_server::{Config, Database, RateLimit, Server, SiteConfig};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -126,9 +127,10 @@ fn batch_of(key: &str, msgs: Vec<Value>) -> Vec<u8> {
         .into_bytes()
 }
 
-fn stored(r: &Running, key: &str) -> Vec<db::StoredEvent> {
-    let db = parcours_server::open_db_file(&r.dir.path().join("db/parcours.sqlite3")).unwrap();
-    db.blocking(|c| db::events(c, Some(key))).unwrap()
+fn stored(r: &Running, key: &str) -> Vec<StoredEvent> {
+    let path = r.dir.path().join("db/parcours.sqlite3");
+    let db = parcours_server::open_db_file(&path, Default::default()).unwrap();
+    block_on(db.events(Some(key))).unwrap()
 }
 
 /// `PUT /v1/rules` of site `key`, with `auth` as the `Authorization` header.

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::caller::{self, Peer};
-use crate::db::{self, NewEvent};
+use crate::store::{Inserted, NewEvent};
 use crate::validate::{self, Rejected};
 use crate::{body, origin, AppError, AppState};
 
@@ -90,9 +90,8 @@ pub async fn ingest(
     }
     let (events, rejected) = check_all(&messages, who.source);
     let key = who.write_key;
-    let k = key.clone();
-    let stored = state.db.run(move |c| store(c, &k, &events)).await?;
-    let db::Inserted {
+    let stored = state.db.insert_events(&key, events).await?;
+    let Inserted {
         accepted,
         duplicates,
     } = stored.ok_or(AppError::UnknownWriteKey(key))?;
@@ -145,16 +144,4 @@ fn client_may_send(value: &Value, e: &NewEvent) -> Result<(), (&'static str, &'s
         ));
     }
     Ok(())
-}
-
-/// Stores the events if the site exists; `None` if it does not.
-fn store(
-    c: &mut rusqlite::Connection,
-    key: &str,
-    events: &[NewEvent],
-) -> rusqlite::Result<Option<db::Inserted>> {
-    if !db::site_known(c, key)? {
-        return Ok(None);
-    }
-    db::insert_events(c, key, events).map(Some)
 }

@@ -20,7 +20,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::user_token::{self, TokenError};
-use crate::{body, caller, db, origin};
+use crate::{body, caller, origin};
 use crate::{AppError, AppState};
 
 #[derive(Deserialize)]
@@ -107,13 +107,9 @@ pub async fn post(
         ),
         _ => (user_id, None),
     };
-    let k = key.clone();
     let deleted = state
         .db
-        .run(move |c| match db::site_known(c, &k)? {
-            true => db::erase_visitor(c, &k, anonymous_id.as_deref(), user_id.as_deref()).map(Some),
-            false => Ok(None),
-        })
+        .forget(&key, anonymous_id.as_deref(), user_id.as_deref())
         .await?
         .ok_or(AppError::UnknownWriteKey(key))?;
     Ok(Json(Erased { deleted, refused }))

@@ -11,11 +11,9 @@ use crate::AppState;
 
 /// See the module docs.
 pub async fn get(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let probe = state
-        .db
-        .run(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)));
+    let probe = state.db.ping();
     match tokio::time::timeout(Duration::from_secs(2), probe).await {
-        Ok(Ok(1)) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
         Ok(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "error": "the database does not answer" })),

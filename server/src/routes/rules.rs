@@ -15,7 +15,7 @@ use parcours_engine::Engine;
 use serde_json::{json, Value};
 
 use super::{etag_listed, header_str, WriteKeyQuery};
-use crate::db;
+use crate::store::StoredRules;
 use crate::error::rule_error_json;
 use crate::{origin, sites, AppError, AppState};
 
@@ -26,8 +26,7 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     origin::check(&state.sites, &headers, &key)?;
-    let k = key.clone();
-    let stored = state.db.run(move |c| db::rules(c, &k)).await?;
+    let stored = state.db.rules(&key).await?;
     let stored = stored.ok_or(AppError::UnknownSite(key))?;
     let cache = [
         (ETAG, stored.etag.clone()),
@@ -54,14 +53,14 @@ pub async fn put(
         .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
     let (rules_version, warnings) = check_rules(&document)?;
     let if_match = header_str(&headers, IF_MATCH).map(str::to_owned);
-    let allowed = move |cur: Option<&db::StoredRules>| match (&if_match, cur) {
+    let allowed = move |cur: Option<&StoredRules>| match (&if_match, cur) {
         (None, _) => true,
         (Some(list), Some(cur)) => etag_listed(list, &cur.etag, false),
         (Some(_), None) => false,
     };
     let stored = state
         .db
-        .run(move |c| db::put_rules_if(c, &key, &document, allowed))
+        .put_rules_if(&key, &document, Box::new(allowed))
         .await?;
     let stored = stored.map_err(|current| AppError::PreconditionFailed { current })?;
     Ok(Json(json!({

@@ -4,7 +4,8 @@
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use parcours_server::{app, db, open_db, AppState};
+use parcours_server::store::{block_on, StoredEvent, StoredRules};
+use parcours_server::{app, open_db, AppState};
 use serde_json::Value;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -42,16 +43,12 @@ impl TestApp {
     pub fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::new(open_db(dir.path()).unwrap());
-        state
-            .db
-            .blocking(|c| {
-                for site in ["site_1", "site_2", "site_new"] {
-                    let hash = parcours_server::sites::token_hash(ADMIN);
-                    parcours_server::db_sites::create_admin_token_if_absent(c, site, &hash)?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        block_on(async {
+            for site in ["site_1", "site_2", "site_new"] {
+                let hash = parcours_server::sites::token_hash(ADMIN);
+                state.db.create_admin_token_if_absent(site, &hash).await.unwrap();
+            }
+        });
         TestApp { dir, state }
     }
 
@@ -74,18 +71,12 @@ impl TestApp {
         ));
     }
 
-    pub fn put_rules(&self, write_key: &str, document: &str) -> db::StoredRules {
-        self.state
-            .db
-            .blocking(|c| db::put_rules(c, write_key, document))
-            .unwrap()
+    pub fn put_rules(&self, write_key: &str, document: &str) -> StoredRules {
+        block_on(self.state.db.put_rules(write_key, document)).unwrap()
     }
 
-    pub fn events(&self, write_key: &str) -> Vec<db::StoredEvent> {
-        self.state
-            .db
-            .blocking(|c| db::events(c, Some(write_key)))
-            .unwrap()
+    pub fn events(&self, write_key: &str) -> Vec<StoredEvent> {
+        block_on(self.state.db.events(Some(write_key))).unwrap()
     }
 
     pub async fn send(&self, req: Request<Body>) -> TestResponse {

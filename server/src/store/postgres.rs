@@ -1,0 +1,370 @@
+//! PostgreSQL storage (`--database postgres://…`): a deadpool connection
+//! pool over tokio-postgres, so several server processes can share one
+//! database behind a load balancer.
+//!
+//! Migrations run at start inside a session advisory lock, so two servers
+//! starting together apply each step once. Every request's events go in one
+//! statement (`UNNEST` of column arrays, `ON CONFLICT DO NOTHING` on the
+//! `messageId` unique index) and are acknowledged after COMMIT; PostgreSQL
+//! itself groups concurrent commits.
+
+use deadpool_postgres::{Config, Object, Pool, Runtime};
+use tokio_postgres::NoTls;
+
+use super::{
+    etag_of, now_rfc3339, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
+    StoredRules,
+};
+
+/// Key of the advisory lock held while migrating ("parcours" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7061_7263_6f75_7273;
+
+/// The schema, one entry per version. Never edit a shipped entry: append.
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE sites (
+         write_key  TEXT PRIMARY KEY,
+         created_at TEXT NOT NULL
+     );
+     CREATE TABLE rules (
+         write_key  TEXT PRIMARY KEY REFERENCES sites (write_key),
+         document   TEXT NOT NULL,
+         etag       TEXT NOT NULL,
+         version    BIGINT NOT NULL,
+         updated_at TEXT NOT NULL
+     );
+     CREATE TABLE events (
+         id           BIGSERIAL PRIMARY KEY,
+         write_key    TEXT NOT NULL,
+         message_id   TEXT NOT NULL,
+         type         TEXT NOT NULL,
+         event        TEXT,
+         anonymous_id TEXT,
+         user_id      TEXT,
+         timestamp    TEXT NOT NULL,
+         received_at  TEXT NOT NULL,
+         payload      TEXT NOT NULL,
+         UNIQUE (write_key, message_id)
+     );
+     CREATE TABLE site_admin_tokens (
+         write_key  TEXT PRIMARY KEY,
+         token_hash TEXT NOT NULL,
+         created_at TEXT NOT NULL
+     );
+     CREATE INDEX events_anonymous_id ON events (write_key, anonymous_id) WHERE anonymous_id IS NOT NULL;
+     CREATE INDEX events_user_id ON events (write_key, user_id) WHERE user_id IS NOT NULL;
+     CREATE INDEX events_received_at ON events (received_at);",
+];
+
+const SITE_KNOWN: &str = "SELECT EXISTS(SELECT 1 FROM sites WHERE write_key = $1)
+    OR EXISTS(SELECT 1 FROM rules WHERE write_key = $1)";
+const RULES: &str = "SELECT document, etag, version, updated_at FROM rules WHERE write_key = $1";
+const INSERT_EVENTS: &str = "INSERT INTO events
+    (write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload)
+    SELECT $1, m, k, e, a, u, t, $2, p
+    FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+        WITH ORDINALITY AS x(m, k, e, a, u, t, p, n)
+    ORDER BY n
+    ON CONFLICT (write_key, message_id) DO NOTHING";
+
+/// The PostgreSQL store: a connection pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn pool_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Pool(e.to_string())
+}
+
+impl PgStore {
+    /// Connects (pool of `max_size` connections) and migrates the schema.
+    pub async fn open(url: &str, max_size: usize) -> Result<PgStore, StoreError> {
+        let mut cfg = Config::new();
+        cfg.url = Some(url.to_owned());
+        cfg.pool = Some(deadpool_postgres::PoolConfig::new(max_size));
+        let pool = cfg
+            .create_pool(Some(Runtime::Tokio1), NoTls)
+            .map_err(pool_err)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    /// Applies missing migrations under an advisory lock (one server at a time).
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        let result = async {
+            client
+                .batch_execute("CREATE TABLE IF NOT EXISTS parcours_schema (version BIGINT NOT NULL)")
+                .await?;
+            let current: i64 = client
+                .query_opt("SELECT version FROM parcours_schema", &[])
+                .await?
+                .map_or(0, |r| r.get(0));
+            let known = MIGRATIONS.len() as i64;
+            if current > known {
+                return Err(StoreError::TooNew {
+                    found: current,
+                    known,
+                });
+            }
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                let version = i as i64 + 1;
+                let sql = format!(
+                    "BEGIN; {sql}; DELETE FROM parcours_schema; INSERT INTO parcours_schema VALUES ({version}); COMMIT;"
+                );
+                if let Err(e) = client.batch_execute(&sql).await {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                    return Err(e.into());
+                }
+            }
+            Ok(())
+        }
+        .await;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        result
+    }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    pub(super) async fn site_known(&self, write_key: &str) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let stmt = c.prepare_cached(SITE_KNOWN).await?;
+        Ok(c.query_one(&stmt, &[&write_key]).await?.get(0))
+    }
+
+    pub(super) async fn rules(&self, write_key: &str) -> Result<Option<StoredRules>, StoreError> {
+        let c = self.client().await?;
+        let stmt = c.prepare_cached(RULES).await?;
+        Ok(c.query_opt(&stmt, &[&write_key]).await?.map(|r| to_rules(&r)))
+    }
+
+    pub(super) async fn put_rules_if(
+        &self,
+        write_key: &str,
+        document: &str,
+        allowed: Precondition,
+    ) -> Result<PutOutcome, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // Serialises writers of this site's rules across servers.
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&write_key])
+            .await?;
+        let current = tx.query_opt(RULES, &[&write_key]).await?.map(|r| to_rules(&r));
+        if !allowed(current.as_ref()) {
+            return Ok(Err(current.map(|r| r.etag)));
+        }
+        let now = now_rfc3339();
+        tx.execute(
+            "INSERT INTO sites (write_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&write_key, &now],
+        )
+        .await?;
+        let row = tx
+            .query_one(
+                "INSERT INTO rules (write_key, document, etag, version, updated_at)
+                 VALUES ($1, $2, $3, 1, $4)
+                 ON CONFLICT (write_key) DO UPDATE SET
+                     document = excluded.document, etag = excluded.etag,
+                     version = rules.version + 1, updated_at = excluded.updated_at
+                 RETURNING document, etag, version, updated_at",
+                &[&write_key, &document, &etag_of(document), &now],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(to_rules(&row)))
+    }
+
+    pub(super) async fn insert_events(
+        &self,
+        write_key: &str,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<Inserted>, StoreError> {
+        let mut c = self.client().await?;
+        let known = c.prepare_cached(SITE_KNOWN).await?;
+        let insert = c.prepare_cached(INSERT_EVENTS).await?;
+        let tx = c.transaction().await?;
+        if !tx.query_one(&known, &[&write_key]).await?.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        let col = |f: fn(&NewEvent) -> Option<&str>| events.iter().map(f).collect::<Vec<_>>();
+        let ids = col(|e| Some(&e.message_id));
+        let kinds = col(|e| Some(&e.kind));
+        let names = col(|e| e.event.as_deref());
+        let anon = col(|e| e.anonymous_id.as_deref());
+        let users = col(|e| e.user_id.as_deref());
+        let times = col(|e| Some(&e.timestamp));
+        let payloads = col(|e| Some(&e.payload));
+        let received_at = now_rfc3339();
+        let accepted = tx
+            .execute(
+                &insert,
+                &[
+                    &write_key,
+                    &received_at,
+                    &ids,
+                    &kinds,
+                    &names,
+                    &anon,
+                    &users,
+                    &times,
+                    &payloads,
+                ],
+            )
+            .await? as usize;
+        tx.commit().await?;
+        Ok(Some(Inserted {
+            accepted,
+            duplicates: events.len() - accepted,
+        }))
+    }
+
+    pub(super) async fn forget(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<usize>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        if !tx.query_one(SITE_KNOWN, &[&write_key]).await?.get::<_, bool>(0) {
+            return Ok(None);
+        }
+        let mut n = 0;
+        if let Some(a) = anonymous_id {
+            n += tx
+                .execute(
+                    "DELETE FROM events WHERE write_key = $1 AND anonymous_id = $2",
+                    &[&write_key, &a],
+                )
+                .await?;
+        }
+        if let Some(u) = user_id {
+            n += tx
+                .execute(
+                    "DELETE FROM events WHERE write_key = $1 AND user_id = $2",
+                    &[&write_key, &u],
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(n as usize))
+    }
+
+    pub(super) async fn events(&self, write_key: Option<&str>) -> Result<Vec<StoredEvent>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload
+                 FROM events WHERE $1::text IS NULL OR write_key = $1 ORDER BY id",
+                &[&write_key],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredEvent {
+                write_key: r.get(0),
+                message_id: r.get(1),
+                kind: r.get(2),
+                event: r.get(3),
+                anonymous_id: r.get(4),
+                user_id: r.get(5),
+                timestamp: r.get(6),
+                received_at: r.get(7),
+                payload: StoredEvent::parse_payload(r.get(8)),
+            })
+            .collect())
+    }
+
+    pub(super) async fn count_events(&self) -> Result<u64, StoreError> {
+        let c = self.client().await?;
+        let n: i64 = c.query_one("SELECT COUNT(*) FROM events", &[]).await?.get(0);
+        Ok(n as u64)
+    }
+
+    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+        let c = self.client().await?;
+        Ok(c.execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
+            .await? as usize)
+    }
+
+    pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT write_key FROM sites UNION SELECT write_key FROM rules ORDER BY 1",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    pub(super) async fn register_site(&self, write_key: &str) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO sites (write_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&write_key, &now_rfc3339()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn admin_token_hash(&self, write_key: &str) -> Result<Option<String>, StoreError> {
+        let c = self.client().await?;
+        Ok(c.query_opt(
+            "SELECT token_hash FROM site_admin_tokens WHERE write_key = $1",
+            &[&write_key],
+        )
+        .await?
+        .map(|r| r.get(0)))
+    }
+
+    pub(super) async fn create_admin_token_if_absent(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let now = now_rfc3339();
+        tx.execute(
+            "INSERT INTO sites (write_key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&write_key, &now],
+        )
+        .await?;
+        let n = tx
+            .execute(
+                "INSERT INTO site_admin_tokens (write_key, token_hash, created_at)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&write_key, &token_hash, &now],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    pub(super) async fn close(&self) {
+        self.pool.close();
+    }
+}
+
+fn to_rules(r: &tokio_postgres::Row) -> StoredRules {
+    StoredRules {
+        document: r.get(0),
+        etag: r.get(1),
+        version: r.get(2),
+        updated_at: r.get(3),
+    }
+}

@@ -1,0 +1,569 @@
+//! SQLite storage: one file in WAL mode.
+//!
+//! Writes go to one dedicated writer thread through a channel. Event
+//! batches waiting in the channel are committed together (group commit:
+//! one transaction, one fsync for many requests), and each request is
+//! answered through its oneshot only after COMMIT. Reads use a separate
+//! connection (WAL lets them run beside the writer) in the blocking pool.
+//!
+//! The schema is versioned with `PRAGMA user_version`: [`MIGRATIONS`] are
+//! applied in order at open, each in its own transaction.
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    now_rfc3339, etag_of, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
+    StoredRules,
+};
+
+/// The schema, one entry per version. Never edit a shipped entry: append.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: sites, rules, events (the schema before the storage module).
+    "CREATE TABLE sites (
+         write_key  TEXT PRIMARY KEY NOT NULL,
+         created_at TEXT NOT NULL
+     );
+     CREATE TABLE rules (
+         write_key  TEXT PRIMARY KEY NOT NULL REFERENCES sites(write_key),
+         document   TEXT NOT NULL,
+         etag       TEXT NOT NULL,
+         version    INTEGER NOT NULL,
+         updated_at TEXT NOT NULL
+     );
+     CREATE TABLE events (
+         id           INTEGER PRIMARY KEY,
+         write_key    TEXT NOT NULL,
+         message_id   TEXT NOT NULL,
+         type         TEXT NOT NULL,
+         event        TEXT,
+         anonymous_id TEXT,
+         user_id      TEXT,
+         timestamp    TEXT NOT NULL,
+         received_at  TEXT NOT NULL,
+         payload      TEXT NOT NULL,
+         UNIQUE (write_key, message_id)
+     );",
+    // 2: admin tokens (formerly created outside the migrations, hence IF NOT
+    // EXISTS), and the indexes forget and retention need.
+    "CREATE TABLE IF NOT EXISTS site_admin_tokens (
+         write_key  TEXT PRIMARY KEY NOT NULL,
+         token_hash TEXT NOT NULL,
+         created_at TEXT NOT NULL
+     );
+     CREATE INDEX events_anonymous_id ON events (write_key, anonymous_id) WHERE anonymous_id IS NOT NULL;
+     CREATE INDEX events_user_id ON events (write_key, user_id) WHERE user_id IS NOT NULL;
+     CREATE INDEX events_received_at ON events (received_at);",
+];
+
+/// How hard SQLite syncs to disk (`--sqlite-synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// WAL + NORMAL: a committed event survives a killed process (not a power cut).
+    #[default]
+    Normal,
+    /// WAL + FULL: a committed event survives a power cut too (an fsync per commit).
+    Full,
+}
+
+impl Synchronous {
+    /// `normal` or `full` (any case).
+    pub fn parse(s: &str) -> Result<Synchronous, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(Synchronous::Normal),
+            "full" => Ok(Synchronous::Full),
+            _ => Err(format!("synchronous must be normal or full, not {s:?}")),
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Most events committed in one group transaction.
+const GROUP_EVENTS: usize = 8192;
+/// Rows per multi-row INSERT statement.
+const ROWS_PER_INSERT: usize = 20;
+/// Requests that may wait for the writer before senders wait (backpressure).
+const QUEUE: usize = 1024;
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Job {
+    Insert {
+        write_key: String,
+        events: Vec<NewEvent>,
+        reply: Reply<Option<Inserted>>,
+    },
+    /// Any other write, in its own transaction (it sends its own reply).
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
+    /// Stop after every job before this one.
+    Stop(oneshot::Sender<()>),
+}
+
+/// The SQLite store: a writer thread and a read connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: mpsc::Sender<Job>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn connect(path: &Path, sync: Synchronous) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", sync.pragma())?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file, migrates it and starts
+    /// the writer thread.
+    pub fn open(path: &Path, sync: Synchronous) -> Result<SqliteStore, StoreError> {
+        let mut writer = connect(path, sync)?;
+        migrate(&mut writer)?;
+        let reader = connect(path, sync)?;
+        Ok(SqliteStore::start(writer, reader))
+    }
+
+    /// A private in-memory database (tests, tools): one shared connection.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        // A named shared-cache memory database, so reader and writer see the same data.
+        let name = format!(
+            "file:parcours-mem-{}-{}?mode=memory&cache=shared",
+            std::process::id(),
+            NEXT_MEM.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let mut writer = Connection::open_with_flags(&name, flags)?;
+        migrate(&mut writer)?;
+        let reader = Connection::open_with_flags(&name, flags)?;
+        Ok(SqliteStore::start(writer, reader))
+    }
+
+    fn start(writer: Connection, reader: Connection) -> SqliteStore {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("parcours-sqlite-writer".into())
+            .spawn(move || write_loop(writer, rx))
+            .expect("spawning the SQLite writer thread");
+        SqliteStore {
+            writer: tx,
+            reader: Arc::new(Mutex::new(reader)),
+        }
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            // rusqlite leaves no half-done transaction on panic: a poisoned lock is usable.
+            let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+            f(&conn).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Run(Box::new(move |c| {
+            let _ = reply.send(f(c).map_err(StoreError::from));
+        }));
+        self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+            .await
+            .map(drop)
+    }
+
+    pub(super) async fn site_known(&self, write_key: &str) -> Result<bool, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| site_known(c, &k)).await
+    }
+
+    pub(super) async fn rules(&self, write_key: &str) -> Result<Option<StoredRules>, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| rules(c, &k)).await
+    }
+
+    pub(super) async fn put_rules_if(
+        &self,
+        write_key: &str,
+        document: &str,
+        allowed: Precondition,
+    ) -> Result<PutOutcome, StoreError> {
+        let (k, d) = (write_key.to_owned(), document.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let current = rules(&tx, &k)?;
+            if !allowed(current.as_ref()) {
+                return Ok(Err(current.map(|r| r.etag)));
+            }
+            let now = now_rfc3339();
+            tx.execute(
+                "INSERT OR IGNORE INTO sites (write_key, created_at) VALUES (?1, ?2)",
+                params![k, now],
+            )?;
+            tx.execute(
+                "INSERT INTO rules (write_key, document, etag, version, updated_at)
+                 VALUES (?1, ?2, ?3, 1, ?4)
+                 ON CONFLICT (write_key) DO UPDATE SET
+                     document = excluded.document, etag = excluded.etag,
+                     version = rules.version + 1, updated_at = excluded.updated_at",
+                params![k, d, etag_of(&d), now],
+            )?;
+            let stored = rules(&tx, &k)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            tx.commit()?;
+            Ok(Ok(stored))
+        })
+        .await
+    }
+
+    pub(super) async fn insert_events(
+        &self,
+        write_key: &str,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<Inserted>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Insert {
+            write_key: write_key.to_owned(),
+            events,
+            reply,
+        };
+        self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(super) async fn forget(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<usize>, StoreError> {
+        let k = write_key.to_owned();
+        let (a, u) = (anonymous_id.map(str::to_owned), user_id.map(str::to_owned));
+        self.write(move |c| {
+            if !site_known(c, &k)? {
+                return Ok(None);
+            }
+            let mut n = 0;
+            // Two statements, so each uses its index.
+            if let Some(a) = &a {
+                n += c.execute(
+                    "DELETE FROM events WHERE write_key = ?1 AND anonymous_id = ?2",
+                    params![k, a],
+                )?;
+            }
+            if let Some(u) = &u {
+                n += c.execute(
+                    "DELETE FROM events WHERE write_key = ?1 AND user_id = ?2",
+                    params![k, u],
+                )?;
+            }
+            Ok(Some(n))
+        })
+        .await
+    }
+
+    pub(super) async fn events(&self, write_key: Option<&str>) -> Result<Vec<StoredEvent>, StoreError> {
+        let k = write_key.map(str::to_owned);
+        self.read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload
+                 FROM events WHERE ?1 IS NULL OR write_key = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([k], |r| {
+                Ok(StoredEvent {
+                    write_key: r.get(0)?,
+                    message_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    event: r.get(3)?,
+                    anonymous_id: r.get(4)?,
+                    user_id: r.get(5)?,
+                    timestamp: r.get(6)?,
+                    received_at: r.get(7)?,
+                    payload: StoredEvent::parse_payload(r.get(8)?),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(super) async fn count_events(&self) -> Result<u64, StoreError> {
+        self.read(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)))
+            .await
+    }
+
+    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+        let cutoff = cutoff.to_owned();
+        self.write(move |c| c.execute("DELETE FROM events WHERE received_at < ?1", [cutoff]))
+            .await
+    }
+
+    pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT write_key FROM sites UNION SELECT write_key FROM rules ORDER BY 1")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub(super) async fn register_site(&self, write_key: &str) -> Result<(), StoreError> {
+        let k = write_key.to_owned();
+        self.write(move |c| register_site(c, &k)).await
+    }
+
+    pub(super) async fn admin_token_hash(&self, write_key: &str) -> Result<Option<String>, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT token_hash FROM site_admin_tokens WHERE write_key = ?1",
+                [k],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub(super) async fn create_admin_token_if_absent(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let (k, h) = (write_key.to_owned(), token_hash.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            register_site(&tx, &k)?;
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO site_admin_tokens (write_key, token_hash, created_at)
+                 VALUES (?1, ?2, ?3)",
+                params![k, h, now_rfc3339()],
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub(super) async fn close(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.writer.send(Job::Stop(done)).await.is_ok() {
+            let _ = stopped.await;
+        }
+    }
+}
+
+static NEXT_MEM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Applies the migrations the database does not have yet.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn site_known(conn: &Connection, write_key: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM sites WHERE write_key = ?1)
+             OR EXISTS(SELECT 1 FROM rules WHERE write_key = ?1)",
+    )?
+    .query_row([write_key], |r| r.get(0))
+}
+
+fn rules(conn: &Connection, write_key: &str) -> rusqlite::Result<Option<StoredRules>> {
+    conn.prepare_cached("SELECT document, etag, version, updated_at FROM rules WHERE write_key = ?1")?
+        .query_row([write_key], |r| {
+            Ok(StoredRules {
+                document: r.get(0)?,
+                etag: r.get(1)?,
+                version: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })
+        .optional()
+}
+
+fn register_site(conn: &Connection, write_key: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO sites (write_key, created_at) VALUES (?1, ?2)",
+        params![write_key, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// The writer thread: takes jobs until [`Job::Stop`] or every sender is gone.
+fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let mut pending: Option<Job> = None;
+    loop {
+        let Some(first) = pending.take().or_else(|| rx.blocking_recv()) else {
+            return;
+        };
+        match first {
+            Job::Stop(done) => {
+                let _ = done.send(());
+                return;
+            }
+            Job::Run(f) => f(&mut conn),
+            Job::Insert {
+                write_key,
+                events,
+                reply,
+            } => {
+                let mut group = vec![(write_key, events, reply)];
+                let mut size = group[0].1.len();
+                // Take whatever else is already waiting: one commit for all.
+                while size < GROUP_EVENTS {
+                    match rx.try_recv() {
+                        Ok(Job::Insert {
+                            write_key,
+                            events,
+                            reply,
+                        }) => {
+                            size += events.len();
+                            group.push((write_key, events, reply));
+                        }
+                        Ok(other) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                commit_group(&mut conn, group);
+            }
+        }
+    }
+}
+
+type Pending = (String, Vec<NewEvent>, Reply<Option<Inserted>>);
+
+/// Inserts every request of the group in one transaction, then answers each.
+fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
+    let received_at = now_rfc3339();
+    let result = (|| -> rusqlite::Result<Vec<Option<Inserted>>> {
+        let tx = conn.transaction()?;
+        let mut outcomes = Vec::with_capacity(group.len());
+        for (key, events, _) in &group {
+            outcomes.push(if site_known(&tx, key)? {
+                Some(insert(&tx, key, events, &received_at)?)
+            } else {
+                None
+            });
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    })();
+    match result {
+        Ok(outcomes) => {
+            for ((_, _, reply), outcome) in group.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            for (_, _, reply) in group {
+                let _ = reply.send(Err(StoreError::Write(message.clone())));
+            }
+        }
+    }
+}
+
+const INSERT_ONE: &str = "INSERT OR IGNORE INTO events
+    (write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+fn insert_many_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        let head = INSERT_ONE.rsplit_once("VALUES").map_or("", |(h, _)| h);
+        format!("{head}VALUES {}", vec![row; ROWS_PER_INSERT].join(", "))
+    })
+}
+
+/// Inserts events in statements of [`ROWS_PER_INSERT`] rows, ignoring
+/// duplicates (including earlier ones in the same call).
+fn insert(
+    tx: &Connection,
+    write_key: &str,
+    events: &[NewEvent],
+    received_at: &str,
+) -> rusqlite::Result<Inserted> {
+    let mut accepted = 0;
+    let mut chunks = events.chunks_exact(ROWS_PER_INSERT);
+    let mut many = tx.prepare_cached(insert_many_sql())?;
+    for chunk in &mut chunks {
+        let mut i = 1;
+        for e in chunk {
+            bind(&mut many, &mut i, write_key, e, received_at)?;
+        }
+        accepted += many.raw_execute()?;
+    }
+    let mut one = tx.prepare_cached(INSERT_ONE)?;
+    for e in chunks.remainder() {
+        let mut i = 1;
+        bind(&mut one, &mut i, write_key, e, received_at)?;
+        accepted += one.raw_execute()?;
+    }
+    Ok(Inserted {
+        accepted,
+        duplicates: events.len() - accepted,
+    })
+}
+
+fn bind(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    i: &mut usize,
+    write_key: &str,
+    e: &NewEvent,
+    received_at: &str,
+) -> rusqlite::Result<()> {
+    let values: [&dyn rusqlite::ToSql; 9] = [
+        &write_key,
+        &e.message_id,
+        &e.kind,
+        &e.event,
+        &e.anonymous_id,
+        &e.user_id,
+        &e.timestamp,
+        &received_at,
+        &e.payload,
+    ];
+    for v in values {
+        stmt.raw_bind_parameter(*i, v)?;
+        *i += 1;
+    }
+    Ok(())
+}
