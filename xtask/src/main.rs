@@ -11,6 +11,7 @@ mod build;
 mod demo;
 mod install;
 mod integrity;
+mod postgres;
 mod size;
 mod test;
 mod util;
@@ -24,7 +25,8 @@ commands:
   demo    build, start the reference server with the demo shop, print its URL
   test    run every test: native, in-browser (headless Chromium), end-to-end
   bench   run the benchmarks and the size report (`bench peers`: only the peer comparison)
-  size    print the size of pkg/ (raw and brotli)";
+  size    print the size of pkg/ (raw and brotli)
+  postgres -- CMD  run CMD with a throw-away PostgreSQL (URL in PARCOURS_TEST_POSTGRES)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("size") => size::run().map(|_| ()),
+        Some("postgres") => postgres::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

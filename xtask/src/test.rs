@@ -20,7 +20,17 @@ pub fn run() -> Result {
     browsers::webkit()?;
     browsers::geckodriver()?;
 
-    exec(cargo().args(["test", "--workspace"]))?;
+    // The storage tests also run against a throw-away PostgreSQL when it can be had.
+    let pg = crate::postgres::Throwaway::start()
+        .map_err(|e| eprintln!("xtask: no PostgreSQL ({e}): its storage tests will skip"))
+        .ok();
+    let mut native = cargo();
+    native.args(["test", "--workspace"]);
+    if let Some(pg) = &pg {
+        native.env(crate::postgres::ENV, &pg.url);
+    }
+    exec(&mut native)?;
+    drop(pg);
 
     let chromedriver = which("chromedriver").ok_or("chromedriver is not installed")?;
     exec(
