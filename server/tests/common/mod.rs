@@ -1,6 +1,9 @@
 //! Test helpers: an app on a temporary database, driven with `oneshot`.
 #![allow(dead_code)]
 
+pub mod pg;
+pub mod process;
+
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
