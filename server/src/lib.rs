@@ -42,10 +42,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use config::{Database, RateLimit, SiteConfig};
-pub use store::sqlite::Synchronous;
-pub use store::Store;
 pub use error::AppError;
 pub use sites::Sites;
+pub use store::sqlite::Synchronous;
+pub use store::Store;
 
 /// The database file inside `--data-dir`.
 pub const DB_FILE: &str = "parcours.sqlite3";

@@ -4,7 +4,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use parcours_server::config::{self, SitesFile};
-use parcours_server::{open_database, shutdown_signal, store, Config, Database, Server, Synchronous};
+use parcours_server::{
+    open_database, shutdown_signal, store, Config, Database, Server, Synchronous,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -109,7 +109,10 @@ pub async fn ensure_admin_tokens(
             continue;
         }
         let token = generate_token();
-        if db.create_admin_token_if_absent(&key, &token_hash(&token)).await? {
+        if db
+            .create_admin_token_if_absent(&key, &token_hash(&token))
+            .await?
+        {
             made.push((key, token));
         }
     }

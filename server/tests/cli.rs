@@ -4,8 +4,8 @@ mod common;
 
 use common::process::{http, start, BIN};
 use common::{track, RULES};
-use parcours_server::store::{block_on, NewEvent};
 use parcours_server::open_db;
+use parcours_server::store::{block_on, NewEvent};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -27,12 +27,33 @@ async fn duplicates_are_stored_once_per_site(db: Store) {
     db.register_site("k").await.unwrap();
     db.register_site("k2").await.unwrap();
     let e = |id| event(id, Some("a"), None);
-    let first = db.insert_events("k", vec![e("m1"), e("m2"), e("m1")]).await.unwrap();
-    assert_eq!(first, Some(Inserted { accepted: 2, duplicates: 1 }));
+    let first = db
+        .insert_events("k", vec![e("m1"), e("m2"), e("m1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        Some(Inserted {
+            accepted: 2,
+            duplicates: 1
+        })
+    );
     let again = db.insert_events("k", vec![e("m1")]).await.unwrap();
-    assert_eq!(again, Some(Inserted { accepted: 0, duplicates: 1 }));
+    assert_eq!(
+        again,
+        Some(Inserted {
+            accepted: 0,
+            duplicates: 1
+        })
+    );
     let other = db.insert_events("k2", vec![e("m1")]).await.unwrap();
-    assert_eq!(other, Some(Inserted { accepted: 1, duplicates: 0 }));
+    assert_eq!(
+        other,
+        Some(Inserted {
+            accepted: 1,
+            duplicates: 0
+        })
+    );
     let stored = db.events(Some("k")).await.unwrap();
     assert_eq!(ids(&stored), ["m1", "m2"]);
     assert_eq!(stored[0].payload["n"][1], 2);
@@ -44,7 +65,9 @@ async fn duplicates_are_stored_once_per_site(db: Store) {
 async fn a_long_batch_keeps_its_order(db: Store) {
     db.register_site("k").await.unwrap();
     // 47 = two multi-row statements and a remainder.
-    let batch: Vec<_> = (0..47).map(|i| event(&format!("m{i:02}"), Some("a"), None)).collect();
+    let batch: Vec<_> = (0..47)
+        .map(|i| event(&format!("m{i:02}"), Some("a"), None))
+        .collect();
     let got = db.insert_events("k", batch).await.unwrap().unwrap();
     assert_eq!(got.accepted, 47);
     let stored = db.events(Some("k")).await.unwrap();
@@ -54,7 +77,12 @@ async fn a_long_batch_keeps_its_order(db: Store) {
 
 async fn unknown_sites_store_and_forget_nothing(db: Store) {
     assert!(!db.site_known("nope").await.unwrap());
-    assert_eq!(db.insert_events("nope", vec![event("m", Some("a"), None)]).await.unwrap(), None);
+    assert_eq!(
+        db.insert_events("nope", vec![event("m", Some("a"), None)])
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(db.forget("nope", Some("a"), None).await.unwrap(), None);
     assert_eq!(db.count_events().await.unwrap(), 0);
 }
@@ -65,7 +93,9 @@ async fn concurrent_batches_are_all_committed(db: Store) {
         .map(|t| {
             let db = db.clone();
             tokio::spawn(async move {
-                let batch = (0..20).map(|i| event(&format!("t{t}-{i}"), Some("a"), None)).collect();
+                let batch = (0..20)
+                    .map(|i| event(&format!("t{t}-{i}"), Some("a"), None))
+                    .collect();
                 db.insert_events("k", batch).await.unwrap().unwrap()
             })
         })
@@ -92,7 +122,10 @@ async fn rules_versions_etags_seed_and_preconditions(db: Store) {
         .unwrap();
     assert_eq!(refused, Err(Some(etag)));
     let stored = db.rules("k").await.unwrap().unwrap();
-    assert_eq!((stored.document.as_str(), stored.version), (r#"{"a":2}"#, 2));
+    assert_eq!(
+        (stored.document.as_str(), stored.version),
+        (r#"{"a":2}"#, 2)
+    );
     assert_eq!(db.rules("none").await.unwrap(), None);
 }
 
@@ -106,7 +139,9 @@ async fn forget_erases_only_that_visitor(db: Store) {
         event("4", Some("c"), None),
     ];
     db.insert_events("k", batch).await.unwrap();
-    db.insert_events("k2", vec![event("5", Some("a"), None)]).await.unwrap();
+    db.insert_events("k2", vec![event("5", Some("a"), None)])
+        .await
+        .unwrap();
     assert_eq!(db.forget("k", Some("a"), Some("u")).await.unwrap(), Some(3));
     assert_eq!(ids(&db.events(Some("k")).await.unwrap()), ["4"]);
     assert_eq!(ids(&db.events(Some("k2")).await.unwrap()), ["5"]);
@@ -115,7 +150,10 @@ async fn forget_erases_only_that_visitor(db: Store) {
 async fn admin_tokens_keep_the_first_and_sites_are_listed(db: Store) {
     assert!(db.create_admin_token_if_absent("s", "h1").await.unwrap());
     assert!(!db.create_admin_token_if_absent("s", "h2").await.unwrap());
-    assert_eq!(db.admin_token_hash("s").await.unwrap().as_deref(), Some("h1"));
+    assert_eq!(
+        db.admin_token_hash("s").await.unwrap().as_deref(),
+        Some("h1")
+    );
     assert_eq!(db.admin_token_hash("t").await.unwrap(), None);
     db.put_rules("r", "{}").await.unwrap();
     assert_eq!(db.known_sites().await.unwrap(), ["r", "s"]);
@@ -123,17 +161,34 @@ async fn admin_tokens_keep_the_first_and_sites_are_listed(db: Store) {
 
 async fn retention_purges_only_older_events(db: Store) {
     db.register_site("k").await.unwrap();
-    db.insert_events("k", vec![event("old", Some("a"), None)]).await.unwrap();
-    assert_eq!(db.purge_events_before("2000-01-01T00:00:00.000Z").await.unwrap(), 0);
-    assert_eq!(db.purge_events_before("9999-01-01T00:00:00.000Z").await.unwrap(), 1);
+    db.insert_events("k", vec![event("old", Some("a"), None)])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.purge_events_before("2000-01-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        db.purge_events_before("9999-01-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(db.count_events().await.unwrap(), 0);
 }
 
 async fn writes_after_close_fail_cleanly(db: Store) {
     db.register_site("k").await.unwrap();
-    db.insert_events("k", vec![event("m", Some("a"), None)]).await.unwrap();
+    db.insert_events("k", vec![event("m", Some("a"), None)])
+        .await
+        .unwrap();
     db.close().await;
-    assert!(db.insert_events("k", vec![event("n", Some("a"), None)]).await.is_err());
+    assert!(db
+        .insert_events("k", vec![event("n", Some("a"), None)])
+        .await
+        .is_err());
 }
 
 async fn sqlite() -> Option<(Store, tempfile::TempDir)> {

@@ -15,8 +15,8 @@ use parcours_engine::Engine;
 use serde_json::{json, Value};
 
 use super::{etag_listed, header_str, WriteKeyQuery};
-use crate::store::StoredRules;
 use crate::error::rule_error_json;
+use crate::store::StoredRules;
 use crate::{origin, sites, AppError, AppState};
 
 /// The stored document, or 304 when the client's copy is current.

@@ -109,7 +109,9 @@ pub enum StoreError {
     #[error("postgres pool: {0}")]
     Pool(String),
     /// The stored schema is newer than this server.
-    #[error("database schema version {found} is newer than this server ({known}); upgrade the server")]
+    #[error(
+        "database schema version {found} is newer than this server ({known}); upgrade the server"
+    )]
     TooNew {
         /// Version in the database.
         found: i64,
@@ -160,7 +162,11 @@ impl Store {
 
     /// Stores `document` (already validated) as the site's rules, creating
     /// the site; version +1 and a new ETag.
-    pub async fn put_rules(&self, write_key: &str, document: &str) -> Result<StoredRules, StoreError> {
+    pub async fn put_rules(
+        &self,
+        write_key: &str,
+        document: &str,
+    ) -> Result<StoredRules, StoreError> {
         let stored = self
             .put_rules_if(write_key, document, Box::new(|_| true))
             .await?;

@@ -148,7 +148,9 @@ impl PgStore {
     pub(super) async fn rules(&self, write_key: &str) -> Result<Option<StoredRules>, StoreError> {
         let c = self.client().await?;
         let stmt = c.prepare_cached(RULES).await?;
-        Ok(c.query_opt(&stmt, &[&write_key]).await?.map(|r| to_rules(&r)))
+        Ok(c.query_opt(&stmt, &[&write_key])
+            .await?
+            .map(|r| to_rules(&r)))
     }
 
     pub(super) async fn put_rules_if(
@@ -162,7 +164,10 @@ impl PgStore {
         // Serialises writers of this site's rules across servers.
         tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&write_key])
             .await?;
-        let current = tx.query_opt(RULES, &[&write_key]).await?.map(|r| to_rules(&r));
+        let current = tx
+            .query_opt(RULES, &[&write_key])
+            .await?
+            .map(|r| to_rules(&r));
         if !allowed(current.as_ref()) {
             return Ok(Err(current.map(|r| r.etag)));
         }
@@ -239,7 +244,11 @@ impl PgStore {
     ) -> Result<Option<usize>, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        if !tx.query_one(SITE_KNOWN, &[&write_key]).await?.get::<_, bool>(0) {
+        if !tx
+            .query_one(SITE_KNOWN, &[&write_key])
+            .await?
+            .get::<_, bool>(0)
+        {
             return Ok(None);
         }
         let mut n = 0;
@@ -263,7 +272,10 @@ impl PgStore {
         Ok(Some(n as usize))
     }
 
-    pub(super) async fn events(&self, write_key: Option<&str>) -> Result<Vec<StoredEvent>, StoreError> {
+    pub(super) async fn events(
+        &self,
+        write_key: Option<&str>,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
         let rows = c
             .query(
@@ -290,14 +302,19 @@ impl PgStore {
 
     pub(super) async fn count_events(&self) -> Result<u64, StoreError> {
         let c = self.client().await?;
-        let n: i64 = c.query_one("SELECT COUNT(*) FROM events", &[]).await?.get(0);
+        let n: i64 = c
+            .query_one("SELECT COUNT(*) FROM events", &[])
+            .await?
+            .get(0);
         Ok(n as u64)
     }
 
     pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
         let c = self.client().await?;
-        Ok(c.execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
-            .await? as usize)
+        Ok(
+            c.execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
+                .await? as usize,
+        )
     }
 
     pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
@@ -321,7 +338,10 @@ impl PgStore {
         Ok(())
     }
 
-    pub(super) async fn admin_token_hash(&self, write_key: &str) -> Result<Option<String>, StoreError> {
+    pub(super) async fn admin_token_hash(
+        &self,
+        write_key: &str,
+    ) -> Result<Option<String>, StoreError> {
         let c = self.client().await?;
         Ok(c.query_opt(
             "SELECT token_hash FROM site_admin_tokens WHERE write_key = $1",

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    now_rfc3339, etag_of, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
+    etag_of, now_rfc3339, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
     StoredRules,
 };
 
@@ -182,7 +182,10 @@ impl SqliteStore {
         let job = Job::Run(Box::new(move |c| {
             let _ = reply.send(f(c).map_err(StoreError::from));
         }));
-        self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -246,7 +249,10 @@ impl SqliteStore {
             events,
             reply,
         };
-        self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -281,7 +287,10 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn events(&self, write_key: Option<&str>) -> Result<Vec<StoredEvent>, StoreError> {
+    pub(super) async fn events(
+        &self,
+        write_key: Option<&str>,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let k = write_key.map(str::to_owned);
         self.read(move |c| {
             let mut stmt = c.prepare(
@@ -319,8 +328,9 @@ impl SqliteStore {
 
     pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
         self.read(|c| {
-            let mut stmt = c
-                .prepare("SELECT write_key FROM sites UNION SELECT write_key FROM rules ORDER BY 1")?;
+            let mut stmt = c.prepare(
+                "SELECT write_key FROM sites UNION SELECT write_key FROM rules ORDER BY 1",
+            )?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
@@ -332,7 +342,10 @@ impl SqliteStore {
         self.write(move |c| register_site(c, &k)).await
     }
 
-    pub(super) async fn admin_token_hash(&self, write_key: &str) -> Result<Option<String>, StoreError> {
+    pub(super) async fn admin_token_hash(
+        &self,
+        write_key: &str,
+    ) -> Result<Option<String>, StoreError> {
         let k = write_key.to_owned();
         self.read(move |c| {
             c.query_row(
@@ -403,16 +416,18 @@ fn site_known(conn: &Connection, write_key: &str) -> rusqlite::Result<bool> {
 }
 
 fn rules(conn: &Connection, write_key: &str) -> rusqlite::Result<Option<StoredRules>> {
-    conn.prepare_cached("SELECT document, etag, version, updated_at FROM rules WHERE write_key = ?1")?
-        .query_row([write_key], |r| {
-            Ok(StoredRules {
-                document: r.get(0)?,
-                etag: r.get(1)?,
-                version: r.get(2)?,
-                updated_at: r.get(3)?,
-            })
+    conn.prepare_cached(
+        "SELECT document, etag, version, updated_at FROM rules WHERE write_key = ?1",
+    )?
+    .query_row([write_key], |r| {
+        Ok(StoredRules {
+            document: r.get(0)?,
+            etag: r.get(1)?,
+            version: r.get(2)?,
+            updated_at: r.get(3)?,
         })
-        .optional()
+    })
+    .optional()
 }
 
 fn register_site(conn: &Connection, write_key: &str) -> rusqlite::Result<()> {

@@ -49,7 +49,11 @@ impl TestApp {
         block_on(async {
             for site in ["site_1", "site_2", "site_new"] {
                 let hash = parcours_server::sites::token_hash(ADMIN);
-                state.db.create_admin_token_if_absent(site, &hash).await.unwrap();
+                state
+                    .db
+                    .create_admin_token_if_absent(site, &hash)
+                    .await
+                    .unwrap();
             }
         });
         TestApp { dir, state }
