@@ -17,9 +17,10 @@ pub fn run(args: &[String]) -> Result {
             }
             return peers();
         }
+        Some("load") => return load(&args[1..]),
         Some(other) => {
             return Err(format!(
-                "unknown bench `{other}` (try `cargo xtask bench` or `cargo xtask bench peers`)"
+                "unknown bench `{other}` (try `cargo xtask bench`, `bench peers` or `bench load`)"
             ))
         }
     }
@@ -30,6 +31,25 @@ pub fn run(args: &[String]) -> Result {
     browser()?;
     segment()?;
     peers()
+}
+
+/// `bench/load` (`parcours-load`): events/s the server stores, p50/p99, and
+/// the raw insert rate, for SQLite NORMAL, SQLite FULL and a throw-away
+/// PostgreSQL; the server built with the `bench-server` profile. Extra
+/// arguments (`--connections N --seconds T`) go to the load generator.
+fn load(args: &[String]) -> Result {
+    exec(cargo().args(["build", "--profile", "bench-server", "-p", "parcours-server", "-p", "parcours-load"]))?;
+    let bin = build::target_dir().join("bench-server");
+    let pg = crate::postgres::Throwaway::start()
+        .map_err(|e| eprintln!("xtask: no PostgreSQL ({e}): the load bench skips it"))
+        .ok();
+    let mut cmd = Command::new(bin.join("parcours-load"));
+    cmd.args(args)
+        .env("PARCOURS_SERVER_BIN", bin.join("parcours-server"));
+    if let Some(pg) = &pg {
+        cmd.env(crate::postgres::ENV, &pg.url);
+    }
+    exec(&mut cmd)
 }
 
 /// `bench/browser/segment.mjs`: `Engine.segments` against GrowthBook's

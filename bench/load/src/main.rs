@@ -1,0 +1,281 @@
+//! `parcours-load`: how many events per second the server stores.
+//!
+//! For each database (SQLite NORMAL, SQLite FULL, and PostgreSQL when
+//! `PARCOURS_TEST_POSTGRES` names a server) it starts the server binary
+//! (`PARCOURS_SERVER_BIN`, rate limit off), drives it for T seconds from N
+//! keep-alive connections with 20-event batches (unique messageIds, bodies
+//! pre-built, only the id digits patched per request), stops it with
+//! SIGTERM, counts the rows stored, then measures the raw insert rate of a
+//! fresh database of the same kind: the same rows in one transaction through
+//! the same store code (same schema and indexes).
+//!
+//! Usage: `parcours-load [--connections N] [--seconds T]`.
+
+use parcours_server::store::{block_on, NewEvent, Store};
+use parcours_server::Synchronous;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+
+const BATCH: usize = 20;
+const ID_DIGITS: usize = 12;
+
+/// One backend to measure.
+struct Target {
+    name: &'static str,
+    /// `--database` for the server, and how to open a fresh one for the raw rate.
+    database: String,
+    raw: Box<dyn Fn() -> String>,
+    sync: Synchronous,
+}
+
+struct Figures {
+    stored_per_s: f64,
+    acked: u64,
+    stored: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    raw_per_s: f64,
+}
+
+fn main() {
+    let mut connections = 32;
+    let mut seconds = 10.0;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--connections" => connections = it.next().and_then(|v| v.parse().ok()).expect("--connections N"),
+            "--seconds" => seconds = it.next().and_then(|v| v.parse().ok()).expect("--seconds T"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let server = std::env::var("PARCOURS_SERVER_BIN").expect("PARCOURS_SERVER_BIN");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut targets = Vec::new();
+    for (name, sync, file) in [
+        ("SQLite NORMAL", Synchronous::Normal, "normal"),
+        ("SQLite FULL", Synchronous::Full, "full"),
+    ] {
+        let dir = tmp.path().to_owned();
+        targets.push(Target {
+            name,
+            database: dir.join(format!("{file}.sqlite3")).display().to_string(),
+            raw: Box::new(move || dir.join(format!("{file}-raw.sqlite3")).display().to_string()),
+            sync,
+        });
+    }
+    match std::env::var("PARCOURS_TEST_POSTGRES") {
+        Ok(base) => {
+            let b = base.clone();
+            targets.push(Target {
+                name: "PostgreSQL",
+                database: fresh_pg(&base, "load"),
+                raw: Box::new(move || fresh_pg(&b, "raw")),
+                sync: Synchronous::Normal,
+            });
+        }
+        Err(_) => eprintln!("parcours-load: PARCOURS_TEST_POSTGRES unset: PostgreSQL skipped"),
+    }
+    println!(
+        "{connections} connections x {seconds} s, {BATCH}-event batches, rate limit off, client on the same machine ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s | stored / raw |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for t in &targets {
+        let f = measure(&server, t, connections, seconds);
+        assert!(f.stored >= f.acked, "{}: {} acknowledged but {} stored", t.name, f.acked, f.stored);
+        println!(
+            "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % |",
+            t.name,
+            f.stored_per_s,
+            f.acked,
+            f.stored,
+            f.p50_ms,
+            f.p99_ms,
+            f.raw_per_s,
+            100.0 * f.stored_per_s / f.raw_per_s
+        );
+    }
+}
+
+fn fresh_pg(base: &str, tag: &str) -> String {
+    let name = format!("parcours_load_{tag}_{}", std::process::id());
+    let status = Command::new("psql")
+        .arg(base)
+        .args(["-q", "-c", &format!("DROP DATABASE IF EXISTS {name}"), "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql");
+    assert!(status.success(), "creating {name}");
+    let (head, _) = base.rsplit_once('/').unwrap();
+    format!("{head}/{name}")
+}
+
+fn start_server(bin: &str, t: &Target) -> (Child, String) {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/../../server/tests/fixtures/rules.json");
+    let sync = match t.sync {
+        Synchronous::Normal => "normal",
+        Synchronous::Full => "full",
+    };
+    let mut child = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "off"])
+        .args(["--database", &t.database, "--sqlite-synchronous", sync])
+        .args(["--seed-rules", rules, "--seed-write-key", "load"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting the server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("Parcours server listening on http://")
+        .unwrap_or_else(|| panic!("unexpected {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// A request body template and the offsets of each message's id digits.
+fn template() -> (Vec<u8>, Vec<usize>) {
+    let mut body = String::from(r#"{"writeKey":"load","batch":["#);
+    let mut slots = Vec::new();
+    for i in 0..BATCH {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(r#"{"type":"track","event":"Product Viewed","messageId":"m-"#);
+        slots.push(body.len());
+        body.push_str(&"0".repeat(ID_DIGITS));
+        body.push_str(r#"","anonymousId":"anon-7f3a","timestamp":"2026-11-24T10:00:00.000Z","properties":{"sku":"SKU-42","price":19.9,"category":"shoes"},"context":{"page":{"path":"/p/42","url":"https://shop.example/p/42"}}}"#);
+    }
+    body.push_str("]}");
+    (body.into_bytes(), slots)
+}
+
+fn patch(buf: &mut [u8], at: usize, mut n: u64) {
+    for i in (0..ID_DIGITS).rev() {
+        buf[at + i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>) {
+    let (body, slots) = template();
+    let head = format!(
+        "POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut req = head.into_bytes();
+    let start = req.len();
+    req.extend_from_slice(&body);
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut r = tokio::io::BufReader::new(r);
+    let (mut acked, mut latencies, mut seq) = (0u64, Vec::new(), 0u64);
+    let mut line = String::new();
+    let mut sink = Vec::new();
+    while Instant::now() < deadline {
+        for (i, at) in slots.iter().enumerate() {
+            patch(&mut req, start + at, (id << 36) | (seq * BATCH as u64 + i as u64));
+        }
+        seq += 1;
+        let t0 = Instant::now();
+        w.write_all(&req).await.unwrap();
+        line.clear();
+        r.read_line(&mut line).await.unwrap();
+        let ok = line.starts_with("HTTP/1.1 200");
+        let mut length = 0;
+        loop {
+            line.clear();
+            r.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("content-length: ") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        sink.resize(length, 0);
+        r.read_exact(&mut sink).await.unwrap();
+        latencies.push(t0.elapsed().as_micros() as u32);
+        assert!(ok, "{line}: {}", String::from_utf8_lossy(&sink));
+        acked += BATCH as u64;
+    }
+    (acked, latencies)
+}
+
+fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
+    let (mut server, addr) = start_server(bin, t);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let began = Instant::now();
+    let deadline = began + Duration::from_secs_f64(seconds);
+    let results = runtime.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|c| tokio::spawn(connection(addr.clone(), c, deadline)))
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    });
+    let elapsed = began.elapsed().as_secs_f64();
+    // SIGTERM: graceful stop, the writer drained.
+    Command::new("kill").arg(server.id().to_string()).status().unwrap();
+    server.wait().unwrap();
+    let acked: u64 = results.iter().map(|r| r.0).sum();
+    let mut lat: Vec<u32> = results.into_iter().flat_map(|r| r.1).collect();
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
+    let (database, sync) = (t.database.clone(), t.sync);
+    let stored = block_on(async move {
+        let store = open(&database, sync).await;
+        let n = store.count_events().await.unwrap();
+        store.close().await;
+        n
+    });
+    Figures {
+        stored_per_s: stored as f64 / elapsed,
+        acked,
+        stored,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        raw_per_s: raw_rate(&(t.raw)(), t.sync, stored.clamp(20_000, 500_000) as usize),
+    }
+}
+
+async fn open(database: &str, sync: Synchronous) -> Store {
+    parcours_server::open_database(&parcours_server::Database::parse(database), sync, 4)
+        .await
+        .unwrap()
+}
+
+/// Events/s of one transaction inserting `n` rows like the load's.
+fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
+    let (body, _) = template();
+    let text = String::from_utf8(body).unwrap();
+    let start = text.find(r#"{"type""#).unwrap();
+    let one = &text[start..text[start..].find("}}}").unwrap() + start + 3];
+    let events: Vec<NewEvent> = (0..n)
+        .map(|i| NewEvent {
+            message_id: format!("raw-{i:012}"),
+            kind: "track".into(),
+            event: Some("Product Viewed".into()),
+            anonymous_id: Some("anon-7f3a".into()),
+            user_id: None,
+            timestamp: "2026-11-24T10:00:00.000Z".into(),
+            payload: one.to_owned(),
+        })
+        .collect();
+    block_on(async {
+        let store = open(database, sync).await;
+        store.register_site("load").await.unwrap();
+        let t0 = Instant::now();
+        let got = store.insert_events("load", events).await.unwrap().unwrap();
+        let rate = got.accepted as f64 / t0.elapsed().as_secs_f64();
+        store.close().await;
+        rate
+    })
+}
