@@ -225,8 +225,10 @@ impl Sdk {
             cfg,
         };
         sdk.load_cached_rules();
+        // Read before a new visitor's id would be written there.
+        let shared = sdk.cookie_id();
         sdk.load_visitor();
-        sdk.adopt_cookie(true);
+        sdk.adopt_cookie(true, shared);
         sdk.delivery.migrate_legacy(&mut sdk.host);
         sdk
     }

@@ -103,18 +103,19 @@ impl Sdk {
         }
     }
 
-    /// Reads the subdomain cookie (only with consent to store): an id there
-    /// that is not the visitor's wins. At start (`at_start`) it is another
-    /// subdomain's visitor (or the one after its `reset()`), so this page
-    /// switches to it; when consent was just given, this page's events are
-    /// kept under it.
-    pub(super) fn adopt_cookie(&mut self, at_start: bool) {
-        let anon = &self.visitor.profile.anonymous_id;
-        let found = match self.cfg.cookie_domain.is_empty() || !self.consent.may_store() {
-            true => None,
-            false => cookie::read().filter(|id| id != anon),
-        };
-        let Some(id) = found else {
+    /// The id in the subdomain cookie (read only with consent to store).
+    pub(super) fn cookie_id(&self) -> Option<String> {
+        let readable = !self.cfg.cookie_domain.is_empty() && self.consent.may_store();
+        readable.then(cookie::read).flatten()
+    }
+
+    /// Makes `shared` (the cookie's id, read by [`cookie_id`](Self::cookie_id))
+    /// the visitor's id when it is not already: at start (`at_start`) it is
+    /// another subdomain's visitor (or the one after its `reset()`), so this
+    /// page switches to it; when consent was just given, this page's events
+    /// are kept under it. Then the cookie holds the visitor's id.
+    pub(super) fn adopt_cookie(&mut self, at_start: bool, shared: Option<String>) {
+        let Some(id) = shared.filter(|id| *id != self.visitor.profile.anonymous_id) else {
             return self.write_cookie();
         };
         let now = js_sys::Date::now();
@@ -129,7 +130,7 @@ impl Sdk {
     /// After `consent(…)`: a grant reads the cookie, anything else rewrites or deletes it.
     pub(super) fn cookie_after_consent(&mut self, before: crate::consent::Consent) {
         if self.consent.may_store() && !before.may_store() {
-            self.adopt_cookie(false);
+            self.adopt_cookie(false, self.cookie_id());
         } else {
             self.write_cookie();
         }
