@@ -96,7 +96,9 @@ impl Sdk {
     pub(super) fn write_cookie(&self) {
         let domain = &self.cfg.cookie_domain;
         if domain.is_empty() {
-        } else if self.consent.may_store() {
+            return;
+        }
+        if self.consent.may_store() {
             cookie::write(&self.visitor.profile.anonymous_id, domain);
         } else {
             cookie::remove(domain);
