@@ -38,6 +38,11 @@ impl Api {
     pub fn identify(&self, user_id: JsValue, traits: JsValue, options: JsValue) -> JsValue {
         call("identify", &[&user_id, &traits, &options])
     }
+    /// `alias(previousId, userId?)`: links `previousId` to `userId` (the
+    /// current user id, else the anonymous id, when not given).
+    pub fn alias(&self, previous_id: JsValue, user_id: JsValue) -> JsValue {
+        call("alias", &[&previous_id, &user_id])
+    }
     /// `reset()`.
     pub fn reset(&self) -> JsValue {
         call("reset", &[])
@@ -140,6 +145,16 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
                 false => None,
             };
             with_sdk_or_defer(move |s| s.identify(&user, traits, token));
+        }
+        "alias" => {
+            let Some(previous) = a(0).as_string().filter(|p| !p.is_empty()) else {
+                return bad_call("alias: the previous id must be a non-empty string", a(0));
+            };
+            let user = a(1).as_string().filter(|u| !u.is_empty());
+            if user.is_none() && !a(1).is_undefined() && !a(1).is_null() {
+                return bad_call("alias: the user id must be a non-empty string", a(1));
+            }
+            with_sdk_or_defer(move |s| s.alias(&previous, user));
         }
         "reset" => with_sdk_or_defer(Sdk::reset),
         "consent" => {

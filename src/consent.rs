@@ -63,3 +63,106 @@ impl Consent {
         }
     }
 }
+
+/// `navigator.globalPrivacyControl === true`: the visitor's browser refuses
+/// the sale and sharing of their data. The SDK takes it as a refusal of
+/// analytics and personalisation until the site grants consent explicitly
+/// (`consent(…)`, or a Consent Mode update with `data-consent="gtag"`);
+/// `data-consent="granted"` is the site's default for everyone, not such a grant.
+pub fn global_privacy_control() -> bool {
+    web_sys::window()
+        .map(|w| convert::get(&w.navigator(), "globalPrivacyControl"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Google Consent Mode v2 (`data-consent="gtag"`): `gtag("consent",
+/// "default" | "update", {...})` in the `dataLayer`, where
+/// `analytics_storage` is analytics and `ad_personalization` is
+/// personalisation (`"granted"` or `"denied"`; a missing key keeps its state).
+///
+/// A `default` only counts while nothing more explicit is known: once the
+/// visitor's choice is stored (an earlier page's update) or an update came,
+/// defaults are ignored, so a page's "denied" default never erases a
+/// returning visitor who granted. With Global Privacy Control, defaults
+/// never count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GtagConsent {
+    /// The state it maps to.
+    pub state: Consent,
+    defaults_count: bool,
+}
+
+impl GtagConsent {
+    /// Starts from `stored` (the last state, from an earlier page) or nothing allowed.
+    pub fn new(stored: Option<Consent>, gpc: bool) -> GtagConsent {
+        GtagConsent {
+            state: stored.unwrap_or(Consent::NONE),
+            defaults_count: stored.is_none() && !gpc,
+        }
+    }
+
+    /// Applies one consent command; returns the new state.
+    pub fn apply(&mut self, update: bool, params: &parcours_engine::value::Map) -> Consent {
+        if !update && !self.defaults_count {
+            return self.state;
+        }
+        if update {
+            self.defaults_count = false;
+        }
+        let flag = |k: &str| {
+            params
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(|s| s == "granted")
+        };
+        if let Some(a) = flag("analytics_storage") {
+            self.state.analytics = a;
+        }
+        if let Some(p) = flag("ad_personalization") {
+            self.state.personalisation = p;
+        }
+        self.state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parcours_engine::value::{Map, Value};
+
+    fn params(a: &str, p: &str) -> Map {
+        let mut m = Map::new();
+        m.insert("analytics_storage".into(), Value::from(a));
+        m.insert("ad_personalization".into(), Value::from(p));
+        m
+    }
+
+    #[test]
+    fn defaults_then_updates_map_to_consent() {
+        let mut g = GtagConsent::new(None, false);
+        assert_eq!(g.apply(false, &params("denied", "denied")), Consent::NONE);
+        let c = g.apply(true, &params("granted", "denied"));
+        assert!(c.analytics && !c.personalisation);
+        assert_eq!(
+            g.apply(false, &params("denied", "denied")),
+            c,
+            "a default after an update is ignored"
+        );
+    }
+
+    #[test]
+    fn a_stored_choice_or_gpc_makes_defaults_ignored() {
+        let mut g = GtagConsent::new(Some(Consent::GRANTED), false);
+        assert_eq!(
+            g.apply(false, &params("denied", "denied")),
+            Consent::GRANTED
+        );
+        let mut g = GtagConsent::new(None, true);
+        assert_eq!(g.apply(false, &params("granted", "granted")), Consent::NONE);
+        assert_eq!(
+            g.apply(true, &params("granted", "granted")),
+            Consent::GRANTED
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! [`journal`] (the visitor shared by tabs), [`outbox`], [`delivery`]
 //! (sending, retries, adoption of closed tabs' queues), [`locks`],
 //! [`transport`], [`render`] (styled by [`style`]), [`page`], [`triggers`], [`consent`],
+//! [`datalayer`], [`clicks`],
 //! [`convert`], [`regex`], [`ids`], [`rule_errors`].
 //!
 //! Two builds come from this crate (cargo features): `site` (default), the
@@ -25,8 +26,10 @@ static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
 #[cfg(feature = "site")]
 pub mod api;
+pub mod clicks;
 pub mod consent;
 pub mod convert;
+pub mod datalayer;
 pub mod delivery;
 pub mod handles;
 pub mod ids;

@@ -74,8 +74,11 @@ function load(queue) {
     wasm_bindgen.start({
       writeKey: d.writeKey || "",
       endpoint: d.endpoint || new URL(src, location.href).origin,
-      consent: d.consent === "required" ? "required" : "granted",
+      consent: d.consent === "required" || d.consent === "gtag" ? d.consent : "granted",
       debug: dbg,
+      datalayer: d.datalayer || "",
+      cookieDomain: d.cookieDomain || "",
+      watchDataLayer: watchDataLayer,
       tools: loadTools
     });
     var p = live();
@@ -97,7 +100,7 @@ function load(queue) {
       if (p) return p[m].apply(p, args);
       queue.push([m].concat(slice.call(args)));
     };
-    "track page identify reset consent on off".split(" ").forEach(function (m) {
+    "track page identify alias reset consent on off".split(" ").forEach(function (m) {
       queue[m] = function () { return later(m, arguments); };
     });
     queue.forget = function () {
@@ -125,4 +128,39 @@ function load(queue) {
     queue.ready = function () { return ready; };
     queue.tools = tools;
   }
+}
+
+// The GA4 bridge's hook (src/datalayer.rs): calls `seen(array)` with the
+// window's `dataLayer` now, each time the page assigns a new one (an
+// accessor on `window`, so a `dataLayer` created after Parcours is seen too),
+// and after each `push`, which keeps its arguments and return value. Returns
+// the function that stops the reports. Nothing is ever pushed by Parcours.
+function watchDataLayer(seen) {
+  var on = true, current = window.dataLayer;
+  var tell = function (a) {
+    if (on) try { seen(a); } catch (e) { /* never into the page */ }
+  };
+  var adopt = function (a) {
+    current = a;
+    if (a && typeof a.push === "function" && !a.push.__parcours) {
+      var original = a.push;
+      var push = function () {
+        var r = original.apply(this, arguments);
+        tell(a);
+        return r;
+      };
+      push.__parcours = true;
+      try { a.push = push; } catch (e) { /* frozen: entries at start only */ }
+    }
+    tell(a);
+  };
+  try {
+    Object.defineProperty(window, "dataLayer", {
+      configurable: true, enumerable: true,
+      get: function () { return current; },
+      set: adopt
+    });
+  } catch (e) { /* a page's `var dataLayer`: that array only */ }
+  adopt(current);
+  return function () { on = false; };
 }

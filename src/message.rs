@@ -73,7 +73,8 @@ fn write_context(out: &mut String, c: &MsgContext) {
 /// Builds one message with a fresh `messageId`.
 ///
 /// `kind` is `track` (then `name` is the event), `page` (`name` is the page
-/// name) or `identify` (`payload` are the traits).
+/// name), `identify` (`payload` are the traits) or `alias` (`name` is the
+/// `previousId`, `c.user_id` the `userId`).
 pub fn build(kind: &str, name: &str, payload: &Value, at_ms: f64, c: &MsgContext) -> Msg {
     let id = uuid_v4();
     let empty = Map::new();
@@ -89,6 +90,9 @@ pub fn build(kind: &str, name: &str, payload: &Value, at_ms: f64, c: &MsgContext
     match kind {
         "identify" => {
             write_map(m.key("traits"), props);
+        }
+        "alias" => {
+            m.str("previousId", name);
         }
         "page" => {
             let name = if name.is_empty() {

@@ -1,5 +1,5 @@
-//! Where the visitor is: page info, UTM campaign, acquisition channel,
-//! device, and navigations that are page views: SPA route changes
+//! Where the visitor is: page info, UTM campaign, device (the acquisition
+//! channel is the engine's, `parcours_engine::session::Source`), and navigations that are page views: SPA route changes
 //! (`pushState` / `replaceState` / `popstate`, hash routes) and pages
 //! restored from the back-forward cache.
 
@@ -122,66 +122,6 @@ pub fn utm(query: &str) -> Map {
         }
     }
     out
-}
-
-/// The acquisition channel from UTM and referrer: `paid`, `email`,
-/// `social`, `search`, `referral`, `internal` or `direct`.
-pub fn channel(page: &Page, utm: &Map) -> &'static str {
-    let medium = utm
-        .get("medium")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !medium.is_empty() {
-        return match medium.as_str() {
-            "cpc" | "ppc" | "paid" | "paidsearch" | "display" | "cpm" => "paid",
-            "email" | "e-mail" | "newsletter" => "email",
-            "social" | "social-network" | "sm" => "social",
-            "organic" => "search",
-            _ => "referral",
-        };
-    }
-    let host = |url: &str| -> String {
-        url.split("://")
-            .nth(1)
-            .unwrap_or_default()
-            .split(['/', '?', '#', ':'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-    };
-    let from = host(&page.referrer);
-    if from.is_empty() {
-        return "direct";
-    }
-    if from == host(&page.url) {
-        return "internal";
-    }
-    const SEARCH: [&str; 6] = [
-        "google.",
-        "bing.",
-        "duckduckgo.",
-        "yahoo.",
-        "ecosia.",
-        "qwant.",
-    ];
-    const SOCIAL: [&str; 8] = [
-        "facebook.",
-        "instagram.",
-        "t.co",
-        "twitter.",
-        "x.com",
-        "linkedin.",
-        "pinterest.",
-        "tiktok.",
-    ];
-    if SEARCH.iter().any(|s| from.contains(s)) {
-        "search"
-    } else if SOCIAL.iter().any(|s| from.contains(s)) {
-        "social"
-    } else {
-        "referral"
-    }
 }
 
 /// A navigation that is a page view, as [`RouteWatch`] reports it.

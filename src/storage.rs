@@ -326,3 +326,80 @@ fn is_quota_error(e: &JsValue) -> bool {
     let name = convert::get_str(e, "name").unwrap_or_default();
     name == "QuotaExceededError" || name == "NS_ERROR_DOM_QUOTA_REACHED"
 }
+
+/// The first-party cookie holding the anonymous id across subdomains
+/// (`data-cookie-domain`): SameSite=Lax, Secure on https, 13 months.
+pub mod cookie {
+    use crate::convert;
+    use wasm_bindgen::JsValue;
+
+    /// The cookie's name.
+    pub const NAME: &str = "parcours_aid";
+    /// Its lifetime: about 13 months (395 days), in seconds.
+    pub const MAX_AGE_S: &str = "34128000";
+
+    fn document() -> Option<web_sys::Document> {
+        web_sys::window()?.document()
+    }
+
+    /// The id in the cookie, if it holds a plausible one (1–64 of
+    /// `A-Za-z0-9_-`: a cookie is visible to the whole domain, so it is checked).
+    pub fn read() -> Option<String> {
+        let all = convert::get_str(&document()?.into(), "cookie")?;
+        let v = all
+            .split(';')
+            .filter_map(|c| c.trim().strip_prefix(NAME)?.strip_prefix('='))
+            .next()?;
+        let ok = !v.is_empty()
+            && v.len() <= 64
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| v.to_owned())
+    }
+
+    fn set(text: &str) {
+        if let Some(d) = document() {
+            // A sandboxed document throws: then there is no shared id.
+            let _ = js_sys::Reflect::set(&d, &"cookie".into(), &JsValue::from_str(text));
+        }
+    }
+
+    fn secure() -> &'static str {
+        let https = web_sys::window()
+            .and_then(|w| w.location().protocol().ok())
+            .is_some_and(|p| p == "https:");
+        if https {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+
+    /// Writes `id` for `domain` (e.g. `.shop.example`).
+    pub fn write(id: &str, domain: &str) {
+        set(&[
+            NAME,
+            "=",
+            id,
+            "; Domain=",
+            domain,
+            "; Path=/; Max-Age=",
+            MAX_AGE_S,
+            "; SameSite=Lax",
+            secure(),
+        ]
+        .concat());
+    }
+
+    /// Deletes the cookie on `domain`.
+    pub fn remove(domain: &str) {
+        set(&[
+            NAME,
+            "=; Domain=",
+            domain,
+            "; Path=/; Max-Age=0; SameSite=Lax",
+            secure(),
+        ]
+        .concat());
+    }
+}

@@ -192,6 +192,40 @@ pub fn current_scroll_percent() -> f64 {
     scroll_percent(top, viewport, height)
 }
 
+/// Upward scroll speed (px per ms) that counts as heading for the address bar.
+pub const TOUCH_EXIT_SPEED: f64 = 1.5;
+/// Time on the page before hiding the tab counts as exit intent (ms).
+pub const TOUCH_EXIT_MIN_MS: f64 = 5000.0;
+
+/// Touch exit intent: a scroll from `prev_y` to `y` (px from the top) in
+/// `dt_ms` that goes up faster than [`TOUCH_EXIT_SPEED`] and ends within the
+/// first viewport (`viewport` px) of the page.
+///
+/// ```
+/// use parcours::triggers::fast_scroll_up;
+/// assert!(fast_scroll_up(2000.0, 100.0, 200.0, 800.0));
+/// assert!(!fast_scroll_up(2000.0, 1500.0, 100.0, 800.0)); // not near the top
+/// assert!(!fast_scroll_up(900.0, 100.0, 2000.0, 800.0)); // slow
+/// assert!(!fast_scroll_up(100.0, 900.0, 10.0, 800.0)); // down
+/// ```
+pub fn fast_scroll_up(prev_y: f64, y: f64, dt_ms: f64, viewport: f64) -> bool {
+    let up = prev_y - y;
+    up > 0.0 && y <= viewport && up / dt_ms.max(1.0) > TOUCH_EXIT_SPEED
+}
+
+fn scroll_y() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.scroll_y().ok())
+        .unwrap_or(0.0)
+}
+
+fn viewport_height() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
 struct State {
     fire: fn(Trigger),
     exit_fired: bool,
@@ -247,6 +281,29 @@ impl Watch {
         let mut listeners = Vec::new();
         let weak = Rc::downgrade(&state);
 
+        // Exit intent on touch screens: a fast scroll back up near the
+        // top (towards the address bar), or the tab hidden after a while.
+        if needs.exit_intent && crate::page::device().kind != "desktop" {
+            let (wk, last) = (weak.clone(), Cell::new((scroll_y(), t)));
+            listeners.push(Listener::passive(&w, "scroll", false, move |_| {
+                let (y, at) = (scroll_y(), now());
+                let (prev_y, prev_at) = last.replace((y, at));
+                if fast_scroll_up(prev_y, y, at - prev_at, viewport_height()) {
+                    on_exit_intent(&wk);
+                }
+            }));
+            let (wk, since) = (weak.clone(), t);
+            listeners.push(Listener::passive(
+                &doc,
+                "visibilitychange",
+                false,
+                move |_| {
+                    if !page_visible() && now() - since >= TOUCH_EXIT_MIN_MS {
+                        on_exit_intent(&wk);
+                    }
+                },
+            ));
+        }
         // Exit intent: desktop pointers leaving through the top of the viewport.
         if needs.exit_intent && crate::page::device().kind == "desktop" {
             let wk = weak.clone();

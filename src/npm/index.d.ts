@@ -7,8 +7,14 @@ export interface LoadOptions {
   writeKey: string;
   /** `data-endpoint`: the backend (default: the script's origin). */
   endpoint?: string;
-  /** `data-consent="required"`: nothing stored or sent before `consent()`. */
-  consent?: "required" | "granted";
+  /** `data-consent="required"`: nothing stored or sent before `consent()`;
+   * `"gtag"`: the same, then Google Consent Mode v2 in the `dataLayer` decides
+   * (`analytics_storage` → analytics, `ad_personalization` → personalisation). */
+  consent?: "required" | "granted" | "gtag";
+  /** `data-datalayer="off"`: no GA4 `dataLayer` bridge. */
+  datalayer?: "off";
+  /** `data-cookie-domain` (e.g. `".shop.example"`): the anonymous id also lives in a cookie there, shared by subdomains. */
+  cookieDomain?: string;
   /** `data-debug`: log calls, decisions and errors. */
   debug?: boolean;
   /** Where `parcours.js` is served (default: next to this module). */
@@ -78,7 +84,8 @@ export interface Parcours {
   tools(): Promise<Tools>;
   /** Erases the visitor; resolves to whether the backend acknowledged. */
   forget(): Promise<boolean>;
-  alias?(previousId: string, userId?: string): void;
+  /** Links `previousId` to `userId` (default: the current user id, else the anonymous id); analytics.js `alias`. */
+  alias(previousId: string, userId?: string): void;
   on(name: EventName, fn: (data: any) => void): void;
   off(name: EventName, fn?: (data: any) => void): void;
   ready(): Promise<ReadyState>;

@@ -7,7 +7,7 @@
 /** SRI hash of the `parcours.js` built with this module (written by `cargo xtask build`). */
 export const INTEGRITY = "__PARCOURS_SRI__";
 
-const DATA = { writeKey: "writeKey", endpoint: "endpoint", consent: "consent", debug: "debug" };
+const DATA = { writeKey: "writeKey", endpoint: "endpoint", consent: "consent", debug: "debug", datalayer: "datalayer", cookieDomain: "cookieDomain" };
 let loading = null;
 
 export function load(options = {}) {

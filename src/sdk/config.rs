@@ -22,10 +22,20 @@ pub struct Config {
     /// The loader's `tools()`: a Promise of the tools module (loaded on
     /// demand), which `explain()` asks for its answer.
     pub tools: Option<js_sys::Function>,
+    /// `data-consent="gtag"`: consent follows Google Consent Mode in the
+    /// `dataLayer` (nothing stored or sent before it grants).
+    pub consent_gtag: bool,
+    /// The GA4 `dataLayer` bridge (`data-datalayer="off"` turns it off).
+    pub datalayer: bool,
+    /// The loader's `watchDataLayer` (see [`crate::datalayer`]).
+    pub watch_datalayer: Option<js_sys::Function>,
+    /// `data-cookie-domain`: the anonymous id also lives in a cookie there.
+    pub cookie_domain: String,
 }
 
 impl Config {
-    /// Reads `{writeKey, endpoint, consent, debug, autoPage, fetchRules, tools}`.
+    /// Reads `{writeKey, endpoint, consent, debug, autoPage, fetchRules,
+    /// tools, datalayer, watchDataLayer, cookieDomain}`.
     pub fn from_js(v: &JsValue) -> Config {
         let s = |k| convert::get_str(v, k).unwrap_or_default();
         let flag = |k, default: bool| {
@@ -43,7 +53,11 @@ impl Config {
         Config {
             write_key: s("writeKey"),
             endpoint,
-            consent_required: s("consent") == "required",
+            consent_required: matches!(s("consent").as_str(), "required" | "gtag"),
+            consent_gtag: s("consent") == "gtag",
+            datalayer: s("datalayer") != "off",
+            watch_datalayer: super::as_function(&convert::get(v, "watchDataLayer")),
+            cookie_domain: s("cookieDomain"),
             debug: flag("debug", false),
             auto_page: flag("autoPage", true),
             fetch_rules: flag("fetchRules", true),

@@ -122,6 +122,7 @@ impl Sdk {
         if c.analytics != self.delivery.enabled() {
             self.delivery.set_enabled(c.analytics, &mut self.host);
         }
+        self.cookie_after_consent(before);
         self.watch_triggers();
         if !c.personalisation {
             self.screen.close_all();

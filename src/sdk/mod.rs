@@ -18,6 +18,7 @@ mod record;
 mod rules;
 mod screen;
 mod show;
+mod signals;
 mod slot;
 mod visitor;
 
@@ -73,7 +74,9 @@ pub struct Sdk {
     pub host: Host,
     page: Page,
     utm: Map,
+    /// The landing page's channel (the engine's classifier), until a session has one.
     channel: &'static str,
+    signals: signals::Signals,
     user_agent: String,
     locale: String,
     page_decided: bool,
@@ -160,21 +163,29 @@ pub fn uninstall() {
 impl Sdk {
     /// Builds the SDK: reads consent, the cached rules, the visitor (its
     /// snapshot and journal) and any outbox left by an older version.
-    pub fn new(cfg: Config, store: Store) -> Sdk {
+    pub fn new(mut cfg: Config, store: Store) -> Sdk {
         log::set_debug(cfg.debug);
-        let consent = if cfg.consent_required {
-            store
-                .get(keys::CONSENT)
-                .map_or(Consent::NONE, |c| Consent::from_code(&c))
-        } else {
-            Consent::GRANTED
+        let gpc = crate::consent::global_privacy_control();
+        // Global Privacy Control: as if consent were required (see `consent`).
+        cfg.consent_required |= gpc;
+        let stored = cfg
+            .consent_required
+            .then(|| store.get(keys::CONSENT).map(|c| Consent::from_code(&c)))
+            .flatten();
+        let mut gtag = cfg
+            .consent_gtag
+            .then(|| crate::consent::GtagConsent::new(stored, gpc));
+        let consent = match &mut gtag {
+            Some(g) => crate::datalayer::consent_at_start(g),
+            None if cfg.consent_required => stored.unwrap_or(Consent::NONE),
+            None => Consent::GRANTED,
         };
         store.gate().set(consent.may_store());
         let now = js_sys::Date::now();
         let writer = ids::short_id();
         let page = page::current_page();
         let utm = page::utm(&page.query);
-        let channel = page::channel(&page, &utm);
+        let channel = parcours_engine::session::Source::detect(&page).channel;
         let nav = web_sys::window().map(|w| w.navigator());
         let mut sdk = Sdk {
             journal: Journal::new(store.clone(), writer.clone()),
@@ -196,6 +207,10 @@ impl Sdk {
             page,
             utm,
             channel,
+            signals: signals::Signals {
+                gtag,
+                ..Default::default()
+            },
             user_agent: nav
                 .as_ref()
                 .and_then(|n| n.user_agent().ok())
@@ -210,7 +225,10 @@ impl Sdk {
             cfg,
         };
         sdk.load_cached_rules();
+        // Read before a new visitor's id would be written there.
+        let shared = sdk.cookie_id();
         sdk.load_visitor();
+        sdk.adopt_cookie(true, shared);
         sdk.delivery.migrate_legacy(&mut sdk.host);
         sdk
     }
@@ -279,6 +297,7 @@ impl Sdk {
         if self.cfg.auto_page {
             self.track_page("", Value::object());
         }
+        self.hook_signals();
         delivery::start();
         self.delivery.schedule(delivery::FLUSH_DELAY_MS);
         if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {

@@ -38,7 +38,12 @@ impl Sdk {
             user_id: self.visitor.profile.user_id.as_deref(),
             page: &self.page,
             utm: &self.utm,
-            channel: self.channel,
+            // The engine's session classifier: the session's channel, else the landing page's.
+            channel: self
+                .visitor
+                .profile
+                .session()
+                .map_or(self.channel, |s| &s.channel),
             user_agent: &self.user_agent,
             locale: &self.locale,
         }

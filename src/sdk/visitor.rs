@@ -113,6 +113,7 @@ impl Sdk {
         let _ = self
             .journal
             .write_snapshot(&self.visitor, js_sys::Date::now());
+        self.write_cookie();
     }
 
     /// A `storage` event: another tab changed one of our keys (`None`:

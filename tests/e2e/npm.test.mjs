@@ -48,8 +48,10 @@ test("bundled by esbuild: load() inserts the pinned script and resolves to the l
   const dist = join(dir, "dist");
   writeFileSync(join(dir, "app.js"), `
     import { load, INTEGRITY } from "parcours";
-    load({ writeKey: "demo" }).then(async (p) => {
+    load({ writeKey: "demo", datalayer: "off" }).then(async (p) => {
       window.__result = { ready: await p.ready(), live: !Array.isArray(window.parcours), same: p === window.parcours,
+        datalayerOff: document.querySelector('script[src$="parcours.js"]').dataset.datalayer === "off"
+          && Object.getOwnPropertyDescriptor(window, "dataLayer") === undefined,
         integrity: document.querySelector('script[src$="parcours.js"]').integrity === INTEGRITY };
     }, (e) => (window.__result = { error: String(e) }));`);
   await build({ entryPoints: [join(dir, "app.js")], bundle: true, format: "esm", outfile: join(dist, "app.js"), absWorkingDir: dir, logLevel: "warning" });
@@ -70,6 +72,7 @@ test("bundled by esbuild: load() inserts the pinned script and resolves to the l
   assert.equal(result.ready.rules, "network");
   assert.ok(result.live && result.same, "resolves to the live window.parcours");
   assert.ok(result.integrity, "the script is pinned by its SRI hash");
+  assert.ok(result.datalayerOff, "load({ datalayer: \"off\" }) leaves the dataLayer alone");
   assert.deepEqual(errors, []);
   await context.close();
 });
