@@ -43,6 +43,7 @@ fn load(args: &[String]) -> Result {
     let pg = crate::postgres::Throwaway::start()
         .map_err(|e| eprintln!("xtask: no PostgreSQL ({e}): the load bench skips it"))
         .ok();
+    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
     let mut cmd = Command::new(bin.join("parcours-load"));
     cmd.args(args)
         .env("PARCOURS_SERVER_BIN", bin.join("parcours-server"));
