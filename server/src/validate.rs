@@ -5,7 +5,9 @@
 //! `null` counts as absent, as JSON serializers commonly write it.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
@@ -73,6 +75,128 @@ pub fn message(index: usize, msg: &Value, raw: &str) -> Result<NewEvent, Rejecte
 }
 
 type Problem = (&'static str, String);
+
+/// The fields validation looks at, borrowed from the message text: the
+/// fast path of ingestion (no `serde_json::Value` tree; properties, traits
+/// and context stay raw JSON text). Anything unusual (wrong type, duplicate
+/// key) fails to deserialize, and [`fast`] leaves that message to [`message`].
+#[derive(serde::Deserialize)]
+struct Fields<'a> {
+    #[serde(rename = "messageId", borrow)]
+    message_id: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(rename = "anonymousId", borrow)]
+    anonymous_id: Option<Cow<'a, str>>,
+    #[serde(rename = "userId", borrow)]
+    user_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(rename = "previousId", borrow)]
+    previous_id: Option<Cow<'a, str>>,
+    #[serde(rename = "groupId", borrow)]
+    group_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    properties: Option<&'a RawValue>,
+    #[serde(borrow)]
+    traits: Option<&'a RawValue>,
+    #[serde(borrow)]
+    context: Option<&'a RawValue>,
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Context<'a> {
+    #[serde(borrow)]
+    channel: Option<Cow<'a, str>>,
+}
+
+/// A message that passed the fast path: the event, and whether its
+/// `context.channel` is `"store"` (which only source keys may send).
+pub struct Fast {
+    /// Ready to store.
+    pub event: NewEvent,
+    /// `context.channel == "store"`.
+    pub store_channel: bool,
+}
+
+/// Validates one message's JSON text without building a `Value`; `None`
+/// when it is not plainly valid (then [`message`] decides and explains).
+/// Accepts exactly what [`message`] accepts, with the same result.
+pub fn fast(raw: &str) -> Option<Fast> {
+    let f: Fields = serde_json::from_str(raw).ok()?;
+    let nonempty = |v: &Option<Cow<str>>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    let message_id = f
+        .message_id
+        .as_deref()
+        .filter(|id| !id.is_empty() && id.len() <= MAX_MESSAGE_ID)?;
+    let kind = f.kind.as_deref().filter(|t| TYPES.contains(t))?;
+    let anonymous_id = nonempty(&f.anonymous_id);
+    let user_id = nonempty(&f.user_id);
+    if anonymous_id.is_none() && user_id.is_none() {
+        return None;
+    }
+    let event = match kind {
+        "track" => Some(nonempty(&f.event)?),
+        "page" | "screen" => f.name.as_deref().map(str::to_owned),
+        _ => None,
+    };
+    if (kind == "alias" && nonempty(&f.previous_id).is_none())
+        || (kind == "group" && nonempty(&f.group_id).is_none())
+    {
+        return None;
+    }
+    for v in [f.properties, f.traits, f.context].into_iter().flatten() {
+        if !v.get().starts_with('{') {
+            return None;
+        }
+    }
+    let store_channel = match f.context {
+        Some(c) => {
+            let c: Context = serde_json::from_str(c.get()).ok()?;
+            c.channel.as_deref() == Some("store")
+        }
+        None => false,
+    };
+    let timestamp = match f.timestamp.as_deref() {
+        None => crate::store::now_rfc3339(),
+        // Already in the stored form: checked, kept as is.
+        Some(t) if is_canonical(t) => {
+            OffsetDateTime::parse(t, &Rfc3339).ok()?;
+            t.to_owned()
+        }
+        Some(t) => format_utc(parse_timestamp(t)?),
+    };
+    Some(Fast {
+        event: NewEvent {
+            message_id: message_id.to_owned(),
+            kind: kind.to_owned(),
+            event,
+            anonymous_id,
+            user_id,
+            timestamp,
+            payload: raw.to_owned(),
+        },
+        store_channel,
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form [`format_utc`] writes.
+fn is_canonical(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'.',
+            23 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
 
 fn check(obj: &Map<String, Value>, message_id: &str) -> Result<NewEvent, Problem> {
     let kind = match present(obj, "type") {
@@ -290,5 +414,36 @@ mod tests {
             format_utc(parse_timestamp("2026-11-24").unwrap()),
             "2026-11-24T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn the_fast_path_accepts_only_what_the_value_path_accepts_and_agrees() {
+        let ts = r#""timestamp":"2026-11-24T10:00:00.000Z""#;
+        let cases = [
+            format!(r#"{{"type":"track","event":"E","messageId":"m","anonymousId":"a",{ts}}}"#),
+            format!(r#"{{"type":"track","event":"","messageId":"m","anonymousId":"a",{ts}}}"#),
+            r#"{"type":"page","name":"Home","messageId":"m","userId":"u","timestamp":"2026-11-24T11:00:00+01:00"}"#.into(),
+            r#"{"type":"track","event":"E","messageId":"m","anonymousId":"a","timestamp":"2026-13-24T10:00:00.000Z"}"#.into(),
+            r#"{"type":"track","event":"E","messageId":"m","anonymousId":"a","properties":[1]}"#.into(),
+            r#"{"type":"track","event":"E","messageId":"m","anonymousId":"a","properties":null,"context":{"channel":"web"}}"#.into(),
+            r#"{"type":"alias","messageId":"m","userId":"u","previousId":""}"#.into(),
+            r#"{"type":"group","messageId":"m","userId":"u","groupId":"g"}"#.into(),
+            r#"{"type":"track","event":"E","messageId":7,"anonymousId":"a"}"#.into(),
+            r#"{"type":"track","event":"E","messageId":"m","messageId":"n","anonymousId":"a"}"#.into(),
+            r#"{"type":"identify","messageId":"m","anonymousId":"","userId":"","traits":{}}"#.into(),
+            r#"{"type":"screen","messageId":"m\u0041","anonymousId":"a","name":"S"}"#.into(),
+        ];
+        let mut fast_count = 0;
+        for raw in &cases {
+            let value: Value = serde_json::from_str(raw).unwrap();
+            let slow = message(0, &value, raw);
+            if let Some(f) = fast(raw) {
+                fast_count += 1;
+                let slow = slow
+                    .unwrap_or_else(|e| panic!("fast accepted what message rejects: {raw}: {e:?}"));
+                assert_eq!(format!("{:?}", f.event), format!("{slow:?}"), "{raw}");
+            }
+        }
+        assert_eq!(fast_count, 5);
     }
 }

@@ -38,11 +38,20 @@ pub fn run(args: &[String]) -> Result {
 /// PostgreSQL; the server built with the `bench-server` profile. Extra
 /// arguments (`--connections N --seconds T`) go to the load generator.
 fn load(args: &[String]) -> Result {
-    exec(cargo().args(["build", "--profile", "bench-server", "-p", "parcours-server", "-p", "parcours-load"]))?;
+    exec(cargo().args([
+        "build",
+        "--profile",
+        "bench-server",
+        "-p",
+        "parcours-server",
+        "-p",
+        "parcours-load",
+    ]))?;
     let bin = build::target_dir().join("bench-server");
     let pg = crate::postgres::Throwaway::start()
         .map_err(|e| eprintln!("xtask: no PostgreSQL ({e}): the load bench skips it"))
         .ok();
+    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
     let mut cmd = Command::new(bin.join("parcours-load"));
     cmd.args(args)
         .env("PARCOURS_SERVER_BIN", bin.join("parcours-server"));

@@ -25,7 +25,10 @@ pub struct Throwaway {
 /// The folder of `initdb` and `pg_ctl` (Debian keeps them off the PATH).
 fn bin_dir() -> Option<PathBuf> {
     if let Some(p) = which("pg_ctl") {
-        return std::fs::canonicalize(p).ok()?.parent().map(Path::to_path_buf);
+        return std::fs::canonicalize(p)
+            .ok()?
+            .parent()
+            .map(Path::to_path_buf);
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
@@ -69,12 +72,25 @@ impl Throwaway {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if is_root() {
-            exec(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+            exec(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir),
+            )?;
         }
         let data = dir.join("data");
         exec(
             as_postgres(&bin.join("initdb"))
-                .args(["--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8", "-D"])
+                .args([
+                    "--no-sync",
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "-D",
+                ])
                 .arg(&data),
         )?;
         let port = free_port()?;

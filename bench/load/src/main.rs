@@ -46,7 +46,12 @@ fn main() {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--connections" => connections = it.next().and_then(|v| v.parse().ok()).expect("--connections N"),
+            "--connections" => {
+                connections = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--connections N")
+            }
             "--seconds" => seconds = it.next().and_then(|v| v.parse().ok()).expect("--seconds T"),
             other => panic!("unknown argument {other}"),
         }
@@ -62,7 +67,11 @@ fn main() {
         targets.push(Target {
             name,
             database: dir.join(format!("{file}.sqlite3")).display().to_string(),
-            raw: Box::new(move || dir.join(format!("{file}-raw.sqlite3")).display().to_string()),
+            raw: Box::new(move || {
+                dir.join(format!("{file}-raw.sqlite3"))
+                    .display()
+                    .to_string()
+            }),
             sync,
         });
     }
@@ -86,7 +95,13 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for t in &targets {
         let f = measure(&server, t, connections, seconds);
-        assert!(f.stored >= f.acked, "{}: {} acknowledged but {} stored", t.name, f.acked, f.stored);
+        assert!(
+            f.stored >= f.acked,
+            "{}: {} acknowledged but {} stored",
+            t.name,
+            f.acked,
+            f.stored
+        );
         println!(
             "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % |",
             t.name,
@@ -105,7 +120,13 @@ fn fresh_pg(base: &str, tag: &str) -> String {
     let name = format!("parcours_load_{tag}_{}", std::process::id());
     let status = Command::new("psql")
         .arg(base)
-        .args(["-q", "-c", &format!("DROP DATABASE IF EXISTS {name}"), "-c", &format!("CREATE DATABASE {name}")])
+        .args([
+            "-q",
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {name}"),
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
         .status()
         .expect("psql");
     assert!(status.success(), "creating {name}");
@@ -114,7 +135,10 @@ fn fresh_pg(base: &str, tag: &str) -> String {
 }
 
 fn start_server(bin: &str, t: &Target) -> (Child, String) {
-    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/../../server/tests/fixtures/rules.json");
+    let rules = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../server/tests/fixtures/rules.json"
+    );
     let sync = match t.sync {
         Synchronous::Normal => "normal",
         Synchronous::Full => "full",
@@ -127,7 +151,9 @@ fn start_server(bin: &str, t: &Target) -> (Child, String) {
         .spawn()
         .expect("starting the server");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line
         .trim()
         .strip_prefix("Parcours server listening on http://")
@@ -178,7 +204,11 @@ async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>)
     let mut sink = Vec::new();
     while Instant::now() < deadline {
         for (i, at) in slots.iter().enumerate() {
-            patch(&mut req, start + at, (id << 36) | (seq * BATCH as u64 + i as u64));
+            patch(
+                &mut req,
+                start + at,
+                (id << 36) | (seq * BATCH as u64 + i as u64),
+            );
         }
         seq += 1;
         let t0 = Instant::now();
@@ -208,7 +238,10 @@ async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>)
 
 fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
     let (mut server, addr) = start_server(bin, t);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let began = Instant::now();
     let deadline = began + Duration::from_secs_f64(seconds);
     let results = runtime.block_on(async {
@@ -223,7 +256,10 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
     });
     let elapsed = began.elapsed().as_secs_f64();
     // SIGTERM: graceful stop, the writer drained.
-    Command::new("kill").arg(server.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
     server.wait().unwrap();
     let acked: u64 = results.iter().map(|r| r.0).sum();
     let mut lat: Vec<u32> = results.into_iter().flat_map(|r| r.1).collect();

@@ -49,7 +49,7 @@ pub async fn post(
         peer,
         &headers,
         write_key.as_deref(),
-        vec![(msg, &raw)],
+        vec![raw.as_str()],
     )
     .await
 }

@@ -450,7 +450,10 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 let _ = done.send(());
                 return;
             }
-            Job::Run(f) => f(&mut conn),
+            // A panicking job drops its reply (its caller gets Closed); the writer lives on.
+            Job::Run(f) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)));
+            }
             Job::Insert {
                 write_key,
                 events,
