@@ -28,8 +28,10 @@ pub mod api;
 pub mod consent;
 pub mod convert;
 pub mod delivery;
+pub mod form;
 pub mod handles;
 pub mod ids;
+pub mod intl;
 pub mod journal;
 pub mod json;
 pub mod locks;
@@ -59,5 +61,6 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "site")]
 #[wasm_bindgen]
 pub fn start(config: JsValue) {
+    intl::install();
     api::start(&config);
 }
