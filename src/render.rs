@@ -166,6 +166,9 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
     close.set_attribute("aria-label", close_label)?;
     close.set_text_content(Some("\u{00d7}"));
 
+    // First in the DOM (it sits in the corner): the Tab order then runs
+    // close → content → form or CTA, and the trap wraps at both ends.
+    dialog.append_child(&close)?;
     let title = el(&doc, "h2", "")?;
     title.set_attribute("id", "parcours-title")?;
     title.set_text_content(Some(text(c, "title")));
@@ -208,7 +211,6 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
         dialog.append_child(&a)?;
         Some(a)
     };
-    dialog.append_child(&close)?;
 
     let mut listeners = form_listeners;
     let frame: Element = if modal {
