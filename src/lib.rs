@@ -31,8 +31,10 @@ pub mod consent;
 pub mod convert;
 pub mod datalayer;
 pub mod delivery;
+pub mod form;
 pub mod handles;
 pub mod ids;
+pub mod intl;
 pub mod journal;
 pub mod json;
 pub mod locks;
@@ -62,5 +64,6 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "site")]
 #[wasm_bindgen]
 pub fn start(config: JsValue) {
+    intl::install();
     api::start(&config);
 }

@@ -9,8 +9,10 @@
 //! labelled close button, Escape closes, Tab stays inside, the rest of the
 //! page is `inert` while the modal is open, and focus returns where it was.
 
+use crate::form::{self, Answers};
 use crate::handles::Listener;
 use crate::style;
+use std::rc::Rc;
 use parcours_engine::value::Value;
 use parcours_engine::Decision;
 use wasm_bindgen::prelude::*;
@@ -99,6 +101,19 @@ fn text<'a>(content: &'a Value, path: &str) -> &'a str {
     content.get_dotted(path).as_str().unwrap_or_default()
 }
 
+/// `lang` from the content's locale and `dir="rtl"` for right-to-left
+/// languages, on the placement's host (its shadow content inherits them).
+fn set_language(host: &Element, content: &Value) -> Result<(), JsValue> {
+    let lang = text(content, "lang");
+    if !lang.is_empty() {
+        host.set_attribute("lang", lang)?;
+        if parcours_engine::locale::is_rtl(lang) {
+            host.set_attribute("dir", "rtl")?;
+        }
+    }
+    Ok(())
+}
+
 fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
     let e = doc.create_element(tag)?;
     if !class.is_empty() {
@@ -117,10 +132,12 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
     let modal = d.placement != "banner";
     let c = &d.content;
 
+    let mut form_listeners = Vec::new();
     let host = el(&doc, "div", "")?;
     host.set_attribute("data-parcours-campaign", &d.campaign_id)?;
     host.set_attribute("data-parcours-variant", &d.variant_id)?;
     host.set_attribute("data-parcours-placement", &d.placement)?;
+    set_language(&host, c)?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
 
     let box_class = if modal {
@@ -149,6 +166,9 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
     close.set_attribute("aria-label", close_label)?;
     close.set_text_content(Some("\u{00d7}"));
 
+    // First in the DOM (it sits in the corner): the Tab order then runs
+    // close → content → form or CTA, and the trap wraps at both ends.
+    dialog.append_child(&close)?;
     let title = el(&doc, "h2", "")?;
     title.set_attribute("id", "parcours-title")?;
     title.set_text_content(Some(text(c, "title")));
@@ -163,8 +183,21 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
         dialog.append_child(&p)?;
     }
 
+    let mut form_last = None;
+    if let Some(form) = c.get("form") {
+        let (campaign, variant) = (d.campaign_id.clone(), d.variant_id.clone());
+        let submit = Rc::new(move |a: Answers| {
+            crate::sdk::form_answered(campaign.clone(), variant.clone(), a);
+            on_outcome(Outcome::Clicked);
+        });
+        let (f, ls) = form::build(&doc, form, submit, Rc::new(move || on_outcome(Outcome::Dismissed)))?;
+        dialog.append_child(&f)?;
+        form_last = f.query_selector(".cancel").ok().flatten();
+        form_listeners = ls;
+    }
+
     let label = text(c, "cta.label");
-    let cta = if label.is_empty() {
+    let cta = if label.is_empty() || form_last.is_some() {
         None
     } else {
         let a = el(&doc, "a", "cta")?;
@@ -178,9 +211,8 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
         dialog.append_child(&a)?;
         Some(a)
     };
-    dialog.append_child(&close)?;
 
-    let mut listeners = Vec::new();
+    let mut listeners = form_listeners;
     let frame: Element = if modal {
         let backdrop = el(&doc, "div", "backdrop")?;
         backdrop.append_child(&dialog)?;
@@ -208,7 +240,11 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
         }));
     }
     let first: HtmlElement = close.clone().unchecked_into();
-    let last: HtmlElement = cta.clone().map_or(first.clone(), JsCast::unchecked_into);
+    let last: HtmlElement = match (&form_last, &cta) {
+        (Some(f), _) => f.clone().unchecked_into(),
+        (None, Some(a)) => a.clone().unchecked_into(),
+        (None, None) => first.clone(),
+    };
     let sr = root.clone();
     // A modal owns the keyboard; a banner only reacts to keys pressed inside it.
     let key_target: web_sys::EventTarget = if modal {
@@ -302,6 +338,7 @@ pub fn show_slot(
     host.set_attribute("data-parcours-campaign", &d.campaign_id)?;
     host.set_attribute("data-parcours-variant", &d.variant_id)?;
     host.set_attribute("data-parcours-placement", "slot")?;
+    set_language(&host, c)?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
     let frame = el(&doc, "div", "slot")?;
     frame.set_attribute("role", "region")?;
@@ -314,8 +351,44 @@ pub fn show_slot(
         }
     }
     let mut listeners = Vec::new();
+    let on_outcome = Rc::new(on_outcome);
+    let mut has_form = false;
+    if let Some(form) = c.get("form") {
+        has_form = true;
+        let (campaign, variant) = (d.campaign_id.clone(), d.variant_id.clone());
+        let thanks = match text(c, "form.thanks_label") {
+            "" => "Thank you!".to_owned(),
+            t => t.to_owned(),
+        };
+        let done = el(&doc, "p", "thanks")?;
+        done.set_attribute("role", "status")?;
+        let (f, ls) = {
+            let (o, d2) = (on_outcome.clone(), done.clone());
+            let slot_form: Rc<std::cell::RefCell<Option<Element>>> = Rc::default();
+            let (sf1, sf2) = (slot_form.clone(), slot_form.clone());
+            let submit = Rc::new(move |a: Answers| {
+                crate::sdk::form_answered(campaign.clone(), variant.clone(), a);
+                o(Outcome::Clicked);
+                d2.set_text_content(Some(&thanks));
+                if let Some(f) = sf1.borrow().as_ref() {
+                    f.remove();
+                }
+            });
+            let cancel = Rc::new(move || {
+                if let Some(f) = sf2.borrow().as_ref() {
+                    f.remove();
+                }
+            });
+            let built = form::build(&doc, form, submit, cancel)?;
+            *slot_form.borrow_mut() = Some(built.0.clone());
+            built
+        };
+        frame.append_child(&f)?;
+        frame.append_child(&done)?;
+        listeners.extend(ls);
+    }
     let label = text(c, "cta.label");
-    if !label.is_empty() {
+    if !label.is_empty() && !has_form {
         let a = el(&doc, "a", "cta")?;
         if let Some(href) = safe_href(text(c, "cta.url")) {
             a.set_attribute("href", &href)?;
@@ -325,9 +398,8 @@ pub fn show_slot(
         }
         a.set_text_content(Some(label));
         frame.append_child(&a)?;
-        listeners.push(Listener::new(&a, "click", false, move |_| {
-            on_outcome(Outcome::Clicked)
-        }));
+        let o = on_outcome.clone();
+        listeners.push(Listener::new(&a, "click", false, move |_| o(Outcome::Clicked)));
     }
     if let Some(title) = frame.first_element_child().filter(|e| e.tag_name() == "H2") {
         title.set_attribute("id", "parcours-title")?;

@@ -32,24 +32,42 @@ pub struct Sheet {
 pub const POPIN: Sheet = Sheet {
     rules: &[
         (":host", "all:initial;position:fixed;z-index:2147483000;inset:0;pointer-events:none;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Helvetica,Arial,sans-serif;color:#1f2933"),
-        (".backdrop", "position:fixed;inset:0;display:flex;align-items:center;justify-content:center;padding:16px;background:rgba(15,23,42,.5);pointer-events:auto;animation:fade .18s ease-out"),
-        (".box", "position:relative;box-sizing:border-box;background:#fff;border-radius:16px;box-shadow:0 24px 64px rgba(15,23,42,.35);padding:32px 28px 28px;max-width:420px;width:100%;text-align:center;animation:rise .22s ease-out"),
-        (".banner", "position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding:14px 56px 14px 20px;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:left"),
-        (".banner.top", "top:0;bottom:auto"),
+        (".backdrop", "position:fixed;inset:0;display:flex;align-items:center;justify-content:center;padding:max(16px,env(safe-area-inset-top)) max(16px,env(safe-area-inset-right)) max(16px,env(safe-area-inset-bottom)) max(16px,env(safe-area-inset-left));background:rgba(15,23,42,.5);pointer-events:auto;animation:fade .18s ease-out"),
+        (".box", "position:relative;box-sizing:border-box;background:#fff;border-radius:16px;box-shadow:0 24px 64px rgba(15,23,42,.35);padding:32px 28px 28px;max-width:420px;width:100%;max-height:100%;overflow:auto;text-align:center;animation:rise .22s ease-out"),
+        (".banner", "position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding-block:14px max(14px,env(safe-area-inset-bottom));padding-inline:max(20px,env(safe-area-inset-left)) 56px;max-height:80vh;overflow:auto;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:start"),
+        (".banner.top", "top:0;bottom:auto;padding-block:max(14px,env(safe-area-inset-top)) 14px"),
         ("h2", "margin:0 0 10px;font-size:1.4rem;line-height:1.25;font-weight:700"),
         (".banner h2", "margin:0;font-size:1rem"),
         ("p", "margin:0 0 22px;font-size:1rem;line-height:1.5;color:#52606d"),
         (".banner p", "margin:0;color:#d1d5db"),
-        (".cta", "display:inline-block;padding:12px 24px;border-radius:999px;background:#e4572e;color:#fff;font-weight:600;text-decoration:none;font-size:1rem"),
+        (".cta", "display:inline-block;padding:12px 24px;border-radius:999px;background:#c2410c;color:#fff;border:0;cursor:pointer;font-family:inherit;font-weight:600;text-decoration:none;font-size:1rem"),
         (".banner .cta", "padding:8px 18px"),
-        (".close", "position:absolute;top:10px;right:10px;width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:24px;line-height:1;cursor:pointer"),
+        (".form", "display:flex;flex-direction:column;gap:12px;text-align:start;margin:0 0 4px"),
+        (".banner .form", "flex:1 1 100%"),
+        (".field", "display:flex;flex-direction:column;gap:4px;margin:0;padding:0;border:0;min-width:0"),
+        (".field.check", "flex-direction:row;align-items:center;gap:8px"),
+        ("label,legend", "font-size:.95rem;font-weight:600;padding:0"),
+        ("input,select,textarea", "font:inherit;font-size:1rem;padding:8px 10px;border:1px solid #6b7280;border-radius:8px;background:#fff;color:#1f2933;box-sizing:border-box;max-width:100%"),
+        (".field.check input", "width:20px;height:20px;margin:0"),
+        ("textarea", "min-height:80px;resize:vertical"),
+        (".stars", "display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center"),
+        (".stars input", "width:20px;height:20px;margin:0"),
+        (".stars label", "font-weight:400;margin-inline-end:6px"),
+        (".error", "margin:0;font-size:.9rem;color:#b91c1c"),
+        (".banner .error", "color:#fecaca"),
+        (".status", "margin:0;font-size:.9rem;color:#b91c1c"),
+        (".banner .status", "color:#fecaca"),
+        (".actions", "display:flex;flex-wrap:wrap;gap:8px;justify-content:center"),
+        (".cancel", "font:inherit;padding:10px 18px;border:1px solid currentColor;border-radius:999px;background:transparent;color:inherit;cursor:pointer"),
+        (".close", "position:absolute;top:10px;inset-inline-end:10px;width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:24px;line-height:1;cursor:pointer"),
     ],
-    extra: ".cta:hover{background:#c8441f}\
+    extra: ".cta:hover{background:#9a3412}\
 .close:hover{background:rgba(127,127,127,.15)}\
 :focus-visible{outline:3px solid #2563eb;outline-offset:2px}\
 @keyframes fade{from{opacity:0}}\
 @keyframes rise{from{opacity:0;transform:translateY(12px)}}\
-@media (prefers-reduced-motion:reduce){.backdrop,.box{animation:none}}",
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}\
+@media (max-width:480px){.box{padding:24px 18px 18px;border-radius:12px}.backdrop{align-items:flex-end}}",
 };
 
 /// Inline content in a host element (`.slot`).
@@ -59,9 +77,21 @@ pub const SLOT: Sheet = Sheet {
         (".slot", "box-sizing:border-box;padding:12px 16px;border-radius:12px;background:#fff7ed;border:1px solid #fed7aa"),
         ("h2", "margin:0 0 4px;font-size:1.05rem;line-height:1.3;font-weight:700"),
         ("p", "margin:0 0 8px;font-size:.95rem;line-height:1.45"),
-        (".cta", "color:#c2410c;font-weight:600"),
+        (".cta", "color:#9a3412;font-weight:600"),
+        (".form", "display:flex;flex-direction:column;gap:10px;margin:8px 0 0"),
+        (".field", "display:flex;flex-direction:column;gap:4px;margin:0;padding:0;border:0;min-width:0"),
+        (".field.check", "flex-direction:row;align-items:center;gap:8px"),
+        ("label,legend", "font-size:.95rem;font-weight:600;padding:0"),
+        ("input,select,textarea", "font:inherit;padding:6px 8px;border:1px solid #6b7280;border-radius:6px;background:#fff;color:#1f2933;box-sizing:border-box;max-width:100%"),
+        (".stars", "display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center"),
+        (".stars label", "font-weight:400;margin-inline-end:6px"),
+        (".error,.status", "margin:0;font-size:.9rem;color:#b91c1c"),
+        (".actions", "display:flex;flex-wrap:wrap;gap:8px"),
+        (".submit", "font:inherit;padding:8px 16px;border:0;border-radius:999px;background:#9a3412;color:#fff;cursor:pointer"),
+        (".cancel", "font:inherit;padding:8px 16px;border:1px solid currentColor;border-radius:999px;background:transparent;color:inherit;cursor:pointer"),
     ],
-    extra: ":focus-visible{outline:3px solid #2563eb;outline-offset:2px}",
+    extra: ":focus-visible{outline:3px solid #2563eb;outline-offset:2px}\
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}",
 };
 
 impl Sheet {

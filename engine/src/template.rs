@@ -1,4 +1,6 @@
-//! Text-only content templates: `{{ path | default: "..." }}`.
+//! Text-only content templates: `{{ path | default: "..." }}`, with the
+//! locale filters `| number`, `| currency: "EUR"` and `| date` (formatted by
+//! the host's [`Format`] hook: `Intl` in the browser).
 //!
 //! Paths read the evaluation context (`traits.first_name`, `computed.top_category`)
 //! and the campaign's offer (`offer.code`). The output is always plain text:
@@ -15,8 +17,7 @@
 //! assert_eq!(render("Hi {{ traits.nick | default: \"you\" }}", &ctx, &offer), "Hi you");
 //! ```
 
-use crate::decode::{index_path, Obj};
-use crate::error::{RuleError, RuleErrorKind};
+use crate::error::RuleError;
 use crate::value::{Map, Value};
 
 /// Renders one template string.
@@ -35,11 +36,13 @@ pub fn render(template: &str, ctx: &Value, offer: &Value) -> String {
     out
 }
 
-/// One `path | default: "..."` expression.
+/// One `path | filter | ...` expression. Filters: `number`, `currency: "EUR"`,
+/// `date` (formatted by the [`Format`] hook for the visitor's locale) and
+/// `default: "..."` (which ends the chain).
 fn expression(expr: &str, ctx: &Value, offer: &Value) -> String {
-    let (path, filter) = match expr.find('|') {
-        Some(i) => (expr[..i].trim(), Some(expr[i + 1..].trim())),
-        None => (expr.trim(), None),
+    let (path, mut filters) = match expr.find('|') {
+        Some(i) => (expr[..i].trim(), expr[i + 1..].trim()),
+        None => (expr.trim(), ""),
     };
     let value = match path.strip_prefix("offer.") {
         Some(rest) => offer.get_dotted(rest),
@@ -47,10 +50,99 @@ fn expression(expr: &str, ctx: &Value, offer: &Value) -> String {
         None if path.is_empty() => &Value::Null,
         None => ctx.get_dotted(path),
     };
-    if let Some(text) = text_of(value) {
-        return text;
+    let mut text = text_of(value);
+    let locale = ctx.get_dotted("device.language").as_str().unwrap_or_default();
+    while !filters.is_empty() {
+        if filters.starts_with("default") {
+            return text.or_else(|| default_of(filters)).unwrap_or_default();
+        }
+        let (filter, rest) = match filters.find('|') {
+            Some(i) => (filters[..i].trim(), filters[i + 1..].trim()),
+            None => (filters, ""),
+        };
+        filters = rest;
+        if text.is_some() {
+            text = apply_filter(filter, value, locale).or(text);
+        }
     }
-    filter.and_then(default_of).unwrap_or_default()
+    text.unwrap_or_default()
+}
+
+/// `number`, `currency: CODE` or `date` on `v`; `None` (the value's own
+/// text stays) for another filter or a value it cannot format.
+fn apply_filter(filter: &str, v: &Value, locale: &str) -> Option<String> {
+    let number = || match v {
+        Value::Number(n) => Some(*n),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|n| n.is_finite());
+    if filter == "number" {
+        let n = number()?;
+        return Some(with_format(|f| f.number(n, locale)));
+    }
+    if filter == "date" {
+        let ms = match v {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => crate::time::parse_iso8601(s),
+            _ => None,
+        }?;
+        let date_only = v.as_str().is_some_and(|s| s.trim().len() == 10);
+        return Some(with_format(|f| f.date(ms, date_only, locale)));
+    }
+    let code = filter.strip_prefix("currency")?.trim_start();
+    let code = code.strip_prefix(':').map_or("", str::trim);
+    let code = code.trim_matches(|c| c == '"' || c == '\'');
+    let code = if code.is_empty() { "EUR" } else { code };
+    let n = number()?;
+    Some(with_format(|f| f.currency(n, code, locale)))
+}
+
+/// Formats numbers, amounts and dates for a locale (BCP 47). The engine
+/// stays pure: the browser SDK installs one built on `Intl`; without one
+/// ([`Plain`]) numbers print as JavaScript prints them and dates as ISO.
+pub trait Format {
+    /// `1234.5` → `1 234,5` (fr).
+    fn number(&self, n: f64, locale: &str) -> String;
+    /// `12.5`, `EUR` → `12,50 €` (fr).
+    fn currency(&self, n: f64, code: &str, locale: &str) -> String;
+    /// Epoch ms → a date (`date_only`: the value was a calendar date,
+    /// to format in UTC so the day does not shift).
+    fn date(&self, ms: f64, date_only: bool, locale: &str) -> String;
+}
+
+/// The formatter used when the host installs none.
+pub struct Plain;
+
+impl Format for Plain {
+    fn number(&self, n: f64, _: &str) -> String {
+        crate::value::number_to_string(n)
+    }
+    fn currency(&self, n: f64, code: &str, _: &str) -> String {
+        let mut s = crate::value::number_to_string(n);
+        s.push(' ');
+        s.push_str(code);
+        s
+    }
+    fn date(&self, ms: f64, _: bool, _: &str) -> String {
+        crate::time::format_date(ms, 0)
+    }
+}
+
+std::thread_local! {
+    static FORMAT: std::cell::RefCell<Option<Box<dyn Format>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs the formatter templates use (on this thread); `None` restores [`Plain`].
+pub fn set_format(f: Option<Box<dyn Format>>) {
+    FORMAT.with(|cell| *cell.borrow_mut() = f);
+}
+
+fn with_format(run: impl FnOnce(&dyn Format) -> String) -> String {
+    FORMAT.with(|cell| match cell.try_borrow() {
+        Ok(f) => run(f.as_deref().unwrap_or(&Plain)),
+        Err(_) => run(&Plain),
+    })
 }
 
 /// The text of a value, `None` when Liquid's `default` would apply.
@@ -114,14 +206,27 @@ pub fn safe_url(url: &str) -> Option<String> {
 
 /// Renders every string of a variant's content; URLs (`url` keys) that are
 /// not http(s), relative or mailto are dropped; a `form` loses the fields
-/// whose trait the profile already has, and disappears when none remain.
+/// whose trait the profile already has, and disappears when nothing is
+/// left to ask ([`crate::form::prune`]); it gets the triggering event's
+/// `order_id`. Content keyed by locale ([`crate::locale`]) is first narrowed
+/// to the visitor's block, whose key becomes the content's `lang`.
 pub fn render_content(content: &Value, ctx: &Value, offer: &Value) -> Value {
-    let mut out = walk(content, ctx, offer);
+    let language = ctx.get_dotted("device.language").as_str().unwrap_or_default();
+    let (lang, block) = match crate::locale::pick(content, language) {
+        Some((tag, block)) => (Some(tag), block),
+        None => (None, content),
+    };
+    let mut out = walk(block, ctx, offer);
     if let Some(m) = out.as_object_mut() {
         if let Some(form) = m.get_mut("form") {
-            if !prune_form(form, ctx) {
+            if crate::form::prune(form, ctx) {
+                crate::form::attach_event(form, ctx);
+            } else {
                 m.remove("form");
             }
+        }
+        if let Some(tag) = lang.filter(|t| *t != crate::locale::DEFAULT) {
+            m.insert("lang".into(), tag.into());
         }
     }
     out
@@ -150,72 +255,23 @@ fn walk(v: &Value, ctx: &Value, offer: &Value) -> Value {
     }
 }
 
-/// Drops fields whose trait is known; `false` when no field remains.
-fn prune_form(form: &mut Value, ctx: &Value) -> bool {
-    let Some(fields) = form.as_object_mut().and_then(|m| m.get_mut("fields")) else {
-        return false;
-    };
-    let Value::Array(list) = fields else {
-        return false;
-    };
-    list.retain(|f| {
-        let t = f.get("trait").and_then(Value::as_str).unwrap_or("");
-        let known = ctx.get("traits").and_then(|tr| tr.get(t));
-        !t.is_empty() && known.is_none_or(|v| v.is_null() || v.as_str() == Some(""))
-    });
-    !list.is_empty()
+/// Checks a content object (the rest of the content is free-form): its
+/// `form`, and each block of content keyed by locale.
+pub fn validate_content(content: &Value, path: &str, errs: &mut Vec<RuleError>) {
+    if crate::locale::is_localised(content) {
+        if let Some(m) = content.as_object() {
+            for (tag, block) in m {
+                validate_block(block, &crate::decode::key_path(path, tag), errs);
+            }
+        }
+        return;
+    }
+    validate_block(content, path, errs);
 }
 
-/// Field types a form may ask for.
-pub const FORM_TYPES: &[&str] = &["text", "email", "tel", "number", "date", "checkbox"];
-
-/// Checks a content object's `form` (the rest of the content is free-form).
-pub fn validate_content(content: &Value, path: &str, errs: &mut Vec<RuleError>) {
-    let Some(form_v) = content.get("form").filter(|f| !f.is_null()) else {
-        return;
-    };
-    let Some(form) = Obj::new(form_v, crate::decode::key_path(path, "form"), errs) else {
-        return;
-    };
-    form.deny_unknown(&["fields", "submit_label"], errs);
-    form.opt_str("submit_label", errs);
-    let Some(fields) = form.opt_array("fields", errs) else {
-        errs.push(RuleError::new(
-            form.at("fields"),
-            RuleErrorKind::Missing,
-            "`fields` is required",
-        ));
-        return;
-    };
-    for (i, f) in fields.iter().enumerate() {
-        let Some(fo) = Obj::new(f, index_path(&form.at("fields"), i), errs) else {
-            continue;
-        };
-        fo.deny_unknown(&["trait", "label", "type", "required", "placeholder"], errs);
-        if let Some(t) = fo.str("trait", errs) {
-            if t.is_empty() || t.contains('.') {
-                errs.push(RuleError::new(
-                    fo.at("trait"),
-                    RuleErrorKind::Invalid,
-                    "a trait name must be non-empty and contain no `.`",
-                ));
-            }
-        }
-        fo.opt_str("label", errs);
-        fo.opt_str("placeholder", errs);
-        fo.opt_bool("required", errs);
-        if let Some(ty) = fo.opt_str("type", errs) {
-            if !FORM_TYPES.contains(&ty) {
-                errs.push(RuleError::new(
-                    fo.at("type"),
-                    RuleErrorKind::Invalid,
-                    crate::msg!(
-                        "unknown field type `{ty}` (expected one of: {})",
-                        FORM_TYPES.join(", ")
-                    ),
-                ));
-            }
-        }
+fn validate_block(content: &Value, path: &str, errs: &mut Vec<RuleError>) {
+    if let Some(form) = content.get("form").filter(|f| !f.is_null()) {
+        crate::form::validate(form, &crate::form::path_in(path), errs);
     }
 }
 
@@ -314,5 +370,92 @@ mod tests {
         assert!(render_content(&only_known, &ctx(), &Value::Null)
             .get("form")
             .is_none());
+    }
+
+    struct Fake;
+    impl Format for Fake {
+        fn number(&self, n: f64, locale: &str) -> String {
+            let mut s = String::from(locale);
+            s.push(':');
+            s.push_str(&crate::value::number_to_string(n));
+            s
+        }
+        fn currency(&self, n: f64, code: &str, locale: &str) -> String {
+            let mut s = self.number(n, locale);
+            s.push(' ');
+            s.push_str(code);
+            s
+        }
+        fn date(&self, ms: f64, date_only: bool, locale: &str) -> String {
+            let mut s = self.number(ms, locale);
+            s.push_str(if date_only { " day" } else { " time" });
+            s
+        }
+    }
+
+    fn fr_ctx() -> Value {
+        Value::from_pairs([
+            ("device", Value::from_pairs([("language", "fr-FR".into())])),
+            (
+                "event",
+                Value::from_pairs([(
+                    "properties",
+                    Value::from_pairs([
+                        ("revenue", 1234.5.into()),
+                        ("day", "1970-01-02".into()),
+                        ("order_id", "A-1".into()),
+                    ]),
+                )]),
+            ),
+        ])
+    }
+
+    #[test]
+    fn locale_filters_go_through_the_installed_formatter() {
+        set_format(Some(Box::new(Fake)));
+        let c = fr_ctx();
+        let r = |t: &str| render(t, &c, &Value::Null);
+        assert_eq!(r("{{ event.properties.revenue | number }}"), "fr-FR:1234.5");
+        assert_eq!(
+            r("{{ event.properties.revenue | currency: \"EUR\" }}"),
+            "fr-FR:1234.5 EUR"
+        );
+        assert_eq!(r("{{ event.properties.revenue | currency: 'usd' }}"), "fr-FR:1234.5 usd");
+        assert_eq!(r("{{ event.properties.day | date }}"), "fr-FR:86400000 day");
+        assert_eq!(r("{{ event.properties.nope | number | default: \"-\" }}"), "-");
+        assert_eq!(r("{{ event.properties.order_id | number }}"), "A-1");
+        set_format(None);
+        assert_eq!(r("{{ event.properties.revenue | currency: \"EUR\" }}"), "1234.5 EUR");
+        assert_eq!(r("{{ event.properties.day | date }}"), "1970-01-02");
+    }
+
+    #[test]
+    fn localised_content_renders_the_visitor_block_and_says_its_lang() {
+        let block = |t: &str| Value::from_pairs([("title", t.into())]);
+        let content = Value::from_pairs([
+            ("fr", block("Bonjour {{ event.properties.order_id }}")),
+            ("ar", block("marhaban")),
+            ("default", block("Hello")),
+        ]);
+        let out = render_content(&content, &fr_ctx(), &Value::Null);
+        assert_eq!(out.get("title").and_then(Value::as_str), Some("Bonjour A-1"));
+        assert_eq!(out.get("lang").and_then(Value::as_str), Some("fr"));
+        let de = Value::from_pairs([("device", Value::from_pairs([("language", "de".into())]))]);
+        let out = render_content(&content, &de, &Value::Null);
+        assert_eq!(out.get("title").and_then(Value::as_str), Some("Hello"));
+        assert!(out.get("lang").is_none());
+    }
+
+    #[test]
+    fn each_localised_block_is_validated_at_its_path() {
+        let bad_form = Value::from_pairs([(
+            "form",
+            Value::from_pairs([("fields", Value::Array(vec![Value::object()]))]),
+        )]);
+        let content = Value::from_pairs([("fr-CA", bad_form), ("default", Value::object())]);
+        let mut errs = Vec::new();
+        validate_content(&content, "c", &mut errs);
+        assert!(!errs.is_empty());
+        assert!(errs.iter().all(|e| e.path.starts_with("c[\"fr-CA\"].form.fields[0]")), "{errs:?}");
     }
 }

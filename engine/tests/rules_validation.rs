@@ -137,7 +137,7 @@ fn trigger_fields_must_fit_the_trigger_kind() {
 fn form_fields_need_a_trait_and_a_known_type() {
     let errs = paths(
         json!({ "campaigns": [campaign("a", json!({ "variants": [{ "id": "a", "content": {
-        "form": { "fields": [{ "label": "Email", "type": "email" }, { "trait": "phone", "type": "phone" }] }
+        "form": { "fields": [{ "label": "Email", "type": "email" }, { "trait": "phone", "label": "Phone", "type": "phone" }] }
     } }] }))] }),
     );
     assert_eq!(

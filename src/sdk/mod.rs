@@ -10,6 +10,7 @@
 //! is sent before consent to analytics); personalisation is checked where
 //! decisions are made.
 
+mod answers;
 mod config;
 mod host;
 mod identity;
@@ -22,6 +23,7 @@ mod signals;
 mod slot;
 mod visitor;
 
+pub use answers::form_answered;
 pub use config::{Config, RulesSource};
 pub use host::{obj, Host};
 pub use record::IntoDerived;

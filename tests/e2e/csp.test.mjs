@@ -69,7 +69,7 @@ for (const [name, setUp] of Object.entries(browsers)) {
     assert.deepEqual(popin.backdrop, { position: "fixed", "background-color": "rgba(15, 23, 42, 0.5)" });
     assert.deepEqual(popin.box, { position: "relative", "background-color": "rgb(255, 255, 255)", "border-radius": "16px", "max-width": "420px" });
     assert.deepEqual(popin.title, { "font-weight": "700", "margin-top": "0px" });
-    assert.deepEqual(popin.cta, { "background-color": "rgb(228, 87, 46)", "border-radius": "999px" });
+    assert.deepEqual(popin.cta, { "background-color": "rgb(194, 65, 12)", "border-radius": "999px" });
     assert.deepEqual(popin.close, { position: "absolute", cursor: "pointer" });
     assert.deepEqual(popin.slot, { "background-color": "rgb(255, 247, 237)", "border-radius": "12px" });
     assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation");
@@ -79,7 +79,7 @@ for (const [name, setUp] of Object.entries(browsers)) {
     const banner = await page.evaluate(readStyles);
     assert.equal(banner.styleElements, 0, "no <style> element");
     assert.deepEqual(banner.banner, { position: "fixed", top: "0px", "background-color": "rgb(17, 24, 39)" });
-    assert.deepEqual(banner.cta, { "background-color": "rgb(228, 87, 46)", "border-radius": "999px" });
+    assert.deepEqual(banner.cta, { "background-color": "rgb(194, 65, 12)", "border-radius": "999px" });
     assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation");
 
     // The policy is enforced and a violation would have been seen.
