@@ -102,6 +102,7 @@ pub fn chromium() -> Result {
 pub fn node_modules() -> Result {
     let root = root();
     let installed = [
+        "axe-core",
         "binaryen",
         "esbuild",
         "playwright-core",
