@@ -14,6 +14,7 @@ use crate::condition::SavedGroups;
 use crate::explain::Reason;
 use crate::exposure::Exposures;
 use crate::frequency::FrequencyBlock;
+use crate::history::History;
 use crate::order::sort_indices;
 use crate::rules::Rules;
 use crate::template;
@@ -87,6 +88,39 @@ pub struct Input<'a> {
     pub trigger: &'a Trigger,
     /// The id new assignments hash (the anonymous id).
     pub visitor_id: &'a str,
+    /// Per campaign (document order): for a delayed event trigger with a
+    /// due event, the context with that event as `event.*` ([`delayed`]).
+    pub delayed: &'a [Option<Value>],
+}
+
+/// For each campaign with a delayed `event` trigger, on a page view with a
+/// due event in `history`: `ctx` with that event as `event.*`.
+pub fn delayed(
+    rules: &Rules,
+    ctx: &Value,
+    history: Option<&History>,
+    exposures: &Exposures,
+    now_ms: f64,
+    trigger: &Trigger,
+) -> Vec<Option<Value>> {
+    let due = |c: &Campaign| {
+        let history = history.filter(|_| *trigger == Trigger::PageView)?;
+        let exposed = exposures.campaign(&c.id).and_then(|s| s.last_exposed_ms());
+        let e = c
+            .trigger
+            .due(history, now_ms, exposed, &rules.saved_groups)?;
+        let mut ctx = ctx.clone();
+        ctx.insert(
+            "event",
+            Value::from_pairs([
+                ("name", e.name.as_str().into()),
+                ("type", "track".into()),
+                ("properties", e.properties.clone()),
+            ]),
+        );
+        Some(ctx)
+    };
+    rules.campaigns.iter().map(due).collect()
 }
 
 /// Every campaign's verdict, in document order. With `explain`, audience
@@ -95,7 +129,8 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     let mut verdicts: Vec<Verdict> = rules
         .campaigns
         .iter()
-        .map(|c| match eligible(c, rules, input, explain) {
+        .enumerate()
+        .map(|(i, c)| match eligible(c, i, rules, input, explain) {
             Ok(()) => Verdict::Show(0),
             Err(r) => Verdict::Blocked(r),
         })
@@ -174,7 +209,13 @@ fn sort_by_priority(rules: &Rules, order: &mut [usize]) {
 }
 
 /// Status, schedule, trigger, audience and frequency, in that order.
-fn eligible(c: &Campaign, rules: &Rules, input: &Input<'_>, explain: bool) -> Result<(), Reason> {
+fn eligible(
+    c: &Campaign,
+    i: usize,
+    rules: &Rules,
+    input: &Input<'_>,
+    explain: bool,
+) -> Result<(), Reason> {
     if c.status != Status::Active {
         return Err(Reason::Status(c.status.name()));
     }
@@ -189,16 +230,20 @@ fn eligible(c: &Campaign, rules: &Rules, input: &Input<'_>, explain: bool) -> Re
         }
     }
     let groups: &SavedGroups = &rules.saved_groups;
-    c.trigger
-        .matches(input.trigger, groups, explain)
-        .map_err(Reason::Trigger)?;
+    let due = input.delayed.get(i).and_then(Option::as_ref);
+    if due.is_none() {
+        c.trigger
+            .matches(input.trigger, groups, explain)
+            .map_err(Reason::Trigger)?;
+    }
+    let ctx = due.unwrap_or(input.ctx);
     audience_segments(c, rules, input.member)?;
     if let Some(cond) = &c.audience.condition {
         if explain {
-            if let Some(f) = cond.explain(input.ctx, groups) {
+            if let Some(f) = cond.explain(ctx, groups) {
                 return Err(Reason::Condition(f));
             }
-        } else if !cond.eval(input.ctx, groups) {
+        } else if !cond.eval(ctx, groups) {
             return Err(Reason::Condition(crate::condition::ClauseFailure {
                 path: String::new(),
                 operator: String::new(),
@@ -243,15 +288,24 @@ fn audience_segments(c: &Campaign, rules: &Rules, member: &[bool]) -> Result<(),
     Ok(())
 }
 
-/// The decisions of a run, in priority order, with content rendered.
-pub fn decisions(rules: &Rules, verdicts: &[Verdict], ctx: &Value) -> Vec<Decision> {
+/// The decisions of a run, in priority order, with content rendered
+/// (from the delayed event's context where there is one).
+pub fn decisions(
+    rules: &Rules,
+    verdicts: &[Verdict],
+    ctx: &Value,
+    delayed: &[Option<Value>],
+) -> Vec<Decision> {
     let mut picked: Vec<usize> = (0..verdicts.len())
         .filter(|&i| matches!(verdicts[i], Verdict::Show(_) | Verdict::Holdout))
         .collect();
     sort_by_priority(rules, &mut picked);
     picked
         .into_iter()
-        .filter_map(|i| decision(&rules.campaigns[i], &verdicts[i], ctx))
+        .filter_map(|i| {
+            let ctx = delayed.get(i).and_then(Option::as_ref).unwrap_or(ctx);
+            decision(&rules.campaigns[i], &verdicts[i], ctx)
+        })
         .collect()
 }
 

@@ -45,12 +45,30 @@ pub struct CampaignState {
     pub converted: bool,
     /// Last impression (not counting holdout exposures), epoch ms.
     pub last_shown_ms: Option<f64>,
+    /// The first exposure (`Experiment Viewed`, impression or holdout
+    /// exposure), epoch ms: goal windows count from it.
+    pub first_exposed_ms: Option<f64>,
+    /// `Experiment Viewed` was sent (once per visitor per campaign).
+    pub viewed: bool,
 }
 
 impl CampaignState {
     /// The last impression or holdout exposure, epoch ms.
     pub fn last_exposed_ms(&self) -> Option<f64> {
         self.recent.last().map(|e| e.at_ms)
+    }
+
+    /// The first exposure, epoch ms (for state stored before it was kept:
+    /// the oldest recent exposure).
+    pub fn first_ms(&self) -> Option<f64> {
+        self.first_exposed_ms
+            .or_else(|| self.recent.first().map(|e| e.at_ms))
+    }
+
+    fn exposed_at(&mut self, at_ms: f64) {
+        if self.first_exposed_ms.is_none() {
+            self.first_exposed_ms = Some(at_ms);
+        }
     }
 }
 
@@ -107,6 +125,7 @@ impl Exposures {
         st.impressions = st.impressions.saturating_add(1);
         st.exposures = st.exposures.saturating_add(1);
         st.last_shown_ms = Some(at.at_ms);
+        st.exposed_at(at.at_ms);
         if pressure {
             push_bounded(&mut self.shown, at.clone());
         }
@@ -119,7 +138,17 @@ impl Exposures {
         self.assign(campaign, "holdout");
         let st = self.entry(campaign);
         st.exposures = st.exposures.saturating_add(1);
+        st.exposed_at(at.at_ms);
         push_bounded(&mut st.recent, at);
+    }
+
+    /// Records `Experiment Viewed`: the assignment, the first exposure, and
+    /// that it was sent (so it is sent once per visitor).
+    pub fn viewed(&mut self, campaign: &str, variant: &str, at_ms: f64) {
+        self.assign(campaign, variant);
+        let st = self.entry(campaign);
+        st.viewed = true;
+        st.exposed_at(at_ms);
     }
 
     /// Marks a click.
@@ -152,6 +181,7 @@ impl Exposures {
                 ("clicked", st.clicked),
                 ("dismissed", st.dismissed),
                 ("converted", st.converted),
+                ("viewed", st.viewed),
             ] {
                 if b {
                     m.insert(k.into(), true.into());
@@ -159,6 +189,9 @@ impl Exposures {
             }
             if let Some(t) = st.last_shown_ms {
                 m.insert("last_shown_ms".into(), t.into());
+            }
+            if let Some(t) = st.first_exposed_ms {
+                m.insert("first_exposed_ms".into(), t.into());
             }
             campaigns.insert(id.clone(), m.into());
         }
@@ -193,10 +226,9 @@ impl Exposures {
                     clicked: flag("clicked"),
                     dismissed: flag("dismissed"),
                     converted: flag("converted"),
-                    last_shown_ms: c
-                        .get("last_shown_ms")
-                        .and_then(Value::as_f64)
-                        .filter(|t| t.is_finite()),
+                    last_shown_ms: time_at(c, "last_shown_ms"),
+                    first_exposed_ms: time_at(c, "first_exposed_ms"),
+                    viewed: flag("viewed"),
                 };
                 out.campaigns.insert(id.clone(), st);
             }
@@ -204,6 +236,10 @@ impl Exposures {
         out.shown = list_from_value(v.get("shown"));
         out
     }
+}
+
+fn time_at(c: &Value, key: &str) -> Option<f64> {
+    c.get(key).and_then(Value::as_f64).filter(|t| t.is_finite())
 }
 
 fn list_to_value(list: &[Exposure]) -> Value {
@@ -285,9 +321,19 @@ pub(crate) mod tests {
         let mut ex = Exposures::default();
         ex.impression("c", "a", at(5.0, "s", 3), true);
         ex.click("c");
+        ex.viewed("c", "a", 4.0);
         assert_eq!(Exposures::from_value(&ex.to_value()), ex);
         let junk = Value::from_pairs([("campaigns", Value::from("x")), ("shown", 3.0.into())]);
         assert_eq!(Exposures::from_value(&junk), Exposures::default());
+    }
+
+    #[test]
+    fn the_first_exposure_is_kept() {
+        let mut ex = Exposures::default();
+        ex.viewed("c", "a", 1.0);
+        ex.impression("c", "a", at(5.0, "s", 0), false);
+        let st = ex.campaign("c").cloned().unwrap_or_default();
+        assert_eq!((st.first_ms(), st.viewed), (Some(1.0), true));
     }
 
     #[test]

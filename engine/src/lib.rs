@@ -149,18 +149,19 @@ impl Engine {
 
     /// Records an event into the visitor: profile, computed traits, and
     /// campaign state (`Promotion Viewed/Clicked/Dismissed`, `Experiment
-    /// Viewed`, goal events). Returns the events the profile derived
-    /// (`Session Started` …), which the host sends on the wire too.
+    /// Viewed`, goal events). Returns the events derived (`Session Started`
+    /// …, `Promotion Converted` when a goal is reached), which the host
+    /// sends on the wire too.
     pub fn record(&self, visitor: &mut Visitor, event: &Event, env: &Env) -> Vec<Event> {
-        let derived = visitor.profile.record(event, env, &self.rules.profile);
+        let mut derived = visitor.profile.record(event, env, &self.rules.profile);
         let session = visitor.profile.current_session_id().to_owned();
-        record::apply(
+        derived.extend(record::apply(
             &self.rules,
             &mut visitor.exposures,
             event,
             &session,
             env.tz_offset_min,
-        );
+        ));
         derived
     }
 
@@ -189,14 +190,16 @@ impl Engine {
     pub fn decide(&self, visitor: &Visitor, env: &Env, trigger: &Trigger) -> Vec<Decision> {
         let ctx = self.base_context(visitor, env, trigger);
         let session = visitor.profile.current_session_id();
-        self.decide_context(
+        let (full, verdicts, delayed) = self.run(
             &ctx,
             &visitor.exposures,
+            Some(visitor.profile.history()),
             session,
-            env.now_ms,
-            env.tz_offset_min,
+            Now::new(env.now_ms, env.tz_offset_min),
             trigger,
-        )
+            false,
+        );
+        decide::decisions(&self.rules, &verdicts, &full, &delayed)
     }
 
     /// For every campaign (document order), whether it would show and the
@@ -204,14 +207,17 @@ impl Engine {
     pub fn explain(&self, visitor: &Visitor, env: &Env, trigger: &Trigger) -> Vec<Explanation> {
         let ctx = self.base_context(visitor, env, trigger);
         let session = visitor.profile.current_session_id();
-        self.explain_context(
+        let now = Now::new(env.now_ms, env.tz_offset_min);
+        let (_, verdicts, _) = self.run(
             &ctx,
             &visitor.exposures,
+            Some(visitor.profile.history()),
             session,
-            env.now_ms,
-            env.tz_offset_min,
+            now,
             trigger,
-        )
+            true,
+        );
+        self.explanations(verdicts)
     }
 
     /// [`decide`](Self::decide) on a raw context (as `context::build` makes it,
@@ -226,16 +232,10 @@ impl Engine {
         tz_offset_min: i32,
         trigger: &Trigger,
     ) -> Vec<Decision> {
-        let (full, verdicts) = self.run(
-            ctx,
-            exposures,
-            session_id,
-            now_ms,
-            tz_offset_min,
-            trigger,
-            false,
-        );
-        decide::decisions(&self.rules, &verdicts, &full)
+        let now = Now::new(now_ms, tz_offset_min);
+        let (full, verdicts, delayed) =
+            self.run(ctx, exposures, None, session_id, now, trigger, false);
+        decide::decisions(&self.rules, &verdicts, &full, &delayed)
     }
 
     /// [`explain`](Self::explain) on a raw context, like [`decide_context`](Self::decide_context).
@@ -248,15 +248,12 @@ impl Engine {
         tz_offset_min: i32,
         trigger: &Trigger,
     ) -> Vec<Explanation> {
-        let (_, verdicts) = self.run(
-            ctx,
-            exposures,
-            session_id,
-            now_ms,
-            tz_offset_min,
-            trigger,
-            true,
-        );
+        let now = Now::new(now_ms, tz_offset_min);
+        let (_, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
+        self.explanations(verdicts)
+    }
+
+    fn explanations(&self, verdicts: Vec<Verdict>) -> Vec<Explanation> {
         self.rules
             .campaigns
             .iter()
@@ -298,12 +295,12 @@ impl Engine {
         &self,
         ctx: &Value,
         exposures: &Exposures,
+        history: Option<&history::History>,
         session_id: &str,
-        now_ms: f64,
-        tz_offset_min: i32,
+        now: Now,
         trigger: &Trigger,
         explain: bool,
-    ) -> (Value, Vec<Verdict>) {
+    ) -> (Value, Vec<Verdict>, Vec<Option<Value>>) {
         let mut full = ctx.clone();
         let member = evaluation::enrich(&self.rules, &mut full, exposures, Some(trigger));
         let visitor_id = full
@@ -311,7 +308,7 @@ impl Engine {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        let now = Now::new(now_ms, tz_offset_min);
+        let delayed = decide::delayed(&self.rules, &full, history, exposures, now.ms, trigger);
         let input = Input {
             ctx: &full,
             member: &member,
@@ -320,8 +317,9 @@ impl Engine {
             session_id,
             trigger,
             visitor_id: &visitor_id,
+            delayed: &delayed,
         };
         let verdicts = decide::run(&self.rules, &input, explain);
-        (full, verdicts)
+        (full, verdicts, delayed)
     }
 }

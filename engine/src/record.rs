@@ -1,5 +1,6 @@
 //! How tracked events change exposure state: `Promotion Viewed`, `Promotion
-//! Clicked`, `Promotion Dismissed`, `Experiment Viewed`, and campaign goals.
+//! Clicked`, `Promotion Dismissed`, `Experiment Viewed`, and campaign goals
+//! (a goal reached derives `Promotion Converted`).
 
 use crate::assign::HOLDOUT;
 use crate::event::{Event, EventKind};
@@ -17,16 +18,21 @@ fn prop(e: &Event, key: &str) -> Option<String> {
     }
 }
 
-/// Applies `event` (already recorded into the profile) to `ex`.
+/// The event derived when a campaign's goal is reached.
+pub const PROMOTION_CONVERTED: &str = "Promotion Converted";
+
+/// Applies `event` (already recorded into the profile) to `ex`. Returns a
+/// `Promotion Converted` `{promotion_id, creative, goal_event, order_id?,
+/// revenue?}` for each campaign whose goal it reached.
 pub fn apply(
     rules: &Rules,
     ex: &mut Exposures,
     event: &Event,
     session_id: &str,
     tz_offset_min: i32,
-) {
+) -> Vec<Event> {
     if event.kind != EventKind::Track || !event.at_ms.is_finite() {
-        return;
+        return Vec::new();
     }
     let at = || Exposure {
         at_ms: event.at_ms,
@@ -63,19 +69,19 @@ pub fn apply(
             {
                 if variant == HOLDOUT {
                     ex.holdout_exposure(&id, at());
-                } else {
-                    ex.assign(&id, &variant);
                 }
+                ex.viewed(&id, &variant, event.at_ms);
             }
         }
         _ => {}
     }
-    goals(rules, ex, event);
+    goals(rules, ex, event)
 }
 
 /// Marks converted every campaign whose goal `event` matches within its window
-/// after the last exposure.
-fn goals(rules: &Rules, ex: &mut Exposures, event: &Event) {
+/// after the visitor's first exposure, and derives its `Promotion Converted`.
+fn goals(rules: &Rules, ex: &mut Exposures, event: &Event) -> Vec<Event> {
+    let mut out = Vec::new();
     for c in &rules.campaigns {
         let Some(goal) = &c.goal else { continue };
         if goal.event != event.name {
@@ -84,10 +90,10 @@ fn goals(rules: &Rules, ex: &mut Exposures, event: &Event) {
         let Some(st) = ex.campaign(&c.id) else {
             continue;
         };
-        let Some(last) = st.last_exposed_ms() else {
+        let Some(first) = st.first_ms() else {
             continue;
         };
-        let elapsed = event.at_ms - last;
+        let elapsed = event.at_ms - first;
         if st.converted || !(0.0..=goal.within_ms).contains(&elapsed) {
             continue;
         }
@@ -98,6 +104,24 @@ fn goals(rules: &Rules, ex: &mut Exposures, event: &Event) {
         {
             continue;
         }
+        let creative = st.variant.clone().unwrap_or_default();
         ex.convert(&c.id);
+        let mut props = Value::from_pairs([
+            ("promotion_id", c.id.as_str().into()),
+            ("creative", creative.into()),
+            ("goal_event", event.name.as_str().into()),
+        ]);
+        for key in ["order_id", "revenue"] {
+            if let Some(v) = event.properties.get(key) {
+                props.insert(key, v.clone());
+            }
+        }
+        out.push(Event {
+            kind: EventKind::Track,
+            name: PROMOTION_CONVERTED.to_owned(),
+            properties: props,
+            at_ms: event.at_ms,
+        });
     }
+    out
 }

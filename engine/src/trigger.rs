@@ -5,6 +5,8 @@
 use crate::condition::{compile_condition, ClauseFailure, Condition, SavedGroups};
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
+use crate::event::Event;
+use crate::history::History;
 use crate::regex::RegexCompiler;
 use crate::value::Value;
 
@@ -67,6 +69,9 @@ pub struct TriggerSpec {
     pub kind: TriggerKind,
     /// `where`: a condition on the event's properties (`event` triggers only).
     pub filter: Option<Condition>,
+    /// `delay_minutes` of an `event` trigger, in ms: the campaign then waits
+    /// for the first page view at least this long after the event.
+    pub delay_ms: Option<f64>,
 }
 
 /// Why a trigger did not match.
@@ -126,15 +131,26 @@ impl TriggerSpec {
         errs: &mut Vec<RuleError>,
         warnings: &mut Vec<RuleError>,
     ) -> Option<TriggerSpec> {
-        o.deny_unknown(&["on", "event", "where", "percent", "seconds"], errs);
+        const KEYS: [&str; 5] = ["event", "where", "percent", "seconds", "delay_minutes"];
+        o.deny_unknown(
+            &[
+                "on",
+                "event",
+                "where",
+                "percent",
+                "seconds",
+                "delay_minutes",
+            ],
+            errs,
+        );
         let on = o.str("on", errs)?;
         let allowed: &[&str] = match on {
-            "event" => &["event", "where"],
+            "event" => &["event", "where", "delay_minutes"],
             "scroll" => &["percent"],
             "time_on_page" | "inactivity" => &["seconds"],
             _ => &[],
         };
-        for k in ["event", "where", "percent", "seconds"] {
+        for k in KEYS {
             if o.get(k).is_some() && !allowed.contains(&k) {
                 errs.push(RuleError::new(
                     o.at(k),
@@ -182,7 +198,42 @@ impl TriggerSpec {
         let filter = o
             .get("where")
             .map(|c| compile_condition(c, &o.at("where"), regex, errs, warnings));
-        Some(TriggerSpec { kind, filter })
+        let delay_ms = o
+            .opt_non_negative("delay_minutes", errs)
+            .map(|m| m * 60_000.0);
+        Some(TriggerSpec {
+            kind,
+            filter,
+            delay_ms,
+        })
+    }
+
+    /// For a delayed `event` trigger on a page view: the latest event of
+    /// `history` it waits for that is due (at least the delay before
+    /// `now_ms`) and came after the campaign's last exposure `exposed_ms`.
+    pub fn due<'h>(
+        &self,
+        history: &'h History,
+        now_ms: f64,
+        exposed_ms: Option<f64>,
+        groups: &SavedGroups,
+    ) -> Option<&'h Event> {
+        let (TriggerKind::Event(want), Some(delay)) = (&self.kind, self.delay_ms) else {
+            return None;
+        };
+        history
+            .iter()
+            .rev()
+            .map(|e| &e.event)
+            .filter(|e| e.at_ms + delay <= now_ms)
+            .take_while(|e| exposed_ms.is_none_or(|x| e.at_ms > x))
+            .find(|e| {
+                e.name == *want
+                    && self
+                        .filter
+                        .as_ref()
+                        .is_none_or(|f| f.eval(&e.properties, groups))
+            })
     }
 
     /// `Ok` when `t` is the moment this campaign waits for.
@@ -196,6 +247,13 @@ impl TriggerSpec {
             expected: self.kind.name().to_owned(),
             actual: t.kind_name().to_owned(),
         };
+        if let (TriggerKind::Event(want), Some(_)) = (&self.kind, self.delay_ms) {
+            // Delayed: only a page view with a due event (see `due`) matches.
+            return Err(TriggerMiss::Kind {
+                expected: ["event:", want].concat(),
+                actual: t.kind_name().to_owned(),
+            });
+        }
         let at_least = |expected: f64, actual: f64| {
             if actual >= expected {
                 Ok(())

@@ -206,3 +206,97 @@ fn the_context_carries_segments_and_campaign_state() {
         Some("2026-11-24T10:00:00.000Z")
     );
 }
+
+#[test]
+fn a_goal_counts_from_the_first_exposure_and_derives_promotion_converted() {
+    let e = engine(doc());
+    let mut vis = Visitor::new("anon".into(), NOW);
+    let viewed = |at: f64| {
+        track(
+            "Promotion Viewed",
+            json!({ "promotion_id": "once", "creative": "a" }),
+            at,
+        )
+    };
+    e.record(&mut vis, &viewed(NOW), &env(NOW));
+    e.record(
+        &mut vis,
+        &viewed(NOW + 48.0 * HOUR),
+        &env(NOW + 48.0 * HOUR),
+    );
+    let late = NOW + 73.0 * HOUR;
+    let order = track(
+        "Order Completed",
+        json!({ "revenue": 30, "order_id": "o-1" }),
+        late,
+    );
+    let derived = e.record(&mut vis, &order, &env(late));
+    assert!(
+        !vis.exposures.campaign("once").is_some_and(|c| c.converted),
+        "73 h after the first exposure is outside the 72 h window, though 25 h after the last"
+    );
+    assert!(derived.iter().all(|d| d.name != "Promotion Converted"));
+
+    let mut vis = Visitor::new("anon".into(), NOW);
+    e.record(&mut vis, &viewed(NOW), &env(NOW));
+    let derived = e.record(
+        &mut vis,
+        &track(
+            "Order Completed",
+            json!({ "revenue": 30, "order_id": "o-1" }),
+            NOW + HOUR,
+        ),
+        &env(NOW + HOUR),
+    );
+    let conv: Vec<_> = derived
+        .iter()
+        .filter(|d| d.name == "Promotion Converted")
+        .collect();
+    assert_eq!(conv.len(), 1);
+    assert_eq!(
+        conv[0].properties,
+        v(
+            json!({ "promotion_id": "once", "creative": "a", "goal_event": "Order Completed",
+                  "order_id": "o-1", "revenue": 30 })
+        )
+    );
+    let again = e.record(
+        &mut vis,
+        &track("Order Completed", json!({ "revenue": 5 }), NOW + 2.0 * HOUR),
+        &env(NOW + 2.0 * HOUR),
+    );
+    assert!(
+        again.iter().all(|d| d.name != "Promotion Converted"),
+        "converts once"
+    );
+}
+
+#[test]
+fn experiment_viewed_marks_the_first_exposure_and_is_remembered() {
+    let e = engine(doc());
+    let mut vis = Visitor::new("anon".into(), NOW);
+    let ev = track(
+        "Experiment Viewed",
+        json!({ "experiment_id": "once", "variation_id": "a" }),
+        NOW,
+    );
+    e.record(&mut vis, &ev, &env(NOW));
+    let st = vis.exposures.campaign("once").cloned().unwrap_or_default();
+    assert_eq!(
+        (
+            st.viewed,
+            st.first_exposed_ms,
+            st.impressions,
+            st.variant.as_deref()
+        ),
+        (true, Some(NOW), 0, Some("a"))
+    );
+    let back = Visitor::from_value(&vis.to_value(), NOW).map(|v| v.exposures);
+    assert_eq!(back.as_ref(), Some(&vis.exposures), "survives storage");
+    let order = track("Order Completed", json!({ "revenue": 3 }), NOW + HOUR);
+    e.record(&mut vis, &order, &env(NOW + HOUR));
+    assert!(
+        vis.exposures.campaign("once").is_some_and(|c| c.converted),
+        "an evaluation without impression is an exposure goals count from"
+    );
+}

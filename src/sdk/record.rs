@@ -7,6 +7,7 @@ use crate::outbox::Msg;
 use crate::{message, page};
 use parcours_engine::env::Env;
 use parcours_engine::profile::ProfileRules;
+use parcours_engine::record::PROMOTION_CONVERTED;
 use parcours_engine::value::Value;
 use parcours_engine::{Event, EventKind, Trigger};
 
@@ -52,6 +53,19 @@ impl Sdk {
     /// Records an event into the profile (and the engine's campaign state),
     /// appends it to the journal, and queues it and the events it derived.
     pub fn record(&mut self, kind: EventKind, name: &str, properties: Value) -> Event {
+        self.record_as(kind, name, properties, true)
+    }
+
+    /// [`record`](Self::record), and the event itself on the wire only when
+    /// `send` (a holdout's repeat exposure counts for its caps, but
+    /// `Experiment Viewed` goes out once per visitor).
+    pub(super) fn record_as(
+        &mut self,
+        kind: EventKind,
+        name: &str,
+        properties: Value,
+        send: bool,
+    ) -> Event {
         self.report_failed_writes();
         let env = self.env();
         let event = Event {
@@ -79,8 +93,13 @@ impl Sdk {
         );
         for d in &derived {
             self.enqueue_event(d);
+            if d.name == PROMOTION_CONVERTED {
+                self.emit("converted", crate::convert::to_js(&d.properties));
+            }
         }
-        self.enqueue_event(&event);
+        if send {
+            self.enqueue_event(&event);
+        }
         event
     }
 

@@ -95,13 +95,11 @@ impl Sdk {
         let mut overlay = false;
         for d in decisions {
             self.emit("decision", convert::to_js(&d.to_value()));
+            self.experiment_viewed(&d);
             if d.holdout {
-                let props = Value::from_pairs([
-                    ("experiment_id", d.campaign_id.as_str().into()),
-                    ("variation_id", "holdout".into()),
-                ]);
-                self.record(EventKind::Track, "Experiment Viewed", props);
-            } else if is_overlay(&d) {
+                continue;
+            }
+            if is_overlay(&d) {
                 overlay = true;
             } else if d.placement == "slot" {
                 self.show_slot(&d);
@@ -115,6 +113,32 @@ impl Sdk {
         } else {
             self.show_overlays(trigger);
         }
+    }
+
+    /// Records `Experiment Viewed` for a campaign that won: sent once per
+    /// visitor per campaign (after catching up with other tabs), before
+    /// anything renders. A holdout's later exposures are recorded (its caps
+    /// count them) but not sent again.
+    pub(super) fn experiment_viewed(&mut self, d: &Decision) {
+        let sent = |s: &Self| {
+            s.visitor
+                .exposures
+                .campaign(&d.campaign_id)
+                .is_some_and(|c| c.viewed)
+        };
+        let mut send = !sent(self);
+        if send {
+            self.catch_up();
+            send = !sent(self);
+        }
+        if !send && !d.holdout {
+            return;
+        }
+        let props = Value::from_pairs([
+            ("experiment_id", d.campaign_id.as_str().into()),
+            ("variation_id", d.variant_id.as_str().into()),
+        ]);
+        self.record_as(EventKind::Track, "Experiment Viewed", props, send);
     }
 
     /// Decides again (after catching up with other tabs) and shows the
