@@ -116,7 +116,11 @@ fn field(doc: &Document, def: &Value, i: usize) -> Result<(Element, Field), JsVa
     err_id.push_str("-err");
     let ty = or(s(def, "type"), "text");
     let required = def.get("required").and_then(Value::as_bool) == Some(true);
-    let wrap = el(doc, if ty == "rating" { "fieldset" } else { "div" }, "field")?;
+    let wrap = el(
+        doc,
+        if ty == "rating" { "fieldset" } else { "div" },
+        "field",
+    )?;
     let error = el(doc, "p", "error")?;
     error.set_attribute("id", &err_id)?;
     let mut inputs = Vec::new();
@@ -245,8 +249,7 @@ fn is_email(v: &str) -> bool {
 
 fn is_tel(v: &str) -> bool {
     v.chars().filter(char::is_ascii_digit).count() >= 6
-        && v
-            .chars()
+        && v.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '(' | ')'))
 }
 
@@ -255,7 +258,10 @@ fn answer(f: &Field) -> Result<Value, &'static str> {
     let ty = or(s(&f.def, "type"), "text");
     let required = f.def.get("required").and_then(Value::as_bool) == Some(true);
     if ty == "checkbox" {
-        let on = f.inputs.first().is_some_and(|i| prop(i, "checked").is_truthy());
+        let on = f
+            .inputs
+            .first()
+            .is_some_and(|i| prop(i, "checked").is_truthy());
         return if required && !on {
             Err("Please tick this box.")
         } else {

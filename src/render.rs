@@ -12,9 +12,9 @@
 use crate::form::{self, Answers};
 use crate::handles::Listener;
 use crate::style;
-use std::rc::Rc;
 use parcours_engine::value::Value;
 use parcours_engine::Decision;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
@@ -190,7 +190,12 @@ pub fn show(d: &Decision, on_outcome: fn(Outcome)) -> Result<Popin, RenderError>
             crate::sdk::form_answered(campaign.clone(), variant.clone(), a);
             on_outcome(Outcome::Clicked);
         });
-        let (f, ls) = form::build(&doc, form, submit, Rc::new(move || on_outcome(Outcome::Dismissed)))?;
+        let (f, ls) = form::build(
+            &doc,
+            form,
+            submit,
+            Rc::new(move || on_outcome(Outcome::Dismissed)),
+        )?;
         dialog.append_child(&f)?;
         form_last = f.query_selector(".cancel").ok().flatten();
         form_listeners = ls;
@@ -399,7 +404,9 @@ pub fn show_slot(
         a.set_text_content(Some(label));
         frame.append_child(&a)?;
         let o = on_outcome.clone();
-        listeners.push(Listener::new(&a, "click", false, move |_| o(Outcome::Clicked)));
+        listeners.push(Listener::new(&a, "click", false, move |_| {
+            o(Outcome::Clicked)
+        }));
     }
     if let Some(title) = frame.first_element_child().filter(|e| e.tag_name() == "H2") {
         title.set_attribute("id", "parcours-title")?;

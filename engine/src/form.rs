@@ -258,7 +258,10 @@ mod tests {
         let e = errors(
             r#"{"fields":[{"trait":"a","label":"L","type":"choice","options":[{"value":1,"label":"x"}]}]}"#,
         );
-        assert_eq!(e, vec![(format!("{P}.fields[0].options[0].value"), "wrong_type")]);
+        assert_eq!(
+            e,
+            vec![(format!("{P}.fields[0].options[0].value"), "wrong_type")]
+        );
         let e = errors(r#"{"fields":[{"trait":"a","label":"L","type":"text","options":[]}]}"#);
         assert_eq!(e, vec![(format!("{P}.fields[0].options"), "invalid")]);
         let e = errors(r#"{"fields":[{"trait":"a","label":"L","type":"text","max_length":0}]}"#);

@@ -59,7 +59,10 @@ pub fn pick<'a>(content: &'a Value, language: &str) -> Option<(&'a str, &'a Valu
         return None;
     }
     let m = content.as_object()?;
-    let same = |a: &str, b: &str| a.replace('_', "-").eq_ignore_ascii_case(&b.replace('_', "-"));
+    let same = |a: &str, b: &str| {
+        a.replace('_', "-")
+            .eq_ignore_ascii_case(&b.replace('_', "-"))
+    };
     let lang = language_of(language);
     let found = m
         .iter()
@@ -79,9 +82,11 @@ pub fn pick<'a>(content: &'a Value, language: &str) -> Option<(&'a str, &'a Valu
 /// Persian, Urdu and a few others).
 pub fn is_rtl(tag: &str) -> bool {
     let lang = language_of(tag);
-    ["ar", "he", "iw", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"]
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(lang))
+    [
+        "ar", "he", "iw", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb",
+    ]
+    .iter()
+    .any(|l| l.eq_ignore_ascii_case(lang))
 }
 
 #[cfg(test)]

@@ -51,7 +51,10 @@ fn expression(expr: &str, ctx: &Value, offer: &Value) -> String {
         None => ctx.get_dotted(path),
     };
     let mut text = text_of(value);
-    let locale = ctx.get_dotted("device.language").as_str().unwrap_or_default();
+    let locale = ctx
+        .get_dotted("device.language")
+        .as_str()
+        .unwrap_or_default();
     while !filters.is_empty() {
         if filters.starts_with("default") {
             return text.or_else(|| default_of(filters)).unwrap_or_default();
@@ -71,12 +74,14 @@ fn expression(expr: &str, ctx: &Value, offer: &Value) -> String {
 /// `number`, `currency: CODE` or `date` on `v`; `None` (the value's own
 /// text stays) for another filter or a value it cannot format.
 fn apply_filter(filter: &str, v: &Value, locale: &str) -> Option<String> {
-    let number = || match v {
-        Value::Number(n) => Some(*n),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    }
-    .filter(|n| n.is_finite());
+    let number = || {
+        match v {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|n| n.is_finite())
+    };
     if filter == "number" {
         let n = number()?;
         return Some(with_format(|f| f.number(n, locale)));
@@ -211,7 +216,10 @@ pub fn safe_url(url: &str) -> Option<String> {
 /// `order_id`. Content keyed by locale ([`crate::locale`]) is first narrowed
 /// to the visitor's block, whose key becomes the content's `lang`.
 pub fn render_content(content: &Value, ctx: &Value, offer: &Value) -> Value {
-    let language = ctx.get_dotted("device.language").as_str().unwrap_or_default();
+    let language = ctx
+        .get_dotted("device.language")
+        .as_str()
+        .unwrap_or_default();
     let (lang, block) = match crate::locale::pick(content, language) {
         Some((tag, block)) => (Some(tag), block),
         None => (None, content),
@@ -420,12 +428,21 @@ mod tests {
             r("{{ event.properties.revenue | currency: \"EUR\" }}"),
             "fr-FR:1234.5 EUR"
         );
-        assert_eq!(r("{{ event.properties.revenue | currency: 'usd' }}"), "fr-FR:1234.5 usd");
+        assert_eq!(
+            r("{{ event.properties.revenue | currency: 'usd' }}"),
+            "fr-FR:1234.5 usd"
+        );
         assert_eq!(r("{{ event.properties.day | date }}"), "fr-FR:86400000 day");
-        assert_eq!(r("{{ event.properties.nope | number | default: \"-\" }}"), "-");
+        assert_eq!(
+            r("{{ event.properties.nope | number | default: \"-\" }}"),
+            "-"
+        );
         assert_eq!(r("{{ event.properties.order_id | number }}"), "A-1");
         set_format(None);
-        assert_eq!(r("{{ event.properties.revenue | currency: \"EUR\" }}"), "1234.5 EUR");
+        assert_eq!(
+            r("{{ event.properties.revenue | currency: \"EUR\" }}"),
+            "1234.5 EUR"
+        );
         assert_eq!(r("{{ event.properties.day | date }}"), "1970-01-02");
     }
 
@@ -438,7 +455,10 @@ mod tests {
             ("default", block("Hello")),
         ]);
         let out = render_content(&content, &fr_ctx(), &Value::Null);
-        assert_eq!(out.get("title").and_then(Value::as_str), Some("Bonjour A-1"));
+        assert_eq!(
+            out.get("title").and_then(Value::as_str),
+            Some("Bonjour A-1")
+        );
         assert_eq!(out.get("lang").and_then(Value::as_str), Some("fr"));
         let de = Value::from_pairs([("device", Value::from_pairs([("language", "de".into())]))]);
         let out = render_content(&content, &de, &Value::Null);
@@ -456,6 +476,10 @@ mod tests {
         let mut errs = Vec::new();
         validate_content(&content, "c", &mut errs);
         assert!(!errs.is_empty());
-        assert!(errs.iter().all(|e| e.path.starts_with("c[\"fr-CA\"].form.fields[0]")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .all(|e| e.path.starts_with("c[\"fr-CA\"].form.fields[0]")),
+            "{errs:?}"
+        );
     }
 }
