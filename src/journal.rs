@@ -296,13 +296,16 @@ impl Journal {
     /// Of `entries`, those not applied yet that belong to `visitor`, oldest
     /// first; marks them applied and known.
     fn take_new(&mut self, mut entries: Vec<Entry>, visitor: Option<&Visitor>) -> Vec<Entry> {
+        // Judged against the marks as they were: storage lists keys in no
+        // particular order, and raising a mark while reading would skip a
+        // writer's earlier entry read after a later one.
+        entries.retain(|e| e.seq > self.applied.get(&e.writer));
+        // Oldest first; a writer's entries of the same millisecond in the order written.
+        crate::ids::sort_by_number(&mut entries, |e| e.seq as f64);
         crate::ids::sort_by_number(&mut entries, |e| e.at_ms);
         let anon = visitor.map(|v| v.profile.anonymous_id.as_str());
         let mut out = Vec::new();
         for e in entries {
-            if e.seq <= self.applied.get(&e.writer) {
-                continue;
-            }
             self.applied.raise(&e.writer, e.seq);
             self.known.push_back((e.at_ms, entry_key(&e.writer, e.seq)));
             if anon == Some(e.anonymous_id.as_str()) {

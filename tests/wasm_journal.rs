@@ -126,6 +126,39 @@ fn entries_of_two_tabs_are_merged_by_id_never_overwritten() {
 }
 
 #[wasm_bindgen_test]
+fn entries_of_one_millisecond_are_all_read_back_in_the_order_written() {
+    // A form's answers: identify, Form Submitted and Promotion Clicked in
+    // one millisecond. Storage lists keys in no particular order (`…:10`
+    // sorts before `…:2`): none may be skipped as already applied.
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let visitor = Visitor::new("anon-1".into(), now);
+    let mut a = Journal::new(Store::local(), "taba".into());
+    a.write_snapshot(&visitor, now).unwrap();
+    let mut want = Vec::new();
+    for i in 0..12 {
+        if i == 3 {
+            let traits = Value::from_pairs([("email", "ana@shop.example".into())]);
+            let op = Op::Identify {
+                user_id: String::new(),
+                traits: traits.as_object().unwrap().clone(),
+            };
+            a.append("anon-1", now, op).unwrap();
+            want.push("identify:".to_owned());
+        } else {
+            let name = ["e", &i.to_string()].concat();
+            a.append("anon-1", now, event(&name, now)).unwrap();
+            want.push(name);
+        }
+    }
+    a.flush();
+    let mut b = Journal::new(Store::local(), "tabb".into());
+    let (_, pending) = b.load(now);
+    assert_eq!(names(&pending), want);
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
 fn compaction_folds_settled_entries_and_a_new_tab_sees_the_same_visitor() {
     local().clear().unwrap();
     let now = js_sys::Date::now();
