@@ -208,7 +208,8 @@ fn sort_by_priority(rules: &Rules, order: &mut [usize]) {
     sort_indices(order, &|a, b| by_priority(&c[a], &c[b]) == Ordering::Less);
 }
 
-/// Status, schedule, trigger, audience and frequency, in that order.
+/// Status, schedule, trigger, audience, something left to ask (a form's
+/// campaign) and frequency, in that order.
 fn eligible(
     c: &Campaign,
     i: usize,
@@ -251,6 +252,13 @@ fn eligible(
                 actual: Value::Null,
             }));
         }
+    }
+    if !c.variants.is_empty()
+        && c.variants
+            .iter()
+            .all(|v| crate::form::asks_nothing(&v.content, ctx))
+    {
+        return Err(Reason::Answered);
     }
     c.frequency
         .check(

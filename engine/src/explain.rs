@@ -34,6 +34,8 @@ pub enum Reason {
     Stopped(&'static str),
     /// The global pressure cap was reached by messages already shown.
     Pressure(CapHit),
+    /// Every variant is a form and the visitor already gave all it asks.
+    Answered,
     /// A higher-priority campaign took the place (pop-in, banner position or
     /// the last pressure slot) in this decision.
     Priority {
@@ -55,6 +57,7 @@ impl Reason {
             Reason::Frequency(_) | Reason::Stopped(_) => "frequency",
             Reason::Pressure(_) => "pressure",
             Reason::Priority { .. } => "priority",
+            Reason::Answered => "form",
         }
     }
 
@@ -100,6 +103,7 @@ impl Reason {
                 put("after", (*after).into());
             }
             Reason::Priority { lost_to } => put("lost_to", lost_to.as_str().into()),
+            Reason::Answered => put("answered", true.into()),
         }
         Value::Object(m)
     }

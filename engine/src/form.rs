@@ -180,6 +180,33 @@ fn validate_options(list: &[Value], path: &str, errs: &mut Vec<RuleError>) {
     }
 }
 
+/// Whether `field` still has something to ask: a `name` field always, a
+/// `trait` field while the profile (`ctx.traits`) lacks that trait.
+fn still_asked(field: &Value, traits: Option<&Value>) -> bool {
+    match field.get("trait").and_then(Value::as_str) {
+        Some(t) => traits
+            .and_then(|tr| tr.get(t))
+            .is_none_or(|v| v.is_null() || v.as_str() == Some("")),
+        None => true,
+    }
+}
+
+fn is_trait_field(field: &Value) -> bool {
+    field.get("trait").is_some_and(|t| t.as_str().is_some())
+}
+
+/// Whether a form whose fields are `list` still asks something once the
+/// known traits are dropped: some field left, and for a profiling form
+/// (one with trait fields) some trait field left.
+fn asks(list: &[Value], traits: Option<&Value>) -> bool {
+    let had_traits = list.iter().any(is_trait_field);
+    let mut left = list.iter().filter(|f| still_asked(f, traits));
+    match had_traits {
+        true => left.any(is_trait_field),
+        false => left.next().is_some(),
+    }
+}
+
 /// Drops the fields whose trait the profile (`ctx.traits`) already has.
 /// `false` when nothing is left to ask: no field at all, or a profiling
 /// form (one with trait fields) whose every trait is known. A form of only
@@ -189,16 +216,24 @@ pub fn prune(form: &mut Value, ctx: &Value) -> bool {
         return false;
     };
     let traits = ctx.get("traits");
-    let trait_of = |f: &Value| f.get("trait").and_then(Value::as_str).map(str::to_owned);
-    let had_traits = list.iter().any(|f| trait_of(f).is_some());
-    list.retain(|f| match trait_of(f) {
-        Some(t) => traits
-            .and_then(|tr| tr.get(&t))
-            .is_none_or(|v| v.is_null() || v.as_str() == Some("")),
-        None => true,
-    });
-    let has_traits = list.iter().any(|f| trait_of(f).is_some());
-    !list.is_empty() && (has_traits || !had_traits)
+    let asked = asks(list, traits);
+    list.retain(|f| still_asked(f, traits));
+    asked
+}
+
+/// Whether `content` (a variant's content, perhaps keyed by locale) is a
+/// form with nothing left to ask the visitor (see [`prune`]): such a
+/// variant is not shown at all, since the form was its purpose.
+pub fn asks_nothing(content: &Value, ctx: &Value) -> bool {
+    let language = ctx
+        .get_dotted("device.language")
+        .as_str()
+        .unwrap_or_default();
+    let block = crate::locale::pick(content, language).map_or(content, |(_, b)| b);
+    match block.get("form").and_then(|f| f.get("fields")) {
+        Some(Value::Array(list)) => !asks(list, ctx.get("traits")),
+        _ => false,
+    }
 }
 
 /// Adds to a rendered form what its event needs from the triggering event:
@@ -296,6 +331,45 @@ mod tests {
         )
         .expect("json");
         assert!(!prune(&mut mixed, &ctx));
+    }
+
+    #[test]
+    fn a_content_whose_form_has_nothing_left_asks_nothing() {
+        let ctx = Value::from_pairs([("traits", Value::from_pairs([("email", "a@b.c".into())]))]);
+        let content = |fields: &str| {
+            serde_json::from_str::<Value>(&format!(
+                r#"{{"title":"T","form":{{"fields":{fields}}}}}"#
+            ))
+            .expect("json")
+        };
+        let known = content(
+            r#"[{"trait":"email","label":"E","type":"email"},{"name":"optin","label":"O","type":"checkbox"}]"#,
+        );
+        assert!(asks_nothing(&known, &ctx));
+        let more = content(
+            r#"[{"trait":"email","label":"E","type":"email"},{"trait":"city","label":"C","type":"text"}]"#,
+        );
+        assert!(!asks_nothing(&more, &ctx));
+        let review = content(r#"[{"name":"rating","label":"N","type":"rating"}]"#);
+        assert!(!asks_nothing(&review, &ctx));
+        assert!(!asks_nothing(
+            &Value::from_pairs([("title", "no form".into())]),
+            &ctx
+        ));
+        let localised = serde_json::from_str::<Value>(
+            r#"{"fr":{"form":{"fields":[{"trait":"email","label":"E","type":"email"}]}},"default":{"title":"T"}}"#,
+        )
+        .expect("json");
+        let mut fr = ctx.clone();
+        fr.insert("device", Value::from_pairs([("language", "fr-FR".into())]));
+        assert!(
+            asks_nothing(&localised, &fr),
+            "the visitor's block is the one judged"
+        );
+        assert!(
+            !asks_nothing(&localised, &ctx),
+            "the default block has no form"
+        );
     }
 
     #[test]

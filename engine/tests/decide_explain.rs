@@ -121,3 +121,48 @@ fn event_filter_failure_names_the_property_clause() {
     assert_eq!(r[0].get_dotted("reason.path").as_str(), Some("price"));
     assert_eq!(r[0].get_dotted("reason.actual"), &Value::Number(5.0));
 }
+
+#[test]
+fn a_form_campaign_with_nothing_left_to_ask_is_not_shown_and_says_so() {
+    let form = |traits: &[&str]| {
+        let fields: Vec<_> = traits
+            .iter()
+            .map(|t| json!({ "trait": t, "label": t, "type": "text" }))
+            .collect();
+        json!({ "title": "Tell us", "form": { "fields": fields } })
+    };
+    let doc = json!({
+        "campaigns": [
+            campaign("ask", json!({ "variants": [
+                { "id": "a", "weight": 50, "content": form(&["email"]) },
+                { "id": "b", "weight": 50, "content": form(&["email", "city"]) }
+            ] })),
+            campaign("mixed", json!({ "variants": [
+                { "id": "a", "weight": 50, "content": form(&["email"]) },
+                { "id": "b", "weight": 50, "content": { "title": "no form" } }
+            ] })),
+        ]
+    });
+    let e = engine(doc.clone());
+    let ex = Exposures::default();
+    let known = ctx("v", json!({ "traits": { "email": "a@b.c" } }));
+    assert_eq!(
+        shown(&e, &known, &ex, NOW),
+        vec!["ask"],
+        "city is still to ask"
+    );
+    let all = ctx(
+        "v",
+        json!({ "traits": { "email": "a@b.c", "city": "Lyon" } }),
+    );
+    assert_eq!(
+        shown(&e, &all, &ex, NOW),
+        vec!["mixed"],
+        "ask has nothing left; mixed has a variant that is no form, so it may show"
+    );
+    let r = reasons(doc, all, &ex, Trigger::PageView);
+    assert_eq!(
+        r[0].get_dotted("reason"),
+        &v(json!({ "step": "form", "answered": true }))
+    );
+}

@@ -112,7 +112,7 @@ test("a profiling form used by keyboard only writes its traits and sends Form Su
   await context.close();
 });
 
-test("anonymous form traits survive the next page", { todo: "the anonymous identify entry is journaled but the next page's profile lacks its traits" }, async () => {
+test("anonymous form traits survive the next page", async () => {
   const context = await contextWith([campaign("profile", "popin", profileForm)]);
   const page = await context.newPage();
   await page.goto(`${server.url}/fixtures/forms.html`);
