@@ -95,11 +95,12 @@ pub fn build(
     root.append_child(&actions)?;
 
     let order_id = form.get("order_id").cloned().unwrap_or(Value::Null);
+    let messages = form.get("messages").cloned().unwrap_or(Value::Null);
     let fields = Rc::new(fields);
     let mut listeners = Vec::new();
     listeners.push(Listener::new(&root, "submit", false, move |e| {
         e.prevent_default();
-        if let Some(mut a) = collect(&fields, &status) {
+        if let Some(mut a) = collect(&fields, &messages, &status) {
             a.order_id = order_id.clone();
             on_submit(a);
         }
@@ -253,7 +254,27 @@ fn is_tel(v: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '(' | ')'))
 }
 
-/// One field's answer, or the error to show.
+/// The English wording of each validation error, used when the form's
+/// `messages` (e.g. in the visitor's language) do not word it.
+fn default_message(key: &str) -> &'static str {
+    match key {
+        "checkbox" => "Please tick this box.",
+        "rating" => "Please choose a rating.",
+        "email" => "Please enter a valid email address.",
+        "tel" => "Please enter a valid phone number.",
+        "number" => "Please enter a number.",
+        "date" => "Please enter a date.",
+        _ => "This field is required.",
+    }
+}
+
+/// The text of the validation error `key`: the form's own `messages.<key>`,
+/// else the English default.
+fn message<'a>(messages: &'a Value, key: &str) -> &'a str {
+    or(s(messages, key), default_message(key))
+}
+
+/// One field's answer, or the key of its error (see [`default_message`]).
 fn answer(f: &Field) -> Result<Value, &'static str> {
     let ty = or(s(&f.def, "type"), "text");
     let required = f.def.get("required").and_then(Value::as_bool) == Some(true);
@@ -263,7 +284,7 @@ fn answer(f: &Field) -> Result<Value, &'static str> {
             .first()
             .is_some_and(|i| prop(i, "checked").is_truthy());
         return if required && !on {
-            Err("Please tick this box.")
+            Err("checkbox")
         } else {
             Ok(on.into())
         };
@@ -283,32 +304,26 @@ fn answer(f: &Field) -> Result<Value, &'static str> {
     let text = cut(raw.trim(), max_length(&f.def));
     if text.is_empty() {
         return if required {
-            Err(if ty == "rating" {
-                "Please choose a rating."
-            } else {
-                "This field is required."
-            })
+            Err(if ty == "rating" { "rating" } else { "required" })
         } else {
             Ok(Value::Null)
         };
     }
     match ty {
-        "email" if !is_email(&text) => Err("Please enter a valid email address."),
-        "tel" if !is_tel(&text) => Err("Please enter a valid phone number."),
+        "email" if !is_email(&text) => Err("email"),
+        "tel" if !is_tel(&text) => Err("tel"),
         "number" | "rating" => match text.parse::<f64>() {
             Ok(n) if n.is_finite() && (ty != "rating" || (1.0..=5.0).contains(&n)) => Ok(n.into()),
-            _ => Err("Please enter a number."),
+            _ => Err("number"),
         },
-        "date" if parcours_engine::time::parse_iso8601(&text).is_none() => {
-            Err("Please enter a date.")
-        }
+        "date" if parcours_engine::time::parse_iso8601(&text).is_none() => Err("date"),
         _ => Ok(text.into()),
     }
 }
 
 /// Validates every field (marking and announcing the errors, focusing the
 /// first invalid one); the answers when all are valid.
-fn collect(fields: &[Field], status: &Element) -> Option<Answers> {
+fn collect(fields: &[Field], messages: &Value, status: &Element) -> Option<Answers> {
     let mut a = Answers {
         traits: Map::new(),
         props: Map::new(),
@@ -316,7 +331,7 @@ fn collect(fields: &[Field], status: &Element) -> Option<Answers> {
         review: false,
         order_id: Value::Null,
     };
-    let mut first_error: Option<(&Element, &'static str)> = None;
+    let mut first_error: Option<(&Element, &str)> = None;
     for f in fields {
         let result = answer(f);
         let err_id = f.error.id();
@@ -333,7 +348,8 @@ fn collect(fields: &[Field], status: &Element) -> Option<Answers> {
             }
         }
         match result {
-            Err(msg) => {
+            Err(key) => {
+                let msg = message(messages, key);
                 f.error.set_text_content(Some(msg));
                 if first_error.is_none() {
                     first_error = f.inputs.first().map(|i| (i, msg));

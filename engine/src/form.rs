@@ -16,6 +16,12 @@ pub const FIELD_TYPES: &[&str] = &[
     "text", "email", "tel", "number", "date", "checkbox", "choice", "rating", "textarea",
 ];
 
+/// The validation messages a form may word itself (`form.messages`), e.g.
+/// in the visitor's language: each replaces the SDK's English default.
+pub const MESSAGE_KEYS: &[&str] = &[
+    "required", "email", "tel", "number", "date", "rating", "checkbox",
+];
+
 /// The length an answer is cut to when the field sets no `max_length`.
 pub const DEFAULT_MAX_LENGTH: usize = 500;
 
@@ -27,9 +33,18 @@ pub fn validate(form_v: &Value, path: &str, errs: &mut Vec<RuleError>) {
     let Some(form) = Obj::new(form_v, path, errs) else {
         return;
     };
-    form.deny_unknown(&["fields", "submit_label", "cancel_label"], errs);
+    form.deny_unknown(
+        &["fields", "submit_label", "cancel_label", "messages"],
+        errs,
+    );
     form.opt_str("submit_label", errs);
     form.opt_str("cancel_label", errs);
+    if let Some(messages) = form.opt_obj("messages", errs) {
+        messages.deny_unknown(MESSAGE_KEYS, errs);
+        for key in MESSAGE_KEYS {
+            messages.opt_str(key, errs);
+        }
+    }
     let Some(fields) = form.opt_array("fields", errs) else {
         if form.get("fields").is_none() {
             errs.push(RuleError::new(
@@ -331,6 +346,25 @@ mod tests {
         )
         .expect("json");
         assert!(!prune(&mut mixed, &ctx));
+    }
+
+    #[test]
+    fn messages_are_strings_under_known_keys() {
+        assert_eq!(
+            errors(
+                r#"{"fields":[{"trait":"a","label":"L","type":"text"}],"messages":{"required":"Obligatoire","email":"Adresse invalide"}}"#
+            ),
+            vec![]
+        );
+        assert_eq!(
+            errors(
+                r#"{"fields":[{"trait":"a","label":"L","type":"text"}],"messages":{"requried":"x","email":3}}"#
+            ),
+            vec![
+                (format!("{P}.messages.requried"), "unknown_field"),
+                (format!("{P}.messages.email"), "wrong_type"),
+            ]
+        );
     }
 
     #[test]

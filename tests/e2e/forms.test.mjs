@@ -189,3 +189,29 @@ test("a review request in a slot sends Review Submitted with rating, comment and
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a form words its errors in the visitor's language with its own messages", async () => {
+  const fr = {
+    title: "Parlez-nous de vous",
+    form: {
+      fields: [{ trait: "email", label: "Votre e-mail", type: "email", required: true }],
+      submit_label: "Enregistrer",
+      messages: { required: "Ce champ est obligatoire.", email: "Saisissez une adresse e-mail valide." },
+    },
+  };
+  const content = { fr, default: profileForm };
+  const context = await browser.newContext({ locale: "fr-FR" });
+  await serveFixtures(context);
+  const body = JSON.stringify({ version: "forms#fr", campaigns: [campaign("profile", "popin", content)] });
+  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+  const page = await context.newPage();
+  await page.goto(`${server.url}/fixtures/forms.html`);
+  await dialog(page, "profile").waitFor({ state: "visible", timeout: 10000 });
+  const host = page.locator('[data-parcours-campaign="profile"]');
+  await host.getByRole("button", { name: "Enregistrer" }).click();
+  assert.equal(await host.locator("[role=status]").first().innerText(), "Ce champ est obligatoire.");
+  await host.getByLabel("Votre e-mail").fill("pas-un-email");
+  await host.getByRole("button", { name: "Enregistrer" }).click();
+  assert.equal(await host.locator("[role=status]").first().innerText(), "Saisissez une adresse e-mail valide.");
+  await context.close();
+});
