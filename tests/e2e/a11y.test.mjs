@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { openServerAndBrowser, closeServerAndBrowser, serveFixtures } from "./harness.mjs";
+import { openServerAndBrowser, closeServerAndBrowser, serveFixtures, serveRules } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -42,7 +42,7 @@ for (const [name, placement, content] of cases) {
     const context = await browser.newContext({ locale: name.startsWith("right") ? "ar" : "en-US" });
     await serveFixtures(context);
     const rules = { version: "a11y#1", campaigns: [{ id: "c", status: "active", trigger: { on: "page_view" }, placement, variants: [{ id: "a", weight: 100, content }] }] };
-    await context.route("**/v1/rules?*", (route) => route.fulfill({ body: JSON.stringify(rules), contentType: "application/json" }));
+    await serveRules(context, rules);
     const page = await context.newPage();
     await page.goto(`${server.url}/fixtures/forms.html`);
     await page.locator('[data-parcours-campaign="c"]').waitFor({ state: "attached", timeout: 10000 });
@@ -66,7 +66,7 @@ test("with prefers-reduced-motion the pop-in does not animate", async () => {
   const context = await browser.newContext({ reducedMotion: "reduce" });
   await serveFixtures(context);
   const rules = { version: "a11y#2", campaigns: [{ id: "c", status: "active", trigger: { on: "page_view" }, placement: "popin", variants: [{ id: "a", weight: 100, content: offer }] }] };
-  await context.route("**/v1/rules?*", (route) => route.fulfill({ body: JSON.stringify(rules), contentType: "application/json" }));
+  await serveRules(context, rules);
   const page = await context.newPage();
   await page.goto(`${server.url}/fixtures/forms.html`);
   await page.locator('[data-parcours-campaign="c"]').waitFor({ state: "attached", timeout: 10000 });

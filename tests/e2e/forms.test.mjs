@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually, serveFixtures, watchErrors,
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually, serveFixtures, serveRules, watchErrors,
 } from "./harness.mjs";
 
 let server, browser;
@@ -46,8 +46,7 @@ const reviewForm = {
 async function contextWith(campaigns) {
   const context = await browser.newContext();
   await serveFixtures(context);
-  const body = JSON.stringify({ version: "forms#1", pressure: { max_per_session: 5, max_per_day: 10, min_gap_minutes: 0 }, campaigns });
-  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+  await serveRules(context, { version: "forms#1", pressure: { max_per_session: 5, max_per_day: 10, min_gap_minutes: 0 }, campaigns });
   return context;
 }
 
@@ -202,8 +201,7 @@ test("a form words its errors in the visitor's language with its own messages", 
   const content = { fr, default: profileForm };
   const context = await browser.newContext({ locale: "fr-FR" });
   await serveFixtures(context);
-  const body = JSON.stringify({ version: "forms#fr", campaigns: [campaign("profile", "popin", content)] });
-  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+  await serveRules(context, { version: "forms#fr", campaigns: [campaign("profile", "popin", content)] });
   const page = await context.newPage();
   await page.goto(`${server.url}/fixtures/forms.html`);
   await dialog(page, "profile").waitFor({ state: "visible", timeout: 10000 });

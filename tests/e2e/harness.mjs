@@ -110,10 +110,15 @@ export async function serveFixtures(context, headers = {}) {
   });
 }
 
+/** Answers the SDK's rules fetch in `context` with `rules` (a document, or its JSON text). */
+export async function serveRules(context, rules) {
+  const body = typeof rules === "string" ? rules : JSON.stringify(rules);
+  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+}
+
 /** Answers the SDK's rules fetch with `tests/e2e/fixtures/rules.json` in `context`. */
 export async function serveFixtureRules(context) {
-  const body = readFileSync(join(FIXTURES, "rules.json"), "utf8");
-  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+  await serveRules(context, readFileSync(join(FIXTURES, "rules.json"), "utf8"));
 }
 
 /**

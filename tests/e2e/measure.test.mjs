@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually, serveFixtures, watchErrors,
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually, serveFixtures, serveRules, watchErrors,
 } from "./harness.mjs";
 
 let server, browser;
@@ -24,8 +24,7 @@ const campaign = (id, extra = {}) => ({
 async function contextWith(campaigns) {
   const context = await browser.newContext();
   await serveFixtures(context);
-  const body = JSON.stringify({ version: "measure#1", pressure: { max_per_session: 10, max_per_day: 10, min_gap_minutes: 0 }, campaigns });
-  await context.route("**/v1/rules?*", (route) => route.fulfill({ body, contentType: "application/json" }));
+  await serveRules(context, { version: "measure#1", pressure: { max_per_session: 10, max_per_day: 10, min_gap_minutes: 0 }, campaigns });
   return context;
 }
 
