@@ -60,6 +60,13 @@ impl Api {
     pub fn explain(&self) -> JsValue {
         call("explain", &[])
     }
+    /// `flag(campaignId)`: the campaign as a feature flag, synchronously:
+    /// `{campaign_id, variant_id, holdout, reason, step?}`, or `null`
+    /// without rules or for an unknown campaign. The first answer that
+    /// assigns the visitor records `Experiment Viewed` (once per visitor).
+    pub fn flag(&self, campaign_id: JsValue) -> JsValue {
+        call("flag", &[&campaign_id])
+    }
     /// `profile()`.
     pub fn profile(&self) -> JsValue {
         call("profile", &[])
@@ -177,6 +184,13 @@ pub fn dispatch(method: &str, args: &Array) -> JsValue {
                 .into()
         }
         "profile" => return with_sdk(|s| s.profile()).unwrap_or(JsValue::NULL),
+        "flag" => {
+            let Some(id) = a(0).as_string() else {
+                bad_call("flag: the campaign id must be a string", a(0));
+                return JsValue::NULL;
+            };
+            return with_sdk(|s| s.flag(&id)).unwrap_or(JsValue::NULL);
+        }
         "forget" => {
             return with_sdk(Sdk::forget)
                 .unwrap_or_else(|| Promise::resolve(&JsValue::FALSE))

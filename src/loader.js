@@ -10,7 +10,8 @@
 // - Until the wasm runs, every method is a stub: calls are queued in order;
 //   `forget()` returns a Promise the SDK settles when it replays the call;
 //   `decide`, `explain` and `profile` return a Promise of their answer once
-//   `ready()` resolved (queued calls applied, rules loaded). Stubs kept by the
+//   `ready()` resolved (queued calls applied, rules loaded); `flag`, which
+//   answers synchronously, answers `null` (not ready). Stubs kept by the
 //   host keep working after load: they forward to the live API.
 // - `tools()` loads the tools module (`tools/parcours_tools.js`, an ES module,
 //   and its wasm, next to this script) on first use, before or after the SDK
@@ -125,6 +126,10 @@ function load(queue) {
         });
       };
     });
+    queue.flag = function () {
+      var p = live();
+      return p ? p.flag.apply(p, arguments) : null;
+    };
     queue.ready = function () { return ready; };
     queue.tools = tools;
   }

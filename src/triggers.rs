@@ -49,7 +49,7 @@ impl Needs {
                 TriggerKind::Scroll(p) => n.scroll.push(p),
                 TriggerKind::TimeOnPage(s) => n.time_on_page.push(s),
                 TriggerKind::Inactivity(s) => n.inactivity.push(s),
-                TriggerKind::PageView | TriggerKind::Event(_) => {}
+                TriggerKind::PageView | TriggerKind::Event(_) | TriggerKind::Flag => {}
             }
         }
         for list in [&mut n.scroll, &mut n.time_on_page, &mut n.inactivity] {

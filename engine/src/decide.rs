@@ -4,7 +4,9 @@
 //! One code path serves [`Engine::decide`](crate::Engine::decide) and
 //! [`Engine::explain`](crate::Engine::explain): [`run`] gives every campaign
 //! a [`Verdict`]; deciding keeps the ones shown or held out, explaining
-//! reports all of them with the first reason that failed.
+//! reports all of them with the first reason that failed. A feature flag
+//! ([`Engine::flag`](crate::Engine::flag)) takes the same steps for one
+//! campaign outside any moment ([`one`]).
 
 use std::cmp::Ordering;
 
@@ -84,8 +86,9 @@ pub struct Input<'a> {
     pub now: Now,
     /// The current session (per-session caps count in it).
     pub session_id: &'a str,
-    /// What happened.
-    pub trigger: &'a Trigger,
+    /// What happened; `None` outside any moment (a feature flag), where
+    /// every campaign's trigger counts as met.
+    pub trigger: Option<&'a Trigger>,
     /// The id new assignments hash (the anonymous id).
     pub visitor_id: &'a str,
     /// Per campaign (document order): for a delayed event trigger with a
@@ -195,6 +198,31 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     verdicts
 }
 
+/// One campaign (index `i`) outside any moment, for a feature flag: its
+/// trigger counts as met (`input.trigger` is `None`) and no other campaign
+/// competes for its place, so there is no priority step; the rest is
+/// [`run`]'s: status, schedule, audience, frequency, the pressure of what
+/// was shown before (pop-ins and banners), then holdout and variant.
+/// `None` when there is no campaign `i`.
+pub fn one(rules: &Rules, i: usize, input: &Input<'_>) -> Option<Verdict> {
+    let c = rules.campaigns.get(i)?;
+    if let Err(r) = eligible(c, i, rules, input, false) {
+        return Some(Verdict::Blocked(r));
+    }
+    if c.placement.counts_for_pressure() {
+        let shown = input.exposures.shown();
+        if let Err(hit) = rules.pressure.check(shown, &input.now, input.session_id, 0) {
+            return Some(Verdict::Blocked(Reason::Pressure(hit)));
+        }
+    }
+    Some(
+        match assign(c, input.exposures.campaign(&c.id), input.visitor_id) {
+            Assignment::Holdout => Verdict::Holdout,
+            Assignment::Variant(v) => Verdict::Show(v),
+        },
+    )
+}
+
 /// Higher priority first, then ids ascending.
 pub fn by_priority(a: &Campaign, b: &Campaign) -> Ordering {
     b.priority
@@ -232,9 +260,9 @@ fn eligible(
     }
     let groups: &SavedGroups = &rules.saved_groups;
     let due = input.delayed.get(i).and_then(Option::as_ref);
-    if due.is_none() {
+    if let (None, Some(t)) = (due, input.trigger) {
         c.trigger
-            .matches(input.trigger, groups, explain)
+            .matches(t, groups, explain)
             .map_err(Reason::Trigger)?;
     }
     let ctx = due.unwrap_or(input.ctx);

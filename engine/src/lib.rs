@@ -10,7 +10,8 @@
 //! - [`rules`]: the rules document, validated with JSON paths
 //!   ([`segment`], [`campaign`], [`trigger`], [`pressure`], [`frequency`]).
 //! - [`decide`], [`explain`]: what to show, and why ([`assign`] for holdouts
-//!   and variants, [`template`] for content).
+//!   and variants, [`template`] for content); [`flag`]: one campaign as a
+//!   feature flag, outside any moment.
 //! - [`record`]: how events change exposure state.
 //!
 //! ```no_run
@@ -39,6 +40,7 @@ pub mod evaluation;
 pub mod event;
 pub mod explain;
 pub mod exposure;
+pub mod flag;
 pub mod form;
 pub mod frequency;
 pub mod hash;
@@ -65,6 +67,7 @@ pub use error::{RuleError, RuleErrorKind};
 pub use event::{Event, EventKind};
 pub use explain::{Explanation, Reason};
 pub use exposure::Exposures;
+pub use flag::Flag;
 pub use profile::{Profile, ProfileRules};
 pub use rules::Rules;
 pub use trigger::Trigger;
@@ -253,6 +256,57 @@ impl Engine {
         self.explanations(verdicts)
     }
 
+    /// One campaign as a feature flag for `visitor` now ([`flag`]: its
+    /// trigger counts as met, no priority step); `None` when the rules have
+    /// no campaign `campaign_id`. Records nothing.
+    pub fn flag(&self, visitor: &Visitor, env: &Env, campaign_id: &str) -> Option<Flag> {
+        let ctx = context::build(&visitor.profile, env, &self.rules.profile, None);
+        self.flag_context(
+            &ctx,
+            &visitor.exposures,
+            visitor.profile.current_session_id(),
+            env.now_ms,
+            env.tz_offset_min,
+            campaign_id,
+        )
+    }
+
+    /// [`flag`](Self::flag) on a raw context, like [`decide_context`](Self::decide_context).
+    pub fn flag_context(
+        &self,
+        ctx: &Value,
+        exposures: &Exposures,
+        session_id: &str,
+        now_ms: f64,
+        tz_offset_min: i32,
+        campaign_id: &str,
+    ) -> Option<Flag> {
+        let i = self
+            .rules
+            .campaigns
+            .iter()
+            .position(|c| c.id == campaign_id)?;
+        let mut full = ctx.clone();
+        let member = evaluation::enrich(&self.rules, &mut full, exposures, None);
+        let visitor_id = full
+            .get("anonymous_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let input = Input {
+            ctx: &full,
+            member: &member,
+            exposures,
+            now: Now::new(now_ms, tz_offset_min),
+            session_id,
+            trigger: None,
+            visitor_id: &visitor_id,
+            delayed: &[],
+        };
+        let verdict = decide::one(&self.rules, i, &input)?;
+        Some(Flag::from_verdict(self.rules.campaigns.get(i)?, verdict))
+    }
+
     fn explanations(&self, verdicts: Vec<Verdict>) -> Vec<Explanation> {
         self.rules
             .campaigns
@@ -315,7 +369,7 @@ impl Engine {
             exposures,
             now,
             session_id,
-            trigger,
+            trigger: Some(trigger),
             visitor_id: &visitor_id,
             delayed: &delayed,
         };

@@ -1,6 +1,7 @@
 //! How tracked events change exposure state: `Promotion Viewed`, `Promotion
-//! Clicked`, `Promotion Dismissed`, `Experiment Viewed`, and campaign goals
-//! (a goal reached derives `Promotion Converted`).
+//! Clicked`, `Promotion Dismissed`, `Experiment Viewed` (with `flag: true`
+//! from a feature flag's evaluation, which rendered nothing), and campaign
+//! goals (a goal reached derives `Promotion Converted`).
 
 use crate::assign::HOLDOUT;
 use crate::event::{Event, EventKind};
@@ -67,7 +68,10 @@ pub fn apply(
             if let (Some(id), Some(variant)) =
                 (prop(event, "experiment_id"), prop(event, "variation_id"))
             {
-                if variant == HOLDOUT {
+                // A flag's evaluation (`flag: true`) rendered nothing: the
+                // first exposure, but no holdout exposure for the caps.
+                let flag = event.properties.get("flag") == Some(&Value::Bool(true));
+                if variant == HOLDOUT && !flag {
                     ex.holdout_exposure(&id, at());
                 }
                 ex.viewed(&id, &variant, event.at_ms);

@@ -61,6 +61,10 @@ pub enum TriggerKind {
     TimeOnPage(f64),
     /// `inactivity`: at least these seconds.
     Inactivity(f64),
+    /// `flag`: no moment of the page; the campaign is only asked as a
+    /// feature flag ([`crate::flag`]), so its first exposure is the first
+    /// flag evaluation that assigns the visitor.
+    Flag,
 }
 
 /// A decoded `trigger` section.
@@ -119,6 +123,7 @@ impl TriggerKind {
             TriggerKind::Scroll(_) => "scroll",
             TriggerKind::TimeOnPage(_) => "time_on_page",
             TriggerKind::Inactivity(_) => "inactivity",
+            TriggerKind::Flag => "flag",
         }
     }
 }
@@ -162,6 +167,7 @@ impl TriggerSpec {
         let kind = match on {
             "page_view" => TriggerKind::PageView,
             "exit_intent" => TriggerKind::ExitIntent,
+            "flag" => TriggerKind::Flag,
             "event" => TriggerKind::Event(o.str("event", errs)?.to_owned()),
             "scroll" => {
                 let p = o
@@ -189,7 +195,7 @@ impl TriggerSpec {
                     o.at("on"),
                     RuleErrorKind::Invalid,
                     crate::msg!(
-                        "unknown trigger `{on}` (expected one of: page_view, event, exit_intent, scroll, time_on_page, inactivity)"
+                        "unknown trigger `{on}` (expected one of: page_view, event, exit_intent, scroll, time_on_page, inactivity, flag)"
                     ),
                 ));
                 return None;

@@ -48,6 +48,21 @@ export interface Explanation {
   reason?: { step: string; [detail: string]: unknown };
 }
 
+/**
+ * One campaign as a feature flag (`flag(campaignId)`), outside any moment:
+ * `split` (assigned by the random split, holdout included), `targeting_match`
+ * (the only variant, the audience matched), `default` (not eligible: `step`
+ * is the first step that failed, `variant_id` is null) or `disabled` (not
+ * active, `step: "status"`; no consent to personalise, `step: "consent"`).
+ */
+export interface FlagAnswer {
+  campaign_id: string;
+  variant_id: string | null;
+  holdout: boolean;
+  reason: "split" | "targeting_match" | "default" | "disabled";
+  step?: "status" | "schedule" | "segments" | "condition" | "frequency" | "pressure" | "consent";
+}
+
 /** A problem in a rules document, located by its JSON path. */
 export interface RuleError {
   path: string;
@@ -57,7 +72,8 @@ export interface RuleError {
 }
 
 export type ConsentState = boolean | { analytics?: boolean; personalisation?: boolean };
-export type EventName = "decision" | "shown" | "clicked" | "dismissed" | "converted" | "error";
+/** `rules`: new rules run (`{rules, version}`); `profile`: identity, traits or consent changed (`{change}`). */
+export type EventName = "decision" | "shown" | "clicked" | "dismissed" | "converted" | "error" | "rules" | "profile";
 export type Properties = Record<string, unknown>;
 
 /** The preview tools, loaded on demand. */
@@ -78,6 +94,8 @@ export interface Parcours {
   decide(placement?: string): Decision[] | Promise<Decision[]>;
   /** Why each campaign would or would not show (computed by the tools module). */
   explain(): Promise<Explanation[]>;
+  /** The campaign as a feature flag, synchronously (`null` for an unknown campaign, without rules or before the SDK loaded); the first answer that assigns the visitor records `Experiment Viewed`. */
+  flag(campaignId: string): FlagAnswer | null;
   /** The local profile (a Promise of it before the SDK loaded). */
   profile(): Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
   /** `{ Engine, evalCondition }`, loaded on demand. */

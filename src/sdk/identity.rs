@@ -40,11 +40,13 @@ impl Sdk {
             &self.msg_context(),
         );
         self.enqueue(msg);
+        self.profile_changed("identify");
     }
 
     /// `reset()`: a new anonymous visitor (logout), in every tab.
     pub fn reset(&mut self) {
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
+        self.profile_changed("reset");
     }
 
     /// `forget()`: erases everything local, and asks the backend to erase
@@ -69,6 +71,7 @@ impl Sdk {
             let _ = self.store.set(keys::CONSENT, self.consent.code());
         }
         self.switch_visitor(Visitor::new(ids::uuid_v4(), js_sys::Date::now()));
+        self.profile_changed("forget");
         self.delivery
             .erasures
             .add(crate::json::to_string(&Value::Object(body)), token)
@@ -124,6 +127,9 @@ impl Sdk {
         }
         self.cookie_after_consent(before);
         self.watch_triggers();
+        if c != before {
+            self.profile_changed("consent");
+        }
         if !c.personalisation {
             self.screen.close_all();
         } else if !before.personalisation && self.engine.is_some() {

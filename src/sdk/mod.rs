@@ -5,6 +5,12 @@
 //! completion) goes through [`with_sdk`], which never holds the state while
 //! calling the host's code.
 //!
+//! The host hears of changes through `on(name, fn)`: besides decisions and
+//! outcomes, `rules` when the engine runs new rules (from the network, or
+//! stored by another tab) and `profile` when who the visitor is or what they
+//! allow changed (`identify`, `alias`, `reset`, `forget`, `consent`, or the
+//! same in another tab), so that flag answers ([`Sdk::flag`]) can be asked again.
+//!
 //! Consent is enforced at two seams: the [`Store`]'s gate (nothing is read
 //! or written before consent to store) and [`Delivery::enabled`] (nothing
 //! is sent before consent to analytics); personalisation is checked where
@@ -12,6 +18,7 @@
 
 mod answers;
 mod config;
+mod flag;
 mod host;
 mod identity;
 mod moments;
@@ -68,6 +75,9 @@ pub struct Sdk {
     /// The rules document the engine was built from (for the tools module's `explain`).
     rules_doc: JsValue,
     rules_source: RulesSource,
+    /// The `ETag` of those rules, when the server sent one: another tab
+    /// storing the same rules is no change.
+    rules_etag: Option<String>,
     /// Sending the events.
     pub delivery: Delivery,
     /// What is on screen.
@@ -204,6 +214,7 @@ impl Sdk {
             engine: None,
             rules_doc: JsValue::NULL,
             rules_source: RulesSource::None,
+            rules_etag: None,
             screen: Screen::default(),
             host: Host::new(),
             page,
@@ -322,6 +333,14 @@ impl Sdk {
     /// Emits `name` to the `on(name, fn)` listeners (after the current call).
     pub fn emit(&mut self, name: &'static str, data: JsValue) {
         self.host.emit(name, data);
+    }
+
+    /// Emits `profile` `{change}`: who the visitor is, their traits or
+    /// consent changed (`identify`, `alias`, `reset`, `forget`, `consent`,
+    /// `visitor` or `erased` for another tab's switch or erasure), so flag
+    /// answers may differ.
+    pub(super) fn profile_changed(&mut self, change: &'static str) {
+        self.emit("profile", obj(&[("change", change.into())]));
     }
 }
 

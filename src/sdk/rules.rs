@@ -1,5 +1,6 @@
 //! The rules: the cached copy at start, the fetch and its revalidation
-//! (`ETag`), and what happens once they are loaded.
+//! (`ETag`), new rules another tab stored, and what happens once they are
+//! loaded. Each new engine after start emits `rules` `{rules, version}`.
 
 use super::{keys, obj, with_sdk, RulesSource, Sdk};
 use crate::regex::JsRegexCompiler;
@@ -8,21 +9,39 @@ use parcours_engine::{Engine, Trigger};
 use wasm_bindgen::prelude::*;
 
 impl Sdk {
-    pub(super) fn load_cached_rules(&mut self) {
+    /// Runs the stored rules, unless they are the ones running (same
+    /// `ETag`). Whether the engine changed.
+    pub(super) fn load_cached_rules(&mut self) -> bool {
         let Some(cached) = self.store.get_json(keys::RULES) else {
-            return;
+            return false;
         };
+        let etag = convert::get_str(&cached, "etag");
+        if self.engine.is_some() && etag.is_some() && etag == self.rules_etag {
+            return false;
+        }
         let doc = convert::get(&cached, "rules");
         match Engine::from_rules(&convert::to_value(&doc), &JsRegexCompiler) {
             Ok(engine) => {
                 self.engine = Some(engine);
                 self.rules_doc = doc;
                 self.rules_source = RulesSource::Cached;
+                self.rules_etag = etag;
+                true
             }
             Err(_) => {
                 log::warn("cached rules invalid, discarded", &JsValue::NULL);
                 self.store.remove(keys::RULES);
+                false
             }
+        }
+    }
+
+    /// Another tab stored new rules (its fetch brought them): this tab runs
+    /// them too, and says so.
+    pub(super) fn on_cached_rules(&mut self) {
+        if self.load_cached_rules() {
+            self.watch_triggers();
+            self.emit("rules", self.rules_state());
         }
     }
 
@@ -60,6 +79,8 @@ impl Sdk {
                         self.engine = Some(engine);
                         self.rules_doc = r.body.clone();
                         self.rules_source = RulesSource::Network;
+                        self.rules_etag = r.etag.clone();
+                        self.emit("rules", self.rules_state());
                         let cached = obj(&[
                             ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
                             ("rules", r.body),
@@ -89,6 +110,13 @@ impl Sdk {
         if !self.page_decided && self.engine.is_some() && self.cfg.auto_page {
             self.decide_and_show(&Trigger::PageView);
         }
+        let state = self.rules_state();
+        self.host.resolve_ready(&state);
+    }
+
+    /// `{rules: "none" | "cached" | "network", version}`: what `ready()`
+    /// resolves with and the `rules` event carries.
+    fn rules_state(&self) -> JsValue {
         let source = match self.rules_source {
             RulesSource::None => "none",
             RulesSource::Cached => "cached",
@@ -98,8 +126,7 @@ impl Sdk {
             .engine
             .as_ref()
             .map_or(JsValue::NULL, |e| e.version().into());
-        let state = obj(&[("rules", source.into()), ("version", version)]);
-        self.host.resolve_ready(&state);
+        obj(&[("rules", source.into()), ("version", version)])
     }
 }
 

@@ -76,10 +76,12 @@ impl Sdk {
                         traits: Map::new(),
                     };
                     self.journal(now, op);
+                    self.profile_changed("alias");
                 }
                 Some(current) if current == previous => {
                     self.visitor.profile.user_id = Some(u);
                     let _ = self.journal.write_snapshot(&self.visitor, now);
+                    self.profile_changed("alias");
                 }
                 Some(_) => {} // two other ids: linked on the server only
             }

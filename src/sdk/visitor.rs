@@ -134,6 +134,12 @@ impl Sdk {
             }
             return;
         }
+        if ours == super::keys::RULES {
+            if value.is_some() {
+                self.on_cached_rules();
+            }
+            return;
+        }
         if ours.starts_with(crate::outbox::PREFIX) {
             if value.is_none() {
                 self.delivery.on_key_removed(ours);
@@ -142,15 +148,24 @@ impl Sdk {
         }
         match self.journal.on_storage(ours, value, &self.visitor) {
             Change::None => {}
-            Change::Entry(e) => self.apply(&e),
+            Change::Entry(e) => {
+                self.apply(&e);
+                if matches!(e.op, Op::Identify { .. }) {
+                    self.profile_changed("identify");
+                }
+            }
             Change::Visitor(v, pending) => {
                 self.screen.close_all();
                 self.visitor = *v;
                 for e in &pending {
                     self.apply(e);
                 }
+                self.profile_changed("visitor");
             }
-            Change::Erased => self.erased(),
+            Change::Erased => {
+                self.erased();
+                self.profile_changed("erased");
+            }
         }
     }
 

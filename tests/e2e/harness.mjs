@@ -16,17 +16,19 @@ export const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
 /**
  * Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }.
  * The demo site allows the server's own origin; pages on other origins need
- * `origins` (written to a `--sites` file with `userTokenSecret`, if given).
+ * `origins` (written to a `--sites` file with `userTokenSecret` and
+ * `adminToken`, for `PUT /v1/rules`, if given).
  */
-export async function startServer({ origins, userTokenSecret } = {}) {
+export async function startServer({ origins, userTokenSecret, adminToken } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
   const sites = [];
-  if (origins || userTokenSecret) {
+  if (origins || userTokenSecret || adminToken) {
     const file = join(dataDir, "sites.toml");
     writeFileSync(file, [
       "[sites.demo]",
       origins ? `origins = ${JSON.stringify(origins)}` : "",
       userTokenSecret ? `user_token_secret = ${JSON.stringify(userTokenSecret)}` : "",
+      adminToken ? `admin_token = ${JSON.stringify(adminToken)}` : "",
     ].join("\n") + "\n");
     sites.push("--sites", file);
   }

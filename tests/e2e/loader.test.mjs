@@ -60,12 +60,14 @@ test("every method can be called before the wasm loads; the answering ones retur
     call("track", "Early Event", { n: 1 });
     call("consent", true);
     window.__answers = { decide: call("decide", "none"), explain: call("explain"), profile: call("profile"), ready: call("ready") };
+    out.flag = call("flag", "hero");
     call("off", "clicked");
     window.__keptStub = p; // a host that kept the queue object
     return out;
   });
   assert.deepEqual(early.threw, [], "no stub throws");
   for (const m of ["decide", "explain", "profile", "ready"]) assert.equal(early.returned[m], "Promise", `${m}() returns a Promise`);
+  assert.equal(early.flag, null, "flag() answers synchronously: null before the SDK loaded");
 
   release();
   const answers = await page.evaluate(async () => {
@@ -86,6 +88,8 @@ test("every method can be called before the wasm loads; the answering ones retur
   assert.deepEqual(missing, [], "methods without a stub before load");
 
   // A host that kept the queue object still reaches the live SDK.
+  assert.deepEqual(await page.evaluate(() => window.__keptStub.flag("hero")),
+    { campaign_id: "hero", variant_id: "a", holdout: false, reason: "targeting_match" }, "the kept flag stub forwards");
   await page.evaluate(() => window.__keptStub.track("Via Kept Stub"));
   const stored = await eventually(() => {
     const events = storedEvents(server.dataDir);

@@ -8,7 +8,9 @@
 //! `pkg/tools/` is the tools build (`--no-default-features --features tools`,
 //! wasm-bindgen's `web` target, an ES module): `Engine`, `evalCondition`,
 //! `explain`, loaded on demand by `parcours.tools()` / `parcours.explain()`
-//! and exported as `parcours/tools`. `pkg/` is also the npm package
+//! and exported as `parcours/tools`. `pkg/openfeature.js` is the OpenFeature
+//! web provider (`src/openfeature.js`, a hand-written ES module, copied as
+//! it is), exported as `parcours/openfeature`. `pkg/` is also the npm package
 //! (`src/npm/`), and `pkg/integrity.json` holds every file's SRI hash.
 
 use crate::install;
@@ -73,9 +75,13 @@ fn bindgen(out_dir: &Path, target: &str, name: &str) -> Result {
 }
 
 /// The npm package's own files (`src/npm/`): `package.json` at this
-/// version, `load()` with the SRI hash of `parcours.js`, `parcours/tools`
-/// and the TypeScript declarations.
+/// version, `load()` with the SRI hash of `parcours.js`, `parcours/tools`,
+/// the TypeScript declarations, and the OpenFeature provider
+/// (`src/openfeature.js`).
 fn npm_files(pkg: &Path) -> Result {
+    let provider = pkg.join("openfeature.js");
+    std::fs::copy(root().join("src/openfeature.js"), &provider)
+        .map_err(|e| format!("cannot write {}: {e}", provider.display()))?;
     let src = root().join("src/npm");
     let sri = crate::integrity::sri(&read(&pkg.join("parcours.js"))?)?;
     for file in [
@@ -84,6 +90,7 @@ fn npm_files(pkg: &Path) -> Result {
         "index.d.ts",
         "tools/index.js",
         "tools/index.d.ts",
+        "openfeature.d.ts",
     ] {
         let text = String::from_utf8_lossy(&read(&src.join(file))?)
             .replace("__VERSION__", env!("CARGO_PKG_VERSION"))

@@ -96,12 +96,15 @@ pub fn chromium() -> Result {
 
 /// The project's npm tools (root `package.json`, pinned by `package-lock.json`):
 /// binaryen's `wasm-opt` for the build, playwright-core for the e2e tests,
-/// esbuild for the npm package's bundling test and selenium-webdriver for
-/// the WebDriver delivery suite.
+/// esbuild for the npm package's bundling test, `@openfeature/web-sdk` (and
+/// its peer `@openfeature/core`) for the OpenFeature provider's test, and
+/// selenium-webdriver for the WebDriver delivery suite.
 /// Debian's binaryen (108) is too old: its output fails to instantiate.
 pub fn node_modules() -> Result {
     let root = root();
     let installed = [
+        "@openfeature/core",
+        "@openfeature/web-sdk",
         "axe-core",
         "binaryen",
         "esbuild",

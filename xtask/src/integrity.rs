@@ -8,10 +8,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The `.js` and `.wasm` files of `pkg/` (and `pkg/tools/`) whose hashes are written.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 7] = [
     "parcours.js",
     "parcours_bg.wasm",
     "index.js",
+    "openfeature.js",
     "tools/index.js",
     "tools/parcours_tools.js",
     "tools/parcours_tools_bg.wasm",

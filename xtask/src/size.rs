@@ -33,7 +33,7 @@ const group = (title, files, note) => {
 const ls = (sub) => fs.existsSync(dir + "/" + sub) ? fs.readdirSync(dir + "/" + sub).filter((f) => /\.(js|wasm)$/.test(f)).sort().map((f) => (sub ? sub + "/" : "") + f) : [];
 const site = group("site build (what the script tag loads)", ["parcours.js", "parcours_bg.wasm"], " (budget 40 KB)");
 group("tools build (loaded on demand by tools() / explain())", ls("tools").filter((f) => !f.endsWith("index.js")), "");
-group("npm wrappers (index.js: load(); tools/index.js: init())", ["index.js", "tools/index.js"].filter((f) => fs.existsSync(dir + "/" + f)), "");
+group("npm wrappers (index.js: load(); tools/index.js: init(); openfeature.js: the OpenFeature provider)", ["index.js", "tools/index.js", "openfeature.js"].filter((f) => fs.existsSync(dir + "/" + f)), "");
 console.log(`BROTLI_TOTAL=${site}`);
 "#;
     let out =
