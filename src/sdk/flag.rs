@@ -70,7 +70,7 @@ impl Sdk {
 
     /// Whether `Experiment Viewed` was recorded for `campaign_id` (by a
     /// decision or a flag, in any tab).
-    fn viewed_campaign(&self, campaign_id: &str) -> bool {
+    pub(super) fn viewed_campaign(&self, campaign_id: &str) -> bool {
         self.visitor
             .exposures
             .campaign(campaign_id)

@@ -120,16 +120,10 @@ impl Sdk {
     /// anything renders. A holdout's later exposures are recorded (its caps
     /// count them) but not sent again.
     pub(super) fn experiment_viewed(&mut self, d: &Decision) {
-        let sent = |s: &Self| {
-            s.visitor
-                .exposures
-                .campaign(&d.campaign_id)
-                .is_some_and(|c| c.viewed)
-        };
-        let mut send = !sent(self);
+        let mut send = !self.viewed_campaign(&d.campaign_id);
         if send {
             self.catch_up();
-            send = !sent(self);
+            send = !self.viewed_campaign(&d.campaign_id);
         }
         if !send && !d.holdout {
             return;
