@@ -11,7 +11,10 @@
 //!   ([`segment`], [`campaign`], [`trigger`], [`pressure`], [`frequency`]).
 //! - [`decide`], [`explain`]: what to show, and why ([`assign`] for holdouts
 //!   and variants, [`template`] for content).
+//! - [`interstitial`]: pop-ins as banners where they would be intrusive interstitials.
+//! - [`preview`]: one campaign shown for a preview link, whatever the rules say.
 //! - [`record`]: how events change exposure state.
+//! - `words` (feature `messages`): explanations as sentences.
 //!
 //! ```no_run
 //! # use parcours_engine::{Engine, Env, Trigger, Visitor, Value};
@@ -43,11 +46,13 @@ pub mod form;
 pub mod frequency;
 pub mod hash;
 pub mod history;
+pub mod interstitial;
 pub mod lifecycle;
 pub mod locale;
 pub mod map;
 pub mod order;
 pub mod pressure;
+pub mod preview;
 pub mod profile;
 pub mod record;
 pub mod regex;
@@ -58,6 +63,8 @@ pub mod template;
 pub mod time;
 pub mod trigger;
 pub mod value;
+#[cfg(feature = "messages")]
+pub mod words;
 
 pub use decide::Decision;
 pub use env::{Device, Env, Page};
@@ -208,7 +215,7 @@ impl Engine {
         let ctx = self.base_context(visitor, env, trigger);
         let session = visitor.profile.current_session_id();
         let now = Now::new(env.now_ms, env.tz_offset_min);
-        let (_, verdicts, _) = self.run(
+        let (full, verdicts, _) = self.run(
             &ctx,
             &visitor.exposures,
             Some(visitor.profile.history()),
@@ -217,7 +224,7 @@ impl Engine {
             trigger,
             true,
         );
-        self.explanations(verdicts)
+        self.explanations(&full, verdicts)
     }
 
     /// [`decide`](Self::decide) on a raw context (as `context::build` makes it,
@@ -249,11 +256,12 @@ impl Engine {
         trigger: &Trigger,
     ) -> Vec<Explanation> {
         let now = Now::new(now_ms, tz_offset_min);
-        let (_, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
-        self.explanations(verdicts)
+        let (full, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
+        self.explanations(&full, verdicts)
     }
 
-    fn explanations(&self, verdicts: Vec<Verdict>) -> Vec<Explanation> {
+    fn explanations(&self, ctx: &Value, verdicts: Vec<Verdict>) -> Vec<Explanation> {
+        let avoid = interstitial::applies(ctx);
         self.rules
             .campaigns
             .iter()
@@ -272,6 +280,8 @@ impl Engine {
                     holdout,
                     variant_id,
                     reason,
+                    placement: shown.then(|| c.placement_here(avoid).name()),
+                    interstitial_avoided: shown && c.is_interstitial_avoided(avoid),
                 }
             })
             .collect()
