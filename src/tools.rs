@@ -87,7 +87,7 @@ fn explanations(input: &JsValue) -> Result<Vec<Explanation>, JsValue> {
 }
 
 /// An explanation as a plain object, with `why`: its words.
-fn explanation_js(x: &Explanation) -> JsValue {
+pub fn explanation_js(x: &Explanation) -> JsValue {
     let mut v = x.to_value();
     v.insert("why", x.words());
     convert::to_js(&v)

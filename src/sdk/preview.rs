@@ -16,7 +16,7 @@
 //!   preview is no exposure). Consent still applies: nothing shows without
 //!   consent to personalise, nothing is sent without consent to analytics.
 
-use super::{obj, Sdk};
+use super::Sdk;
 use crate::render;
 use crate::{convert, log};
 use parcours_engine::preview::PreviewError;
@@ -77,15 +77,9 @@ impl Sdk {
         let Some(d) = self.preview_decision(true) else {
             return;
         };
-        log::notice(
-            "preview: showing",
-            &obj(&[
-                ("campaign_id", d.campaign_id.as_str().into()),
-                ("variant_id", d.variant_id.as_str().into()),
-                ("placement", d.placement.as_str().into()),
-            ]),
-        );
-        self.emit("decision", convert::to_js(&d.to_value()));
+        let decided = convert::to_js(&d.to_value());
+        log::notice("preview: showing", &decided);
+        self.emit("decision", decided);
         match d.placement.as_str() {
             "popin" | "banner" => {
                 // Whatever was on screen goes: the preview is what the page shows.
