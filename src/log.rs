@@ -1,4 +1,5 @@
-//! Debug logging (only with `data-debug`) and the panic hook.
+//! Debug logging (only with `data-debug` or a `?parcours_debug=1` link), the
+//! lines a preview link always logs, and the panic hook.
 //!
 //! Nothing here formats with `core::fmt` on the hot path: messages are
 //! static text plus the offending value handed to the console as is.
@@ -38,6 +39,24 @@ pub fn info(message: &str, detail: &JsValue) {
             detail,
         );
     }
+}
+
+/// Logs an informational line whatever the debug setting: for what a
+/// preview link asked for (only someone who opened such a link sees it).
+pub fn notice(message: &str, detail: &JsValue) {
+    web_sys::console::info_2(
+        &JsValue::from_str(&["[parcours] ", message].concat()),
+        detail,
+    );
+}
+
+/// Logs a warning whatever the debug setting: a preview link that cannot
+/// be followed (only someone who opened such a link sees it).
+pub fn warn_always(message: &str, detail: &JsValue) {
+    web_sys::console::warn_2(
+        &JsValue::from_str(&["[parcours] ", message].concat()),
+        detail,
+    );
 }
 
 /// Installs a panic hook that logs one line (debug mode) instead of the

@@ -29,6 +29,9 @@ pub struct MsgContext<'a> {
     pub user_agent: &'a str,
     /// `navigator.language`.
     pub locale: &'a str,
+    /// A preview link is active in this tab: `context.preview = true`, so
+    /// that no report counts what a marketer's preview sends.
+    pub preview: bool,
 }
 
 /// The page properties Segment puts on page calls, then `extra`'s fields over them.
@@ -67,6 +70,9 @@ fn write_context(out: &mut String, c: &MsgContext) {
         write_map(ctx.key("campaign"), c.utm);
     }
     ctx.str("channel", c.channel);
+    if c.preview {
+        ctx.key("preview").push_str("true");
+    }
     ctx.close();
 }
 

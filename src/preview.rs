@@ -177,7 +177,8 @@ impl PreviewEngine {
         crate::sdk::decisions_js(&ds)
     }
 
-    /// Why each campaign would or would not show for an evaluation context.
+    /// Why each campaign would or would not show for an evaluation context
+    /// (each with `why`, its verdict in words).
     pub fn explain(&self, context: JsValue, trigger: JsValue) -> JsValue {
         let (ctx, now, tz) = raw_context(&context);
         let list = self.engine.explain_context(
@@ -189,7 +190,7 @@ impl PreviewEngine {
             &trigger_from(&trigger),
         );
         list.iter()
-            .map(|x| convert::to_js(&x.to_value()))
+            .map(crate::tools::explanation_js)
             .collect::<js_sys::Array>()
             .into()
     }

@@ -426,6 +426,12 @@ pub fn show_slot(
 }
 
 impl Popin {
+    /// Marks it as a preview link's (`data-parcours-preview` on its host),
+    /// for the person previewing and their tests.
+    pub fn mark_preview(&self) -> Result<(), JsValue> {
+        self.host.set_attribute("data-parcours-preview", "")
+    }
+
     /// Whether it is still in the document (the host page may have removed
     /// a slot's element).
     pub fn is_connected(&self) -> bool {

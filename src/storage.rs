@@ -90,10 +90,7 @@ impl Store {
     /// `window.localStorage`, or an unavailable store when reading it throws
     /// (storage disabled) or it is missing.
     pub fn local() -> Store {
-        let backend = web_sys::window()
-            .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("localStorage")).ok())
-            .filter(JsValue::is_object)
-            .map(JsCast::unchecked_into);
+        let backend = window_storage("localStorage");
         if backend.is_none() {
             log::warn(
                 "localStorage is unavailable; keeping state in memory",
@@ -101,6 +98,17 @@ impl Store {
             );
         }
         Store::over(backend)
+    }
+
+    /// `window.sessionStorage` (what lasts as long as the tab's session:
+    /// preview and debug links), behind `gate`, the local store's consent
+    /// gate; unavailable like [`Store::local`].
+    pub fn tab(gate: &Gate) -> Store {
+        Store {
+            backend: window_storage("sessionStorage"),
+            gate: gate.clone(),
+            behind: Rc::default(),
+        }
     }
 
     fn over(backend: Option<StorageLike>) -> Store {
@@ -319,6 +327,14 @@ impl Store {
             let _ = b.remove_item(&k);
         }
     }
+}
+
+/// `window[name]` when reading it works and gives an object.
+fn window_storage(name: &str) -> Option<StorageLike> {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).ok())
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
 }
 
 /// `QuotaExceededError` (and Firefox's old `NS_ERROR_DOM_QUOTA_REACHED`).

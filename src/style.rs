@@ -34,7 +34,7 @@ pub const POPIN: Sheet = Sheet {
         (":host", "all:initial;position:fixed;z-index:2147483000;inset:0;pointer-events:none;font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Helvetica,Arial,sans-serif;color:#1f2933"),
         (".backdrop", "position:fixed;inset:0;display:flex;align-items:center;justify-content:center;padding:max(16px,env(safe-area-inset-top)) max(16px,env(safe-area-inset-right)) max(16px,env(safe-area-inset-bottom)) max(16px,env(safe-area-inset-left));background:rgba(15,23,42,.5);pointer-events:auto;animation:fade .18s ease-out"),
         (".box", "position:relative;box-sizing:border-box;background:#fff;border-radius:16px;box-shadow:0 24px 64px rgba(15,23,42,.35);padding:32px 28px 28px;max-width:420px;width:100%;max-height:100%;overflow:auto;text-align:center;animation:rise .22s ease-out"),
-        (".banner", "position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding-block:14px max(14px,env(safe-area-inset-bottom));padding-inline:max(20px,env(safe-area-inset-left)) 56px;max-height:80vh;overflow:auto;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:start"),
+        (".banner", "position:fixed;left:0;right:0;bottom:0;pointer-events:auto;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px;padding-block:14px max(14px,env(safe-area-inset-bottom));padding-inline:max(20px,env(safe-area-inset-left),env(safe-area-inset-right)) calc(46px + max(10px,env(safe-area-inset-left),env(safe-area-inset-right)));max-height:80vh;overflow:auto;background:#111827;color:#f9fafb;box-shadow:0 -4px 24px rgba(0,0,0,.2);text-align:start"),
         (".banner.top", "top:0;bottom:auto;padding-block:max(14px,env(safe-area-inset-top)) 14px"),
         ("h2", "margin:0 0 10px;font-size:1.4rem;line-height:1.25;font-weight:700"),
         (".banner h2", "margin:0;font-size:1rem"),
@@ -60,6 +60,11 @@ pub const POPIN: Sheet = Sheet {
         (".actions", "display:flex;flex-wrap:wrap;gap:8px;justify-content:center"),
         (".cancel", "font:inherit;padding:10px 18px;border:1px solid currentColor;border-radius:999px;background:transparent;color:inherit;cursor:pointer"),
         (".close", "position:absolute;top:10px;inset-inline-end:10px;width:36px;height:36px;border:0;border-radius:50%;background:transparent;color:inherit;font-size:24px;line-height:1;cursor:pointer"),
+        // A banner spans the screen: its close button stays clear of a notch
+        // or rounded corner (the side insets are physical, the button's side
+        // logical: the larger inset serves both reading directions).
+        (".banner .close", "inset-inline-end:max(10px,env(safe-area-inset-left),env(safe-area-inset-right))"),
+        (".banner.top .close", "top:max(10px,env(safe-area-inset-top))"),
     ],
     extra: ".cta:hover{background:#9a3412}\
 .close:hover{background:rgba(127,127,127,.15)}\

@@ -41,26 +41,47 @@ pub fn variant_bucket(campaign_id: &str, visitor_id: &str) -> f64 {
 
 /// The assignment: the stored one when still valid, else a fresh one for `visitor_id`.
 pub fn assign(c: &Campaign, state: Option<&CampaignState>, visitor_id: &str) -> Assignment {
-    if let Some(stored) = state.and_then(|s| s.variant.as_deref()) {
-        if stored == HOLDOUT && c.holdout_percent > 0.0 {
-            return Assignment::Holdout;
-        }
-        if let Some(i) = c.variants.iter().position(|v| v.id == stored) {
-            return Assignment::Variant(i);
-        }
+    let stored = state.and_then(|s| s.variant.as_deref());
+    if stored == Some(HOLDOUT) && c.holdout_percent > 0.0 {
+        return Assignment::Holdout;
+    }
+    if let Some(i) = stored_variant(c, stored) {
+        return Assignment::Variant(i);
     }
     if c.holdout_percent > 0.0 && holdout_bucket(&c.id, visitor_id) < c.holdout_percent / 100.0 {
         return Assignment::Holdout;
     }
+    Assignment::Variant(bucketed_variant(c, visitor_id))
+}
+
+/// The variant the visitor sees when not held out: the stored one when it
+/// still exists, else the one their bucket falls in (what a preview shows,
+/// since a preview never shows the holdout).
+pub fn variant_ignoring_holdout(
+    c: &Campaign,
+    state: Option<&CampaignState>,
+    visitor_id: &str,
+) -> usize {
+    let stored = state.and_then(|s| s.variant.as_deref());
+    stored_variant(c, stored).unwrap_or_else(|| bucketed_variant(c, visitor_id))
+}
+
+fn stored_variant(c: &Campaign, stored: Option<&str>) -> Option<usize> {
+    let stored = stored?;
+    c.variants.iter().position(|v| v.id == stored)
+}
+
+/// The variant whose cumulative weight range holds the visitor's bucket.
+fn bucketed_variant(c: &Campaign, visitor_id: &str) -> usize {
     let n = variant_bucket(&c.id, visitor_id);
     let mut cumulative = 0.0;
     for (i, v) in c.variants.iter().enumerate() {
         cumulative += v.weight / 100.0;
         if n < cumulative {
-            return Assignment::Variant(i);
+            return i;
         }
     }
     // Rounding left `n` past the last boundary: the last variant with a share.
     let last = c.variants.iter().rposition(|v| v.weight > 0.0);
-    Assignment::Variant(last.unwrap_or(c.variants.len().saturating_sub(1)))
+    last.unwrap_or(c.variants.len().saturating_sub(1))
 }

@@ -1,6 +1,8 @@
 //! One campaign of the rules document, decoded and compiled: status,
-//! schedule, audience, trigger, placement, priority, frequency, holdout,
-//! variants, offer and goal.
+//! schedule, audience, trigger, placement (and its `interstitial` rule),
+//! priority, frequency, holdout, variants, offer and goal.
+
+use std::borrow::Cow;
 
 use crate::condition::compile_condition;
 use crate::condition::Condition;
@@ -78,6 +80,19 @@ impl Placement {
     }
 }
 
+/// `interstitial`: what a `popin` becomes where it would be an intrusive
+/// interstitial in Google's sense (a phone, the first page of a visit from
+/// a search engine; see [`crate::interstitial`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interstitial {
+    /// `"avoid"` (default): shown as a bottom banner there.
+    #[default]
+    Avoid,
+    /// `"allow"`: stays a pop-in (a legal notice, an age check: what Google
+    /// itself exempts).
+    Allow,
+}
+
 /// `audience`: segment clauses and a condition over the context.
 #[derive(Default)]
 pub struct Audience {
@@ -130,6 +145,8 @@ pub struct Campaign {
     pub trigger: TriggerSpec,
     /// Where it shows.
     pub placement: Placement,
+    /// Whether a pop-in stays one where it would be an intrusive interstitial.
+    pub interstitial: Interstitial,
     /// Higher first; ties broken by id.
     pub priority: f64,
     /// Its own caps.
@@ -153,6 +170,7 @@ const FIELDS: &[&str] = &[
     "audience",
     "trigger",
     "placement",
+    "interstitial",
     "priority",
     "frequency",
     "holdout_percent",
@@ -204,6 +222,7 @@ impl Campaign {
             }
         };
         let placement = decode_placement(o, cx.errs);
+        let interstitial = decode_interstitial(o, cx.errs);
         let priority = decode_priority(o, cx.errs);
         let frequency = o
             .opt_obj("frequency", cx.errs)
@@ -240,6 +259,7 @@ impl Campaign {
             audience,
             trigger: trigger?,
             placement: placement?,
+            interstitial,
             priority,
             frequency,
             holdout_percent,
@@ -247,6 +267,28 @@ impl Campaign {
             offer,
             goal,
         })
+    }
+
+    /// Where it shows now: its placement, except that a pop-in becomes a
+    /// bottom banner where `avoid_interstitial` (the page is one where a
+    /// pop-in would be an intrusive interstitial) and the campaign does not
+    /// allow it. Allocates only in that case.
+    pub fn placement_here(&self, avoid_interstitial: bool) -> Cow<'_, Placement> {
+        if self.is_interstitial_avoided(avoid_interstitial) {
+            Cow::Owned(Placement::Banner {
+                position: "bottom".into(),
+            })
+        } else {
+            Cow::Borrowed(&self.placement)
+        }
+    }
+
+    /// Whether [`placement_here`](Self::placement_here) turns its pop-in
+    /// into a banner on such a page.
+    pub fn is_interstitial_avoided(&self, avoid_interstitial: bool) -> bool {
+        avoid_interstitial
+            && self.placement == Placement::Popin
+            && self.interstitial == Interstitial::Avoid
     }
 
     /// Whether `now_ms` is within `[start, end)`.
@@ -441,6 +483,21 @@ fn decode_placement(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Option<Placement>
                     None
                 }
             }
+        }
+    }
+}
+
+fn decode_interstitial(o: &Obj<'_>, errs: &mut Vec<RuleError>) -> Interstitial {
+    match o.opt_str("interstitial", errs) {
+        None | Some("avoid") => Interstitial::Avoid,
+        Some("allow") => Interstitial::Allow,
+        Some(other) => {
+            errs.push(RuleError::new(
+                o.at("interstitial"),
+                RuleErrorKind::Invalid,
+                crate::msg!("unknown interstitial rule `{other}` (expected one of: avoid, allow)"),
+            ));
+            Interstitial::Avoid
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Choosing what to show: schedule, trigger, audience, frequency, then
-//! priority under the pressure cap, then holdout and variant.
+//! priority under the pressure cap, then holdout and variant. A pop-in is
+//! placed as a banner where it would be an intrusive interstitial
+//! ([`crate::interstitial`]), and competes for the banner's place there.
 //!
 //! One code path serves [`Engine::decide`](crate::Engine::decide) and
 //! [`Engine::explain`](crate::Engine::explain): [`run`] gives every campaign
@@ -144,11 +146,13 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
     sort_by_priority(rules, &mut order);
 
     let mut popin: Option<usize> = None;
-    let mut banners: Vec<(&str, usize)> = Vec::new();
+    let mut banners: Vec<(String, usize)> = Vec::new();
     let mut counted: Vec<usize> = Vec::new();
+    let avoid = crate::interstitial::applies(input.ctx);
     for i in order {
         let c = &rules.campaigns[i];
-        if c.placement.counts_for_pressure() {
+        let placement = c.placement_here(avoid);
+        if placement.counts_for_pressure() {
             if let Err(hit) =
                 rules
                     .pressure
@@ -157,7 +161,7 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
                 verdicts[i] = Verdict::Blocked(Reason::Pressure(hit));
                 continue;
             }
-            let slot_taken = match &c.placement {
+            let slot_taken = match &*placement {
                 Placement::Popin => popin,
                 Placement::Banner { position } => {
                     banners.iter().find(|(p, _)| p == position).map(|&(_, j)| j)
@@ -183,12 +187,12 @@ pub fn run(rules: &Rules, input: &Input<'_>, explain: bool) -> Vec<Verdict> {
         verdicts[i] = match assign(c, state, input.visitor_id) {
             Assignment::Holdout => Verdict::Holdout,
             Assignment::Variant(v) => {
-                match &c.placement {
+                match &*placement {
                     Placement::Popin => popin = Some(i),
-                    Placement::Banner { position } => banners.push((position, i)),
+                    Placement::Banner { position } => banners.push((position.clone(), i)),
                     _ => {}
                 }
-                if c.placement.counts_for_pressure() {
+                if placement.counts_for_pressure() {
                     counted.push(i);
                 }
                 Verdict::Show(v)
@@ -336,17 +340,25 @@ pub fn decisions(
         .filter(|&i| matches!(verdicts[i], Verdict::Show(_) | Verdict::Holdout))
         .collect();
     sort_by_priority(rules, &mut picked);
+    let avoid = crate::interstitial::applies(ctx);
     picked
         .into_iter()
         .filter_map(|i| {
             let ctx = delayed.get(i).and_then(Option::as_ref).unwrap_or(ctx);
-            decision(&rules.campaigns[i], &verdicts[i], ctx)
+            decision(&rules.campaigns[i], &verdicts[i], ctx, avoid)
         })
         .collect()
 }
 
-/// One decision for a campaign shown or held out.
-pub fn decision(c: &Campaign, v: &Verdict, ctx: &Value) -> Option<Decision> {
+/// One decision for a campaign shown or held out; `avoid_interstitial`:
+/// the page is one where a pop-in would be an intrusive interstitial
+/// ([`crate::interstitial::applies`]).
+pub fn decision(
+    c: &Campaign,
+    v: &Verdict,
+    ctx: &Value,
+    avoid_interstitial: bool,
+) -> Option<Decision> {
     let (variant_id, holdout, content) = match v {
         Verdict::Show(i) => {
             let variant = c.variants.get(*i)?;
@@ -356,7 +368,8 @@ pub fn decision(c: &Campaign, v: &Verdict, ctx: &Value) -> Option<Decision> {
         Verdict::Holdout => (HOLDOUT.to_owned(), true, Value::Null),
         Verdict::Blocked(_) => return None,
     };
-    let (selector, position) = match &c.placement {
+    let placement = c.placement_here(avoid_interstitial);
+    let (selector, position) = match &*placement {
         Placement::Slot { selector } => (Some(selector.clone()), None),
         Placement::Banner { position } => (None, Some(position.clone())),
         _ => (None, None),
@@ -365,7 +378,7 @@ pub fn decision(c: &Campaign, v: &Verdict, ctx: &Value) -> Option<Decision> {
         campaign_id: c.id.clone(),
         variant_id,
         holdout,
-        placement: c.placement.name().to_owned(),
+        placement: placement.name().to_owned(),
         selector,
         position,
         content,

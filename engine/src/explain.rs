@@ -122,6 +122,11 @@ pub struct Explanation {
     pub variant_id: Option<String>,
     /// Why not, when not shown and not held out.
     pub reason: Option<Reason>,
+    /// Where it would show (`popin`, `banner`, `slot`, `none`), when shown.
+    pub placement: Option<&'static str>,
+    /// Its pop-in shows as a bottom banner here: a phone, the first page of
+    /// a visit from a search engine ([`crate::interstitial`]).
+    pub interstitial_avoided: bool,
 }
 
 impl Explanation {
@@ -136,8 +141,9 @@ impl Explanation {
         }
     }
 
-    /// As a plain value for hosts:
-    /// `{campaign_id, verdict, shown, holdout, variant_id?, reason?}`.
+    /// As a plain value for hosts: `{campaign_id, verdict, shown, holdout,
+    /// variant_id?, reason?, placement?, interstitial?}` (`interstitial:
+    /// "avoided"` when a pop-in shows as a banner for the interstitial rule).
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert("campaign_id".into(), self.campaign_id.as_str().into());
@@ -149,6 +155,12 @@ impl Explanation {
         }
         if let Some(r) = &self.reason {
             m.insert("reason".into(), r.to_value());
+        }
+        if let Some(p) = self.placement {
+            m.insert("placement".into(), p.into());
+        }
+        if self.interstitial_avoided {
+            m.insert("interstitial".into(), "avoided".into());
         }
         Value::Object(m)
     }

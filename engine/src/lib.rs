@@ -12,7 +12,10 @@
 //! - [`decide`], [`explain`]: what to show, and why ([`assign`] for holdouts
 //!   and variants, [`template`] for content); [`flag`]: one campaign as a
 //!   feature flag, outside any moment.
+//! - [`interstitial`]: pop-ins as banners where they would be intrusive interstitials.
+//! - [`preview`]: one campaign shown for a preview link, whatever the rules say.
 //! - [`record`]: how events change exposure state.
+//! - `words` (feature `messages`): explanations as sentences.
 //!
 //! ```no_run
 //! # use parcours_engine::{Engine, Env, Trigger, Visitor, Value};
@@ -45,11 +48,13 @@ pub mod form;
 pub mod frequency;
 pub mod hash;
 pub mod history;
+pub mod interstitial;
 pub mod lifecycle;
 pub mod locale;
 pub mod map;
 pub mod order;
 pub mod pressure;
+pub mod preview;
 pub mod profile;
 pub mod record;
 pub mod regex;
@@ -60,6 +65,8 @@ pub mod template;
 pub mod time;
 pub mod trigger;
 pub mod value;
+#[cfg(feature = "messages")]
+pub mod words;
 
 pub use decide::Decision;
 pub use env::{Device, Env, Page};
@@ -211,7 +218,7 @@ impl Engine {
         let ctx = self.base_context(visitor, env, trigger);
         let session = visitor.profile.current_session_id();
         let now = Now::new(env.now_ms, env.tz_offset_min);
-        let (_, verdicts, _) = self.run(
+        let (full, verdicts, _) = self.run(
             &ctx,
             &visitor.exposures,
             Some(visitor.profile.history()),
@@ -220,7 +227,7 @@ impl Engine {
             trigger,
             true,
         );
-        self.explanations(verdicts)
+        self.explanations(&full, verdicts)
     }
 
     /// [`decide`](Self::decide) on a raw context (as `context::build` makes it,
@@ -252,8 +259,8 @@ impl Engine {
         trigger: &Trigger,
     ) -> Vec<Explanation> {
         let now = Now::new(now_ms, tz_offset_min);
-        let (_, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
-        self.explanations(verdicts)
+        let (full, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
+        self.explanations(&full, verdicts)
     }
 
     /// One campaign as a feature flag for `visitor` now ([`flag`]: its
@@ -307,7 +314,8 @@ impl Engine {
         Some(Flag::from_verdict(self.rules.campaigns.get(i)?, verdict))
     }
 
-    fn explanations(&self, verdicts: Vec<Verdict>) -> Vec<Explanation> {
+    fn explanations(&self, ctx: &Value, verdicts: Vec<Verdict>) -> Vec<Explanation> {
+        let avoid = interstitial::applies(ctx);
         self.rules
             .campaigns
             .iter()
@@ -326,6 +334,8 @@ impl Engine {
                     holdout,
                     variant_id,
                     reason,
+                    placement: shown.then(|| c.placement_here(avoid).name()),
+                    interstitial_avoided: shown && c.is_interstitial_avoided(avoid),
                 }
             })
             .collect()

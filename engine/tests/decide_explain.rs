@@ -71,7 +71,7 @@ fn explanations_name_the_first_failing_step() {
     assert_eq!(
         r[6],
         v(
-            json!({ "campaign_id": "win", "verdict": "shown", "shown": true, "holdout": false, "variant_id": "a" })
+            json!({ "campaign_id": "win", "verdict": "shown", "shown": true, "holdout": false, "variant_id": "a", "placement": "popin" })
         )
     );
     assert_eq!(

@@ -82,6 +82,28 @@ async fn invalid_rules_are_422_with_every_error_and_its_path() {
     );
 }
 
+#[tokio::test]
+async fn an_unknown_interstitial_rule_is_422_at_its_path() {
+    let t = TestApp::with_rules("site_1", RULES);
+    let campaign = |id: &str, rule: &str| {
+        json!({
+            "id": id, "interstitial": rule, "trigger": { "on": "page_view" },
+            "placement": "popin", "variants": [{ "id": "a" }]
+        })
+    };
+    let doc = json!({ "version": "1", "campaigns": [campaign("ok", "allow"), campaign("bad", "sometimes")] });
+    let res = put_rules(&t, "site_1", &doc.to_string(), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let out = res.json();
+    let errors = out["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["path"], "$.campaigns[1].interstitial");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("avoid, allow"));
+}
+
 #[tokio::test] // needs the engine
 async fn a_stale_if_match_is_412_and_a_current_one_stores() {
     let t = TestApp::with_rules("site_1", RULES);

@@ -179,6 +179,40 @@ async fn retention_purges_only_older_events(db: Store) {
     assert_eq!(db.count_events().await.unwrap(), 0);
 }
 
+async fn preview_events_are_flagged_and_never_counted(db: Store) {
+    db.register_site("k").await.unwrap();
+    let with_context = |id: &str, context: &str| NewEvent {
+        payload: format!(r#"{{"messageId":"{id}","context":{context}}}"#),
+        ..event(id, Some("a"), None)
+    };
+    let batch = vec![
+        with_context("real", r#"{"channel":"direct"}"#),
+        with_context("preview", r#"{"channel":"direct","preview":true}"#),
+        with_context("not-quite", r#"{"preview":"true"}"#),
+        with_context("off", r#"{"preview":false}"#),
+        event("plain", Some("a"), None),
+    ];
+    db.insert_events("k", batch).await.unwrap();
+    let stored = db.events(Some("k")).await.unwrap();
+    let flagged: Vec<(&str, bool)> = stored
+        .iter()
+        .map(|e| (e.message_id.as_str(), e.preview))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            ("real", false),
+            ("preview", true),
+            ("not-quite", false),
+            ("off", false),
+            ("plain", false)
+        ]
+    );
+    assert_eq!(db.count_events().await.unwrap(), 5, "stored, all of them");
+    assert_eq!(db.count_reportable_events("k").await.unwrap(), 4);
+    assert_eq!(db.count_reportable_events("other").await.unwrap(), 0);
+}
+
 async fn writes_after_close_fail_cleanly(db: Store) {
     db.register_site("k").await.unwrap();
     db.insert_events("k", vec![event("m", Some("a"), None)])
@@ -234,5 +268,6 @@ suite!(
     forget_erases_only_that_visitor,
     admin_tokens_keep_the_first_and_sites_are_listed,
     retention_purges_only_older_events,
+    preview_events_are_flagged_and_never_counted,
     writes_after_close_fail_cleanly,
 );

@@ -46,6 +46,12 @@ export interface Explanation {
   holdout: boolean;
   variant_id?: string;
   reason?: { step: string; [detail: string]: unknown };
+  /** Where it would show, when shown: `popin`, `banner`, `slot` or `none`. */
+  placement?: string;
+  /** `"avoided"`: its pop-in shows as a bottom banner (a phone, the first page of a visit from a search engine). */
+  interstitial?: "avoided";
+  /** The verdict in words (from the tools module). */
+  why?: string;
 }
 
 /**

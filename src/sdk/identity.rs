@@ -112,6 +112,7 @@ impl Sdk {
         if !c.may_store() {
             self.store.clear_all();
             self.journal.clear();
+            self.links.forget_stored();
         } else {
             if self.cfg.consent_required {
                 let _ = self.store.set(keys::CONSENT, c.code());
@@ -120,6 +121,7 @@ impl Sdk {
                 let _ = self
                     .journal
                     .write_snapshot(&self.visitor, js_sys::Date::now());
+                self.links.persist();
             }
         }
         if c.analytics != self.delivery.enabled() {

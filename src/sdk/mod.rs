@@ -18,10 +18,13 @@
 
 mod answers;
 mod config;
+mod debug;
 mod flag;
 mod host;
 mod identity;
+pub mod links;
 mod moments;
+mod preview;
 mod record;
 mod rules;
 mod screen;
@@ -92,6 +95,11 @@ pub struct Sdk {
     user_agent: String,
     locale: String,
     page_decided: bool,
+    /// The rules are as final as this page gets them (fetched, or the fetch
+    /// answered or failed): a preview waits for them.
+    rules_settled: bool,
+    /// Preview and debug links, for the tab's session.
+    links: links::Links,
     /// `(userId, token)` from `identify(…, { token })`, for `forget()`.
     user_token: Option<(String, String)>,
     compact_timer: Option<Timeout>,
@@ -196,6 +204,8 @@ impl Sdk {
         let now = js_sys::Date::now();
         let writer = ids::short_id();
         let page = page::current_page();
+        let links = links::Links::new(store.gate(), &page.query);
+        log::set_debug(cfg.debug || links.debug);
         let utm = page::utm(&page.query);
         let channel = parcours_engine::session::Source::detect(&page).channel;
         let nav = web_sys::window().map(|w| w.navigator());
@@ -230,6 +240,8 @@ impl Sdk {
                 .unwrap_or_default(),
             locale: nav.and_then(|n| n.language()).unwrap_or_default(),
             page_decided: false,
+            rules_settled: false,
+            links,
             user_token: None,
             compact_timer: None,
             _routes: None,

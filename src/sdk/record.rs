@@ -47,6 +47,7 @@ impl Sdk {
                 .map_or(self.channel, |s| &s.channel),
             user_agent: &self.user_agent,
             locale: &self.locale,
+            preview: self.links.preview.is_some(),
         }
     }
 
@@ -103,6 +104,20 @@ impl Sdk {
         event
     }
 
+    /// Sends an event without recording it into the visitor: what a
+    /// preview shows, clicks or dismisses must not count for the visitor's
+    /// caps, pressure or exposures (it still goes on the wire, flagged
+    /// `context.preview`).
+    pub(super) fn send_only(&mut self, name: &str, properties: Value) {
+        let event = Event {
+            kind: EventKind::Track,
+            name: name.to_owned(),
+            properties,
+            at_ms: js_sys::Date::now(),
+        };
+        self.enqueue_event(&event);
+    }
+
     fn enqueue_event(&mut self, e: &Event) {
         let kind = if e.kind == EventKind::Page {
             "page"
@@ -136,6 +151,9 @@ impl Sdk {
             page.referrer = previous;
         }
         self.page = page;
+        let changed = self.links.read(&self.page.query);
+        self.links_changed(changed);
+        self.links.shown_on_page = false;
         self.record(EventKind::Page, name, properties);
         self.page_decided = false;
         if let Some(w) = &self.triggers {

@@ -106,6 +106,7 @@ impl Sdk {
     }
 
     pub(super) fn rules_loaded(&mut self) {
+        self.rules_settled = true;
         self.watch_triggers();
         if !self.page_decided && self.engine.is_some() && self.cfg.auto_page {
             self.decide_and_show(&Trigger::PageView);

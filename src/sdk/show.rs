@@ -5,13 +5,12 @@ use super::screen::HOST_DIALOG_POLL_MS;
 use super::{obj, with_sdk, with_sdk_or_defer, Sdk};
 use crate::handles::Timeout;
 use crate::render::{self, Outcome};
-use crate::{convert, locks};
-use js_sys::{Array, Function, Promise};
+use crate::{convert, locks, log};
+use js_sys::{Array, Promise};
 use parcours_engine::value::Value;
 use parcours_engine::{Decision, EventKind, Trigger};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 impl Sdk {
     /// The engine, when there are rules and personalisation is allowed:
@@ -23,7 +22,13 @@ impl Sdk {
     }
 
     /// `decide(placement?)`: the decisions now, nothing recorded or shown.
-    pub fn decisions(&self, placement: Option<&str>) -> Vec<Decision> {
+    /// While previewing, the preview's decision only.
+    pub fn decisions(&mut self, placement: Option<&str>) -> Vec<Decision> {
+        if self.previewing() {
+            let mut ds: Vec<Decision> = self.preview_decision(false).into_iter().collect();
+            ds.retain(|d| placement.is_none_or(|p| d.placement == p));
+            return ds;
+        }
         let Some(engine) = self.deciding_engine() else {
             return Vec::new();
         };
@@ -43,33 +48,8 @@ impl Sdk {
         let (Some(_), Some(tools)) = (&self.engine, self.cfg.tools.clone()) else {
             return Promise::resolve(&JsValue::from(Array::new()));
         };
-        let env = self.env();
-        let p = &env.page;
-        let page = obj(&[
-            ("url", p.url.as_str().into()),
-            ("path", p.path.as_str().into()),
-            ("query", p.query.as_str().into()),
-            ("title", p.title.as_str().into()),
-            ("referrer", p.referrer.as_str().into()),
-        ]);
-        let device = obj(&[
-            ("type", env.device.kind.as_str().into()),
-            ("language", env.device.language.as_str().into()),
-        ]);
-        let input = obj(&[
-            ("rules", self.rules_doc.clone()),
-            ("visitor", self.profile()),
-            ("now", env.now_ms.into()),
-            ("tzOffset", env.tz_offset_min.into()),
-            ("page", page),
-            ("device", device),
-        ]);
-        let answer = async move {
-            let module = tools.call0(&JsValue::UNDEFINED)?;
-            let module = JsFuture::from(Promise::resolve(&module)).await?;
-            let f: Function = js_sys::Reflect::get(&module, &"explain".into())?.dyn_into()?;
-            f.call1(&module, &input)
-        };
+        let input = self.tools_input(&Trigger::PageView);
+        let answer = super::debug::call_tools(tools, "explain", input);
         future_to_promise(async move {
             Ok(answer.await.unwrap_or_else(|e| {
                 with_sdk(|s| s.error("explain: the tools module failed", e));
@@ -84,14 +64,24 @@ impl Sdk {
     }
 
     /// Decides on `trigger`, shows what the decision says, records exposures.
+    /// While previewing, the preview's campaign only ([`Sdk::show_preview`]).
+    /// With debug logging on, each decision is logged with its explanation.
     pub fn decide_and_show(&mut self, trigger: &Trigger) {
+        if self.previewing() {
+            return self.show_preview(trigger);
+        }
         if *trigger == Trigger::PageView {
             self.page_decided = true;
         }
         let Some(engine) = self.deciding_engine() else {
             return;
         };
+        // Before anything is recorded: the explanation of this decision.
+        let explain_input = log::debug().then(|| self.tools_input(trigger));
         let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        if let Some(input) = explain_input {
+            self.log_decision(input, trigger, &decisions);
+        }
         let mut overlay = false;
         for d in decisions {
             self.emit("decision", convert::to_js(&d.to_value()));
@@ -193,7 +183,7 @@ impl Sdk {
             ("name", d.content.get_dotted("title").clone()),
             ("placement", d.placement.as_str().into()),
         ]);
-        self.record(EventKind::Track, "Promotion Viewed", props);
+        self.record_unless_preview("Promotion Viewed", props);
         self.emit("shown", outcome_data(&d.campaign_id, &d.variant_id));
     }
 
@@ -215,8 +205,18 @@ impl Sdk {
             ("promotion_id", campaign.into()),
             ("creative", variant.into()),
         ]);
-        self.record(EventKind::Track, event, props);
+        self.record_unless_preview(event, props);
         self.emit(emitted, outcome_data(campaign, variant));
+    }
+
+    /// Records a campaign event, or while previewing only sends it (see
+    /// [`Sdk::send_only`]: a preview burns none of the visitor's caps).
+    fn record_unless_preview(&mut self, name: &str, props: Value) {
+        if self.previewing() {
+            self.send_only(name, props);
+        } else {
+            self.record(EventKind::Track, name, props);
+        }
     }
 
     /// Whether a pop-in is on screen.
@@ -265,7 +265,8 @@ fn outcome_data(campaign: &str, variant: &str) -> JsValue {
     ])
 }
 
-fn on_outcome(o: Outcome) {
+/// Where a pop-in's or banner's outcome goes.
+pub(super) fn on_outcome(o: Outcome) {
     with_sdk_or_defer(move |s| s.popin_outcome(o));
 }
 

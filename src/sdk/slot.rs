@@ -40,6 +40,9 @@ impl Sdk {
         };
         match render::show_slot(d, &target, on_outcome) {
             Ok(p) => {
+                if self.previewing() {
+                    let _ = p.mark_preview();
+                }
                 self.screen.slots.push(p);
                 self.viewed(d);
             }

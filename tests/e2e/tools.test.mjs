@@ -27,6 +27,12 @@ test("the site wasm exports no Engine, evalCondition or explain; the tools wasm 
 test("tools() loads the tools module on demand; explain() is answered by it", async () => {
   const context = await browser.newContext();
   await serveFixtureRules(context);
+  // A production tag: the demo's `data-debug` would log each decision with
+  // its explanation, which loads the tools module on purpose.
+  await context.route("**/products.html", async (route) => {
+    const res = await route.fetch();
+    route.fulfill({ response: res, body: (await res.text()).replace(/\sdata-debug(?=[\s>])/, "") });
+  });
   const page = await context.newPage();
   const errors = await watchErrors(page);
   const requested = [];

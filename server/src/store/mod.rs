@@ -71,12 +71,21 @@ pub struct StoredEvent {
     pub received_at: String,
     /// The message as sent.
     pub payload: serde_json::Value,
+    /// Sent while a preview link was active (`context.preview` is `true`):
+    /// no report may count it (see [`Store::count_reportable_events`]).
+    pub preview: bool,
 }
 
 impl StoredEvent {
     /// The payload column's text as JSON (kept as a string if it is not).
     pub fn parse_payload(payload: String) -> serde_json::Value {
         serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload))
+    }
+
+    /// Whether a payload was sent from a preview link: `context.preview`
+    /// is exactly `true`.
+    pub fn is_preview(payload: &serde_json::Value) -> bool {
+        payload.pointer("/context/preview") == Some(&serde_json::Value::Bool(true))
     }
 }
 
@@ -221,6 +230,15 @@ impl Store {
     /// How many events are stored (all sites).
     pub async fn count_events(&self) -> Result<u64, StoreError> {
         both!(self, s => s.count_events().await)
+    }
+
+    /// How many events of a site a report may count: every stored one but
+    /// those sent from a preview link (`context.preview = true`, which the
+    /// SDK sets on everything a tab sends while previewing). Every report
+    /// filters its rows the same way: [`sqlite::NOT_PREVIEW`],
+    /// [`postgres::NOT_PREVIEW`].
+    pub async fn count_reportable_events(&self, write_key: &str) -> Result<u64, StoreError> {
+        both!(self, s => s.count_reportable_events(write_key).await)
     }
 
     /// Deletes events received before `cutoff` (RFC 3339 UTC); how many.

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX events_received_at ON events (received_at);",
 ];
 
+/// The rows a report may count: not sent from a preview link (the payload's
+/// `context.preview` is not JSON `true`). `AND` it into every report's `WHERE`.
+pub const NOT_PREVIEW: &str =
+    "COALESCE((payload::json #> '{context,preview}')::text, '') <> 'true'";
+
 const SITE_KNOWN: &str = "SELECT EXISTS(SELECT 1 FROM sites WHERE write_key = $1)
     OR EXISTS(SELECT 1 FROM rules WHERE write_key = $1)";
 const RULES: &str = "SELECT document, etag, version, updated_at FROM rules WHERE write_key = $1";
@@ -286,16 +291,20 @@ impl PgStore {
             .await?;
         Ok(rows
             .iter()
-            .map(|r| StoredEvent {
-                write_key: r.get(0),
-                message_id: r.get(1),
-                kind: r.get(2),
-                event: r.get(3),
-                anonymous_id: r.get(4),
-                user_id: r.get(5),
-                timestamp: r.get(6),
-                received_at: r.get(7),
-                payload: StoredEvent::parse_payload(r.get(8)),
+            .map(|r| {
+                let payload = StoredEvent::parse_payload(r.get(8));
+                StoredEvent {
+                    write_key: r.get(0),
+                    message_id: r.get(1),
+                    kind: r.get(2),
+                    event: r.get(3),
+                    anonymous_id: r.get(4),
+                    user_id: r.get(5),
+                    timestamp: r.get(6),
+                    received_at: r.get(7),
+                    preview: StoredEvent::is_preview(&payload),
+                    payload,
+                }
             })
             .collect())
     }
@@ -306,6 +315,17 @@ impl PgStore {
             .query_one("SELECT COUNT(*) FROM events", &[])
             .await?
             .get(0);
+        Ok(n as u64)
+    }
+
+    pub(super) async fn count_reportable_events(&self, write_key: &str) -> Result<u64, StoreError> {
+        let c = self.client().await?;
+        let sql = [
+            "SELECT COUNT(*) FROM events WHERE write_key = $1 AND ",
+            NOT_PREVIEW,
+        ]
+        .concat();
+        let n: i64 = c.query_one(&sql, &[&write_key]).await?.get(0);
         Ok(n as u64)
     }
 

@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX events_received_at ON events (received_at);",
 ];
 
+/// The rows a report may count: not sent from a preview link (the payload's
+/// `context.preview` is not JSON `true`). `AND` it into every report's `WHERE`.
+pub const NOT_PREVIEW: &str = "json_type(payload, '$.context.preview') IS NOT 'true'";
+
 /// How hard SQLite syncs to disk (`--sqlite-synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
@@ -298,6 +302,7 @@ impl SqliteStore {
                  FROM events WHERE ?1 IS NULL OR write_key = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([k], |r| {
+                let payload = StoredEvent::parse_payload(r.get(8)?);
                 Ok(StoredEvent {
                     write_key: r.get(0)?,
                     message_id: r.get(1)?,
@@ -307,7 +312,8 @@ impl SqliteStore {
                     user_id: r.get(5)?,
                     timestamp: r.get(6)?,
                     received_at: r.get(7)?,
-                    payload: StoredEvent::parse_payload(r.get(8)?),
+                    preview: StoredEvent::is_preview(&payload),
+                    payload,
                 })
             })?;
             rows.collect()
@@ -318,6 +324,19 @@ impl SqliteStore {
     pub(super) async fn count_events(&self) -> Result<u64, StoreError> {
         self.read(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)))
             .await
+    }
+
+    pub(super) async fn count_reportable_events(&self, write_key: &str) -> Result<u64, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| {
+            let sql = [
+                "SELECT COUNT(*) FROM events WHERE write_key = ?1 AND ",
+                NOT_PREVIEW,
+            ]
+            .concat();
+            c.query_row(&sql, [k], |r| r.get(0))
+        })
+        .await
     }
 
     pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {

@@ -7,8 +7,11 @@ export function init(wasm?: BufferSource | WebAssembly.Module | Response | URL |
 /** GrowthBook's `evalCondition` (condition, attributes, savedGroups?). Never throws. */
 export function evalCondition(condition: unknown, attributes: unknown, savedGroups?: Record<string, unknown[]>): boolean;
 
-/** Why each campaign would or would not show for `{rules, visitor?, now?, tzOffset?, page?, device?}`; throws on invalid rules. */
-export function explain(input: { rules: unknown } & ContextInput): Explanation[];
+/** Why each campaign would or would not show for `{rules, visitor?, now?, tzOffset?, page?, device?, trigger?}` (a page view by default); throws on invalid rules. */
+export function explain(input: { rules: unknown; trigger?: Trigger } & ContextInput): Explanation[];
+
+/** Logs one decision with its explanation as a collapsed console group (what `?parcours_debug=1` shows); never throws. */
+export function logDecision(input: { rules: unknown; trigger?: Trigger; decisions?: Decision[] } & ContextInput): void;
 
 /** What `Engine.contextFor` takes. */
 export interface ContextInput {

@@ -1,0 +1,120 @@
+//! Preview and debug links: `?parcours_preview=<campaign id>[:<variant id>]`
+//! and `?parcours_debug=1` on any page of the site.
+//!
+//! Both are read from the URL at start and on every SPA navigation (the link
+//! may be followed inside the app), and last for the tab's session: they are
+//! remembered in `sessionStorage` (`parcours:preview`, `parcours:debug`), so
+//! the next pages of the tab keep them, a new tab does not, and closing the
+//! tab ends them. Without consent to store they live in memory only (this
+//! page), and are written once consent is given.
+//!
+//! `?parcours_preview=off` ends the preview, `?parcours_debug=0` (or `off`)
+//! the debug logging. An empty value changes nothing.
+
+use crate::storage::{Gate, Store};
+
+/// The query parameter of preview links.
+pub const PREVIEW_PARAM: &str = "parcours_preview";
+/// The query parameter of debug links.
+pub const DEBUG_PARAM: &str = "parcours_debug";
+
+/// Keys in `sessionStorage` (under `parcours:`).
+mod keys {
+    /// The preview link's value.
+    pub const PREVIEW: &str = "preview";
+    /// `"1"` while debug logging is on for the tab.
+    pub const DEBUG: &str = "debug";
+}
+
+/// What changed when a URL was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Changed {
+    /// The preview started, moved to another campaign, or ended.
+    pub preview: bool,
+    /// Debug logging was turned on or off.
+    pub debug: bool,
+}
+
+/// The tab's preview and debug state.
+pub struct Links {
+    /// `sessionStorage`, behind the consent gate.
+    tab: Store,
+    /// The preview link's value (`<campaign id>[:<variant id>]`), while previewing.
+    pub preview: Option<String>,
+    /// Debug logging asked for by a link, for the tab's session.
+    pub debug: bool,
+    /// The preview was shown (or reported unknown) on this page.
+    pub shown_on_page: bool,
+}
+
+impl Links {
+    /// The state remembered for this tab, then the link in `query` (the
+    /// page's query string, without `?`).
+    pub fn new(gate: &Gate, query: &str) -> Links {
+        let tab = Store::tab(gate);
+        let mut links = Links {
+            preview: tab.get(keys::PREVIEW).filter(|p| !p.is_empty()),
+            debug: tab.get(keys::DEBUG).is_some_and(|d| d == "1"),
+            tab,
+            shown_on_page: false,
+        };
+        links.read(query);
+        links
+    }
+
+    /// Reads the links of a page's query string (without `?`) and remembers
+    /// what they changed for the tab.
+    pub fn read(&mut self, query: &str) -> Changed {
+        let mut changed = Changed::default();
+        if !query.contains("parcours_") {
+            return changed; // the usual page: no parsing
+        }
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else {
+            return changed;
+        };
+        match params.get(PREVIEW_PARAM).as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(parcours_engine::preview::OFF) => {
+                changed.preview = self.preview.take().is_some();
+            }
+            Some(link) => {
+                changed.preview = self.preview.as_deref() != Some(link);
+                self.preview = Some(link.to_owned());
+            }
+        }
+        match params.get(DEBUG_PARAM).as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(v) => {
+                let on = !matches!(v, "0" | "off" | "false");
+                changed.debug = on != self.debug;
+                self.debug = on;
+            }
+        }
+        if changed.preview || changed.debug {
+            self.persist();
+        }
+        changed
+    }
+
+    /// Writes the state to `sessionStorage` (nothing without consent to
+    /// store; called again when it is given).
+    pub fn persist(&self) {
+        match &self.preview {
+            Some(p) => {
+                let _ = self.tab.set(keys::PREVIEW, p);
+            }
+            None => self.tab.remove(keys::PREVIEW),
+        }
+        if self.debug {
+            let _ = self.tab.set(keys::DEBUG, "1");
+        } else {
+            self.tab.remove(keys::DEBUG);
+        }
+    }
+
+    /// Consent to store was refused or withdrawn: our `sessionStorage` keys
+    /// go (the state stays in memory for this page).
+    pub fn forget_stored(&self) {
+        self.tab.clear_all();
+    }
+}
