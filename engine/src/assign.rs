@@ -17,6 +17,37 @@ use crate::hash::hash;
 /// The variant id recorded for held-out visitors.
 pub const HOLDOUT: &str = "holdout";
 
+/// The experiment id of the site-wide control group (`global_holdout_percent`):
+/// reserved, no campaign may use it.
+pub const GLOBAL: &str = "global";
+
+/// The variation id of a visitor outside the site-wide control group.
+pub const TREATMENT: &str = "treatment";
+
+/// The hash seed of the site-wide control group.
+pub const GLOBAL_SEED: &str = "parcours-global";
+
+/// The visitor's arm of the site-wide control group: `Some(true)` when held
+/// out of every campaign, `Some(false)` when in the treatment, `None` when
+/// the rules have no control group (`global_holdout_percent` 0). Sticky: an
+/// arm once recorded (by `Experiment Viewed` `global`) is kept while the
+/// group exists; else held out when `hash("parcours-global", visitor_id, 2)
+/// < global_holdout_percent / 100`.
+pub fn global_holdout(
+    percent: f64,
+    state: Option<&CampaignState>,
+    visitor_id: &str,
+) -> Option<bool> {
+    if percent <= 0.0 {
+        return None;
+    }
+    match state.and_then(|s| s.variant.as_deref()) {
+        Some(HOLDOUT) => Some(true),
+        Some(TREATMENT) => Some(false),
+        _ => Some(hash(GLOBAL_SEED, visitor_id, 2).unwrap_or(0.0) < percent / 100.0),
+    }
+}
+
 /// What a visitor gets for one campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assignment {

@@ -93,6 +93,8 @@ pub struct Input<'a> {
     pub trigger: Option<&'a Trigger>,
     /// The id new assignments hash (the anonymous id).
     pub visitor_id: &'a str,
+    /// In the site-wide control group: every campaign is held back.
+    pub global_holdout: bool,
     /// Per campaign (document order): for a delayed event trigger with a
     /// due event, the context with that event as `event.*` ([`delayed`]).
     pub delayed: &'a [Option<Value>],
@@ -240,7 +242,7 @@ fn sort_by_priority(rules: &Rules, order: &mut [usize]) {
     sort_indices(order, &|a, b| by_priority(&c[a], &c[b]) == Ordering::Less);
 }
 
-/// Status, schedule, trigger, audience, something left to ask (a form's
+/// Status, the site-wide control group, schedule, trigger, audience, something left to ask (a form's
 /// campaign) and frequency, in that order.
 fn eligible(
     c: &Campaign,
@@ -251,6 +253,9 @@ fn eligible(
 ) -> Result<(), Reason> {
     if c.status != Status::Active {
         return Err(Reason::Status(c.status.name()));
+    }
+    if input.global_holdout {
+        return Err(Reason::GlobalHoldout);
     }
     if let Some((text, start)) = &c.start {
         if input.now.ms < *start {

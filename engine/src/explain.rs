@@ -36,6 +36,8 @@ pub enum Reason {
     Pressure(CapHit),
     /// Every variant is a form and the visitor already gave all it asks.
     Answered,
+    /// The visitor is in the site-wide control group (`global_holdout_percent`).
+    GlobalHoldout,
     /// A higher-priority campaign took the place (pop-in, banner position or
     /// the last pressure slot) in this decision.
     Priority {
@@ -45,8 +47,9 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The step that failed: `status`, `schedule`, `trigger`, `segments`,
-    /// `condition`, `frequency`, `pressure` or `priority`.
+    /// The step that failed: `status`, `global_holdout`, `schedule`,
+    /// `trigger`, `segments`, `condition`, `form`, `frequency`, `pressure` or
+    /// `priority`.
     pub fn step(&self) -> &'static str {
         match self {
             Reason::Status(_) => "status",
@@ -58,6 +61,7 @@ impl Reason {
             Reason::Pressure(_) => "pressure",
             Reason::Priority { .. } => "priority",
             Reason::Answered => "form",
+            Reason::GlobalHoldout => "global_holdout",
         }
     }
 
@@ -104,6 +108,7 @@ impl Reason {
             }
             Reason::Priority { lost_to } => put("lost_to", lost_to.as_str().into()),
             Reason::Answered => put("answered", true.into()),
+            Reason::GlobalHoldout => put("experiment_id", crate::assign::GLOBAL.into()),
         }
         Value::Object(m)
     }

@@ -308,10 +308,27 @@ impl Engine {
             session_id,
             trigger: None,
             visitor_id: &visitor_id,
+            global_holdout: self.global_holdout(exposures, &visitor_id) == Some(true),
             delayed: &[],
         };
         let verdict = decide::one(&self.rules, i, &input)?;
         Some(Flag::from_verdict(self.rules.campaigns.get(i)?, verdict))
+    }
+
+    /// The visitor's arm of the site-wide control group ([`assign::global_holdout`]):
+    /// `Some(true)` held out of every campaign, `Some(false)` treatment,
+    /// `None` without one. The host sends `Experiment Viewed` `{experiment_id:
+    /// "global", variation_id: "holdout" | "treatment"}` once per visitor.
+    pub fn global_arm(&self, visitor: &Visitor) -> Option<bool> {
+        self.global_holdout(&visitor.exposures, &visitor.profile.anonymous_id)
+    }
+
+    fn global_holdout(&self, exposures: &Exposures, visitor_id: &str) -> Option<bool> {
+        assign::global_holdout(
+            self.rules.global_holdout_percent,
+            exposures.campaign(assign::GLOBAL),
+            visitor_id,
+        )
     }
 
     fn explanations(&self, ctx: &Value, verdicts: Vec<Verdict>) -> Vec<Explanation> {
@@ -381,6 +398,7 @@ impl Engine {
             session_id,
             trigger: Some(trigger),
             visitor_id: &visitor_id,
+            global_holdout: self.global_holdout(exposures, &visitor_id) == Some(true),
             delayed: &delayed,
         };
         let verdicts = decide::run(&self.rules, &input, explain);

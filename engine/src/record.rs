@@ -3,7 +3,7 @@
 //! from a feature flag's evaluation, which rendered nothing), and campaign
 //! goals (a goal reached derives `Promotion Converted`).
 
-use crate::assign::HOLDOUT;
+use crate::assign::{GLOBAL, HOLDOUT};
 use crate::event::{Event, EventKind};
 use crate::exposure::{Exposure, Exposures};
 use crate::rules::Rules;
@@ -71,7 +71,8 @@ pub fn apply(
                 // A flag's evaluation (`flag: true`) rendered nothing: the
                 // first exposure, but no holdout exposure for the caps.
                 let flag = event.properties.get("flag") == Some(&Value::Bool(true));
-                if variant == HOLDOUT && !flag {
+                // The site-wide control group is no campaign: nothing to cap.
+                if variant == HOLDOUT && !flag && id != GLOBAL {
                     ex.holdout_exposure(&id, at());
                 }
                 ex.viewed(&id, &variant, event.at_ms);

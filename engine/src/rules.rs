@@ -26,6 +26,7 @@ pub const FIELDS: &[&str] = &[
     "history",
     "segments",
     "pressure",
+    "global_holdout_percent",
     "campaigns",
 ];
 
@@ -41,6 +42,9 @@ pub struct Rules {
     pub segments: Vec<Segment>,
     /// The global pressure cap.
     pub pressure: Pressure,
+    /// Percent of visitors (0–100) kept out of every campaign: the
+    /// site-wide control group ([`crate::assign::global_holdout`]).
+    pub global_holdout_percent: f64,
     /// Campaigns, in document order.
     pub campaigns: Vec<Campaign>,
 }
@@ -74,6 +78,16 @@ impl Rules {
             .opt_obj("pressure", &mut errs)
             .map(|p| Pressure::decode(&p, &mut errs))
             .unwrap_or_default();
+        let global_holdout_percent = root
+            .opt_non_negative("global_holdout_percent", &mut errs)
+            .unwrap_or(0.0);
+        if global_holdout_percent > 100.0 {
+            errs.push(RuleError::new(
+                root.at("global_holdout_percent"),
+                RuleErrorKind::Invalid,
+                "`global_holdout_percent` must be between 0 and 100",
+            ));
+        }
         let known: StrMap<usize> = segments
             .iter()
             .enumerate()
@@ -94,6 +108,13 @@ impl Rules {
                     continue;
                 };
                 if let Some(id) = o.get("id").and_then(Value::as_str) {
+                    if id == crate::assign::GLOBAL {
+                        cx.errs.push(RuleError::new(
+                            o.at("id"),
+                            RuleErrorKind::Invalid,
+                            "the campaign id `global` is reserved for the site-wide control group",
+                        ));
+                    }
                     if ids.insert(id.to_owned(), ()).is_some() {
                         cx.errs.push(RuleError::new(
                             o.at("id"),
@@ -114,6 +135,7 @@ impl Rules {
             profile,
             segments,
             pressure,
+            global_holdout_percent,
             campaigns,
         };
         Ok((rules, warnings))

@@ -93,6 +93,9 @@ impl Reason {
                 format!("`{lost_to}` has a higher priority and took its place")
             }
             Reason::Answered => "the visitor already gave everything its form asks".to_owned(),
+            Reason::GlobalHoldout => {
+                "the visitor is in the site-wide control group (global_holdout_percent)".to_owned()
+            }
         }
     }
 }

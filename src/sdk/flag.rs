@@ -34,6 +34,7 @@ impl Sdk {
         if !self.consent.personalisation {
             return answer(campaign_id, None, "disabled", Some("consent"));
         }
+        self.global_viewed();
         let Some(mut f) = self.flag_now(campaign_id) else {
             return JsValue::NULL;
         };

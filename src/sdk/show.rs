@@ -7,6 +7,7 @@ use crate::handles::Timeout;
 use crate::render::{self, Outcome};
 use crate::{convert, locks, log};
 use js_sys::{Array, Promise};
+use parcours_engine::assign::{GLOBAL, HOLDOUT, TREATMENT};
 use parcours_engine::value::Value;
 use parcours_engine::{Decision, EventKind, Trigger};
 use wasm_bindgen::prelude::*;
@@ -73,6 +74,10 @@ impl Sdk {
         if *trigger == Trigger::PageView {
             self.page_decided = true;
         }
+        if self.deciding_engine().is_none() {
+            return;
+        }
+        self.global_viewed();
         let Some(engine) = self.deciding_engine() else {
             return;
         };
@@ -123,6 +128,29 @@ impl Sdk {
             ("variation_id", d.variant_id.as_str().into()),
         ]);
         self.record_as(EventKind::Track, "Experiment Viewed", props, send);
+    }
+
+    /// Records `Experiment Viewed` `{experiment_id: "global", variation_id:
+    /// "holdout" | "treatment"}` once per visitor when the rules have a
+    /// site-wide control group (`global_holdout_percent`), at the first
+    /// decision: the arm every report of the whole site compares.
+    pub(super) fn global_viewed(&mut self) {
+        let arm = |s: &Self| s.engine.as_ref().and_then(|e| e.global_arm(&s.visitor));
+        if arm(self).is_none() || self.viewed_campaign(GLOBAL) {
+            return;
+        }
+        self.catch_up();
+        let Some(held) = arm(self).filter(|_| !self.viewed_campaign(GLOBAL)) else {
+            return;
+        };
+        let props = Value::from_pairs([
+            ("experiment_id", GLOBAL.into()),
+            (
+                "variation_id",
+                if held { HOLDOUT } else { TREATMENT }.into(),
+            ),
+        ]);
+        self.record(EventKind::Track, "Experiment Viewed", props);
     }
 
     /// Decides again (after catching up with other tabs) and shows the

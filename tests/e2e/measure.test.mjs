@@ -106,3 +106,36 @@ test("a holdout visitor sees nothing, is exposed once, and their goal still coun
   assert.equal(stored(anon, "Promotion Viewed").length, 0, "no impression");
   await context.close();
 });
+
+test("the site-wide control group: held out of every campaign, one global Experiment Viewed per visitor", async () => {
+  const arms = [];
+  for (const [percent, arm] of [[100, "holdout"], [0.001, "treatment"]]) {
+    const context = await browser.newContext();
+    await serveFixtures(context);
+    await serveRules(context, { version: "global#1", global_holdout_percent: percent, campaigns: [campaign("welcome")] });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/fixtures/forms.html`);
+    const anon = await anonymousId(page);
+    await page.goto(`${server.url}/fixtures/forms.html`);
+    await page.evaluate(() => window.parcours.ready());
+    if (arm === "holdout") {
+      await page.waitForTimeout(500);
+      assert.equal(await dialog(page, "welcome").count(), 0, "nothing shows in the control group");
+      assert.deepEqual(await page.evaluate(() => window.parcours.decide()), []);
+      assert.equal((await page.evaluate(() => window.parcours.flag("welcome"))).step, "global_holdout");
+    } else {
+      await dialog(page, "welcome").waitFor({ state: "visible", timeout: 10000 });
+    }
+    const viewed = await eventually(() => {
+      const v = stored(anon, "Experiment Viewed").filter((e) => e.payload.properties.experiment_id === "global");
+      return v.length && v;
+    });
+    assert.ok(viewed, `the ${arm} arm reaches the server`);
+    await page.waitForTimeout(300);
+    const again = stored(anon, "Experiment Viewed").filter((e) => e.payload.properties.experiment_id === "global");
+    assert.equal(again.length, 1, "once per visitor over two pages");
+    arms.push(again[0].payload.properties.variation_id);
+    await context.close();
+  }
+  assert.deepEqual(arms, ["holdout", "treatment"]);
+});
