@@ -1,5 +1,5 @@
 //! The server binary under failure: SIGKILL during a load loses no
-//! acknowledged event; a database from before the storage module migrates
+//! acknowledged event; SIGTERM lets the request in flight finish; a database from before the storage module migrates
 //! and keeps everything; two servers on one PostgreSQL share events and rules.
 
 mod common;
@@ -247,4 +247,53 @@ fn two_servers_on_one_postgres_store_once_and_share_rules() {
         .unwrap();
     let lines = String::from_utf8(out.stdout).unwrap();
     assert_eq!(lines.lines().count(), 1, "{lines}");
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_and_stores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("drain.sqlite3");
+    let (mut server, addr) = start(&[
+        "--database",
+        db.to_str().unwrap(),
+        "--seed-rules",
+        RULES_FILE,
+        "--seed-write-key",
+        "shop",
+    ]);
+    let ids: Vec<String> = (0..20).map(|i| format!("drain-{i}")).collect();
+    let body = batch_body(&ids);
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut conn = BufReader::new(TcpStream::connect(&addr).unwrap());
+    let head = format!(
+        "POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.get_mut().write_all(head.as_bytes()).unwrap();
+    conn.get_mut().write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SIGTERM while the request's body is half sent.
+    let pid = server.0.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    conn.get_mut().write_all(rest.as_bytes()).unwrap();
+    let mut status_line = String::new();
+    conn.read_line(&mut status_line).unwrap();
+    assert!(
+        status_line.starts_with("HTTP/1.1 200"),
+        "the request in flight is answered: {status_line:?}"
+    );
+    let exit = server.0.wait().unwrap();
+    assert!(exit.success(), "a clean exit after draining: {exit:?}");
+    let store = Store::Sqlite(SqliteStore::open(&db, Synchronous::Normal).unwrap());
+    let stored: HashSet<String> = block_on(store.events(Some("shop")))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message_id)
+        .collect();
+    assert!(ids.iter().all(|id| stored.contains(id)), "all 20 stored");
 }
