@@ -5,6 +5,7 @@ pub mod batch;
 pub mod forget;
 pub mod health;
 pub mod rules;
+pub mod schema;
 pub mod single;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request};
@@ -35,7 +36,10 @@ pub fn router(state: AppState) -> Router {
     for kind in crate::validate::TYPES {
         api = api.route(&format!("/v1/{kind}"), post(single::post).layer(limit));
     }
-    let mut app = api.layer(middleware::from_fn_with_state(state.clone(), origin::layer));
+    let mut app = api
+        .layer(middleware::from_fn_with_state(state.clone(), origin::layer))
+        // Public for every origin: the same document for every site, no credentials.
+        .route("/v1/rules/schema", get(schema::get));
     if let Some(dir) = &state.pkg_dir {
         app = app.nest_service("/pkg", static_files(dir));
     }
