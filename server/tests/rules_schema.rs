@@ -319,6 +319,12 @@ const REFUSED_BY_BOTH: &[(&str, &str, At)] = &[
     ("version-wrong-type", "$.version", At::Same),
     ("saved-groups-not-array", "$.saved_groups.staff", At::Same),
     ("campaigns-not-array", "$.campaigns", At::Same),
+    (
+        "global-holdout-over-100",
+        "$.global_holdout_percent",
+        At::Same,
+    ),
+    ("campaign-id-global", "$.campaigns[0].id", At::Same),
     // Computed traits
     ("trait-unknown-aggregate", "$.traits[0].aggregate", At::Same),
     ("trait-missing-property", "$.traits[0].property", At::Parent),
