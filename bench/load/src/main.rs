@@ -17,6 +17,10 @@
 //!
 //! Usage: `parcours-load [--connections N] [--seconds T] [--only normal,full,postgres]`.
 
+/// The server's allocator (see server/src/main.rs), for a like-for-like raw rate.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use parcours_server::store::{block_on, NewEvent, Store};
 use parcours_server::Synchronous;
 use std::io::{BufRead, BufReader};
