@@ -486,54 +486,6 @@ fn register_site(conn: &Connection, write_key: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retention_walks_chunks_and_stops_at_the_first_young_chunk() {
-        let mut c = Connection::open_in_memory().unwrap();
-        migrate(&mut c).unwrap();
-        let row = |id: i64, at: &str| {
-            c.execute(
-                "INSERT INTO events (id, write_key, message_id, type, timestamp, received_at, payload)
-                 VALUES (?1, 'k', ?1, 'track', ?2, ?2, '{}')",
-                params![id, at],
-            )
-            .unwrap();
-        };
-        for id in 1..=5 {
-            row(id, "2020-01-01T00:00:00.000Z");
-        }
-        for id in 6..=7 {
-            row(id, "2030-01-01T00:00:00.000Z");
-        }
-        let cutoff = "2025-01-01T00:00:00.000Z";
-        assert_eq!(purge_chunk(&mut c, 0, cutoff, 2).unwrap(), Some((2, 2)));
-        assert_eq!(purge_chunk(&mut c, 2, cutoff, 2).unwrap(), Some((4, 2)));
-        // Old and young rows in one chunk: only the old one goes.
-        assert_eq!(purge_chunk(&mut c, 4, cutoff, 2).unwrap(), Some((6, 1)));
-        assert_eq!(purge_chunk(&mut c, 6, cutoff, 2).unwrap(), Some((7, 0)));
-        assert_eq!(purge_chunk(&mut c, 7, cutoff, 2).unwrap(), None);
-        let left: Vec<i64> = c
-            .prepare("SELECT id FROM events ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(left, [6, 7]);
-        let indexes: i64 = c
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'events_received_at'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(indexes, 0);
-    }
-}
-
 /// The writer thread: takes jobs until [`Job::Stop`] or every sender is gone.
 fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
     let mut pending: Option<Job> = None;
@@ -680,4 +632,52 @@ fn bind(
         *i += 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_walks_chunks_and_stops_at_the_first_young_chunk() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        let row = |id: i64, at: &str| {
+            c.execute(
+                "INSERT INTO events (id, write_key, message_id, type, timestamp, received_at, payload)
+                 VALUES (?1, 'k', ?1, 'track', ?2, ?2, '{}')",
+                params![id, at],
+            )
+            .unwrap();
+        };
+        for id in 1..=5 {
+            row(id, "2020-01-01T00:00:00.000Z");
+        }
+        for id in 6..=7 {
+            row(id, "2030-01-01T00:00:00.000Z");
+        }
+        let cutoff = "2025-01-01T00:00:00.000Z";
+        assert_eq!(purge_chunk(&mut c, 0, cutoff, 2).unwrap(), Some((2, 2)));
+        assert_eq!(purge_chunk(&mut c, 2, cutoff, 2).unwrap(), Some((4, 2)));
+        // Old and young rows in one chunk: only the old one goes.
+        assert_eq!(purge_chunk(&mut c, 4, cutoff, 2).unwrap(), Some((6, 1)));
+        assert_eq!(purge_chunk(&mut c, 6, cutoff, 2).unwrap(), Some((7, 0)));
+        assert_eq!(purge_chunk(&mut c, 7, cutoff, 2).unwrap(), None);
+        let left: Vec<i64> = c
+            .prepare("SELECT id FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, [6, 7]);
+        let indexes: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events_received_at'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
+    }
 }
