@@ -9,7 +9,17 @@
 //! fresh database of the same kind: the same rows in one transaction through
 //! the same store code (same schema and indexes).
 //!
-//! Usage: `parcours-load [--connections N] [--seconds T]`.
+//! Each row also gives the CPU time one stored event cost the server (of
+//! which its SQLite writer thread) and the load generator, read from /proc
+//! while the load ran, and the share of the machine's cores the two got: on
+//! a machine shared with other work the events/s move with that share, the
+//! CPU per event much less.
+//!
+//! Usage: `parcours-load [--connections N] [--seconds T] [--only normal,full,postgres]`.
+
+/// The server's allocator (see server/src/main.rs), for a like-for-like raw rate.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use parcours_server::store::{block_on, NewEvent, Store};
 use parcours_server::Synchronous;
@@ -37,11 +47,23 @@ struct Figures {
     p50_ms: f64,
     p99_ms: f64,
     raw_per_s: f64,
+    cpu: Cpu,
+}
+
+/// CPU seconds used while the load ran (from /proc): what each event costs
+/// on the machine whatever the other load on it, and who pays.
+#[derive(Default, Clone, Copy)]
+struct Cpu {
+    server: f64,
+    writer: f64,
+    client: f64,
+    elapsed: f64,
 }
 
 fn main() {
     let mut connections = 32;
     let mut seconds = 10.0;
+    let mut only: Option<String> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -53,6 +75,7 @@ fn main() {
                     .expect("--connections N")
             }
             "--seconds" => seconds = it.next().and_then(|v| v.parse().ok()).expect("--seconds T"),
+            "--only" => only = Some(it.next().expect("--only normal,full,postgres").clone()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -87,12 +110,20 @@ fn main() {
         }
         Err(_) => eprintln!("parcours-load: PARCOURS_TEST_POSTGRES unset: PostgreSQL skipped"),
     }
+    if let Some(only) = &only {
+        let wanted: Vec<String> = only.split(',').map(str::to_ascii_lowercase).collect();
+        targets.retain(|t| {
+            let name = t.name.to_ascii_lowercase();
+            wanted.iter().any(|w| name.contains(w.as_str()))
+        });
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "{connections} connections x {seconds} s, {BATCH}-event batches, rate limit off, client on the same machine ({} cores)",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "{connections} connections x {seconds} s, {BATCH}-event batches, rate limit off, client on the same machine ({cores} cores), load average {}",
+        load_average()
     );
-    println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s | stored / raw |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s | stored / raw | CPU µs/event: server (writer thread) + client | CPU share of the machine |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for t in &targets {
         let f = measure(&server, t, connections, seconds);
         assert!(
@@ -102,8 +133,9 @@ fn main() {
             f.acked,
             f.stored
         );
+        let per_event = |s: f64| 1e6 * s / f.stored.max(1) as f64;
         println!(
-            "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % |",
+            "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % | {:.1} ({:.1}) + {:.1} | {:.0} % |",
             t.name,
             f.stored_per_s,
             f.acked,
@@ -111,9 +143,14 @@ fn main() {
             f.p50_ms,
             f.p99_ms,
             f.raw_per_s,
-            100.0 * f.stored_per_s / f.raw_per_s
+            100.0 * f.stored_per_s / f.raw_per_s,
+            per_event(f.cpu.server),
+            per_event(f.cpu.writer),
+            per_event(f.cpu.client),
+            100.0 * (f.cpu.server + f.cpu.client) / (f.cpu.elapsed * cores as f64),
         );
     }
+    println!("load average at the end: {}", load_average());
 }
 
 fn fresh_pg(base: &str, tag: &str) -> String {
@@ -242,6 +279,8 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
         .enable_all()
         .build()
         .unwrap();
+    let pid = server.id();
+    let (server0, writer0, client0) = (cpu_of(pid, None), cpu_of(pid, Some(WRITER)), own_cpu());
     let began = Instant::now();
     let deadline = began + Duration::from_secs_f64(seconds);
     let results = runtime.block_on(async {
@@ -255,6 +294,12 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
         all
     });
     let elapsed = began.elapsed().as_secs_f64();
+    let cpu = Cpu {
+        server: cpu_of(pid, None) - server0,
+        writer: cpu_of(pid, Some(WRITER)) - writer0,
+        client: own_cpu() - client0,
+        elapsed,
+    };
     // SIGTERM: graceful stop, the writer drained.
     Command::new("kill")
         .arg(server.id().to_string())
@@ -279,7 +324,59 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
         raw_per_s: raw_rate(&(t.raw)(), t.sync, stored.clamp(20_000, 500_000) as usize),
+        cpu,
     }
+}
+
+/// The SQLite writer thread's name as /proc shows it (15 characters).
+const WRITER: &str = "parcours-sqlite";
+
+/// User + system CPU seconds of a process, or of its threads named `thread`
+/// (0 when /proc does not say: not Linux, or no such thread).
+fn cpu_of(pid: u32, thread: Option<&str>) -> f64 {
+    let Some(name) = thread else {
+        return stat_seconds(&format!("/proc/{pid}/stat"));
+    };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+        .map(|t| stat_seconds(&t.path().join("stat").display().to_string()))
+        .sum()
+}
+
+/// This process's CPU seconds (the load generator).
+fn own_cpu() -> f64 {
+    stat_seconds("/proc/self/stat")
+}
+
+/// utime + stime of a /proc stat file, in seconds (USER_HZ is 100 on Linux).
+fn stat_seconds(path: &str) -> f64 {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return 0.0;
+    };
+    // Fields after the `(comm)`, which may itself hold spaces: state is the first.
+    let after = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
+/// The 1-minute load average (how busy the machine was with other work too).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn open(database: &str, sync: Synchronous) -> Store {

@@ -56,6 +56,9 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX events_anonymous_id ON events (write_key, anonymous_id) WHERE anonymous_id IS NOT NULL;
      CREATE INDEX events_user_id ON events (write_key, user_id) WHERE user_id IS NOT NULL;
      CREATE INDEX events_received_at ON events (received_at);",
+    // 3: retention walks the rows in id order instead ([`purge_chunk`]):
+    // this index cost ~10 % of the writer's CPU per stored event.
+    "DROP INDEX IF EXISTS events_received_at;",
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -339,10 +342,26 @@ impl SqliteStore {
         .await
     }
 
+    /// Retention without an index on `received_at`: rows are stored in
+    /// `id` order as they are committed, so `received_at` grows with `id`;
+    /// the rows are walked from the oldest in chunks of [`PURGE_CHUNK`] (each
+    /// its own write, so ingestion goes on between them) until a chunk holds
+    /// no row older than `cutoff`.
     pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
-        let cutoff = cutoff.to_owned();
-        self.write(move |c| c.execute("DELETE FROM events WHERE received_at < ?1", [cutoff]))
-            .await
+        let (mut after, mut total) = (0i64, 0usize);
+        loop {
+            let cutoff = cutoff.to_owned();
+            let step = self
+                .write(move |c| purge_chunk(c, after, &cutoff, PURGE_CHUNK))
+                .await?;
+            match step {
+                Some((last, n)) if n > 0 => {
+                    total += n;
+                    after = last;
+                }
+                _ => return Ok(total),
+            }
+        }
     }
 
     pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
@@ -424,6 +443,35 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Rows one retention step looks at.
+const PURGE_CHUNK: i64 = 5000;
+
+/// Deletes the rows older than `cutoff` among the `chunk` rows after id
+/// `after`; the chunk's last id and how many were deleted, `None` past the
+/// last row.
+fn purge_chunk(
+    conn: &mut Connection,
+    after: i64,
+    cutoff: &str,
+    chunk: i64,
+) -> rusqlite::Result<Option<(i64, usize)>> {
+    let tx = conn.transaction()?;
+    let last: Option<i64> = tx.query_row(
+        "SELECT max(id) FROM (SELECT id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2)",
+        params![after, chunk],
+        |r| r.get(0),
+    )?;
+    let Some(last) = last else {
+        return Ok(None);
+    };
+    let n = tx.execute(
+        "DELETE FROM events WHERE id > ?1 AND id <= ?2 AND received_at < ?3",
+        params![after, last, cutoff],
+    )?;
+    tx.commit()?;
+    Ok(Some((last, n)))
 }
 
 fn site_known(conn: &Connection, write_key: &str) -> rusqlite::Result<bool> {
@@ -603,4 +651,52 @@ fn bind(
         *i += 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_walks_chunks_and_stops_at_the_first_young_chunk() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        let row = |id: i64, at: &str| {
+            c.execute(
+                "INSERT INTO events (id, write_key, message_id, type, timestamp, received_at, payload)
+                 VALUES (?1, 'k', ?1, 'track', ?2, ?2, '{}')",
+                params![id, at],
+            )
+            .unwrap();
+        };
+        for id in 1..=5 {
+            row(id, "2020-01-01T00:00:00.000Z");
+        }
+        for id in 6..=7 {
+            row(id, "2030-01-01T00:00:00.000Z");
+        }
+        let cutoff = "2025-01-01T00:00:00.000Z";
+        assert_eq!(purge_chunk(&mut c, 0, cutoff, 2).unwrap(), Some((2, 2)));
+        assert_eq!(purge_chunk(&mut c, 2, cutoff, 2).unwrap(), Some((4, 2)));
+        // Old and young rows in one chunk: only the old one goes.
+        assert_eq!(purge_chunk(&mut c, 4, cutoff, 2).unwrap(), Some((6, 1)));
+        assert_eq!(purge_chunk(&mut c, 6, cutoff, 2).unwrap(), Some((7, 0)));
+        assert_eq!(purge_chunk(&mut c, 7, cutoff, 2).unwrap(), None);
+        let left: Vec<i64> = c
+            .prepare("SELECT id FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, [6, 7]);
+        let indexes: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events_received_at'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
+    }
 }
