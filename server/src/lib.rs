@@ -332,6 +332,11 @@ impl Server {
         })
     }
 
+    /// The server's storage (for tools and tests beside the HTTP API).
+    pub fn store(&self) -> &Store {
+        &self.state.db
+    }
+
     fn announce(&self) {
         let mut out = std::io::stdout().lock();
         // Test harnesses parse this exact line; it comes first.

@@ -450,6 +450,25 @@ pub fn exposures_of(goals: &Goals, events: &[EventRow]) -> Vec<ExposureRow> {
     rows
 }
 
+/// The ids of the person of `user` (else of `anon`).
+pub async fn linked<L: Ledger>(
+    l: &mut L,
+    anon: Option<&str>,
+    user: Option<&str>,
+) -> Result<Option<Vec<(IdKind, String)>>, L::Error> {
+    let mut person = None;
+    if let Some(u) = user {
+        person = l.person_of(IdKind::User, u).await?;
+    }
+    if let (None, Some(a)) = (person, anon) {
+        person = l.person_of(IdKind::Anonymous, a).await?;
+    }
+    match person {
+        Some(p) => Ok(Some(l.ids_of(p).await?)),
+        None => Ok(None),
+    }
+}
+
 /// What a forget erased.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Forgotten {

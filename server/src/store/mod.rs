@@ -56,6 +56,31 @@ pub struct NewEvent {
     pub source: bool,
 }
 
+/// The ids of one person, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LinkedIds {
+    /// Anonymous ids.
+    pub anonymous_ids: Vec<String>,
+    /// User ids.
+    pub user_ids: Vec<String>,
+}
+
+impl LinkedIds {
+    /// From the graph's `(kind, id)` pairs.
+    pub fn from_pairs(pairs: Vec<(crate::report::graph::IdKind, String)>) -> LinkedIds {
+        let mut out = LinkedIds::default();
+        for (kind, id) in pairs {
+            match kind {
+                crate::report::graph::IdKind::Anonymous => out.anonymous_ids.push(id),
+                crate::report::graph::IdKind::User => out.user_ids.push(id),
+            }
+        }
+        out.anonymous_ids.sort();
+        out.user_ids.sort();
+        out
+    }
+}
+
 /// What a retention purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -247,6 +272,17 @@ impl Store {
         user_id: Option<&str>,
     ) -> Result<Option<Forgotten>, StoreError> {
         both!(self, s => s.forget(write_key, anonymous_id, user_id).await)
+    }
+
+    /// Every id linked to the person of this anonymous id or user id in the
+    /// identity graph (`None` if neither is known).
+    pub async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        both!(self, s => s.linked_ids(write_key, anonymous_id, user_id).await)
     }
 
     /// Every stored event (of one site, or all), in the order received.

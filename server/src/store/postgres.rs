@@ -12,7 +12,7 @@ use deadpool_postgres::{Config, Object, Pool, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, NewEvent, Precondition, Purged,
+    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition, Purged,
     PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
@@ -262,6 +262,19 @@ impl PgStore {
         let erased = postgres_graph::forget(&tx, write_key, anonymous_id, user_id).await?;
         tx.commit().await?;
         Ok(Some(erased))
+    }
+
+    pub(super) async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let ids = postgres_graph::linked(&tx, write_key, anonymous_id, user_id).await?;
+        tx.commit().await?;
+        Ok(ids.map(LinkedIds::from_pairs))
     }
 
     pub(super) async fn events(

@@ -149,6 +149,17 @@ pub async fn forget(
     graph::forget(&mut l, &goals, anon, user).await
 }
 
+/// The ids of a person (see [`graph::linked`]).
+pub async fn linked(
+    tx: &Transaction<'_>,
+    key: &str,
+    anon: Option<&str>,
+    user: Option<&str>,
+) -> Result<Option<Vec<(IdKind, String)>>, Error> {
+    let mut l = PgLedger { tx, key };
+    graph::linked(&mut l, anon, user).await
+}
+
 /// Retention, after events received before the cutoff were deleted.
 pub async fn purge(tx: &Transaction<'_>, cutoff_day: &str, events: usize) -> Result<Purged, Error> {
     tx.execute("DELETE FROM campaign_daily WHERE day < $1", &[&cutoff_day])

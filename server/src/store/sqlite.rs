@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, NewEvent, Precondition, Purged,
+    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition, Purged,
     PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
@@ -278,6 +278,27 @@ impl SqliteStore {
             let erased = sqlite_graph::forget(&tx, &k, a.as_deref(), u.as_deref())?;
             tx.commit()?;
             Ok(Some(erased))
+        })
+        .await
+    }
+
+    pub(super) async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        let k = write_key.to_owned();
+        let (a, u) = (anonymous_id.map(str::to_owned), user_id.map(str::to_owned));
+        self.read(move |c| {
+            let mut l = sqlite_graph::SqliteLedger::new(c, &k);
+            let ids = crate::report::graph::now(crate::report::graph::linked(
+                &mut l,
+                a.as_deref(),
+                u.as_deref(),
+            ))
+            .unwrap_or(Err(rusqlite::Error::InvalidQuery))?;
+            Ok(ids.map(LinkedIds::from_pairs))
         })
         .await
     }
