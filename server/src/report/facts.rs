@@ -120,7 +120,12 @@ pub fn prop(props: &Value, key: &str) -> Option<String> {
 pub fn revenue(props: &Value) -> f64 {
     match props.get("revenue") {
         Some(Value::Number(n)) if n.is_finite() => *n,
-        Some(Value::String(s)) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()).unwrap_or(0.0),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .unwrap_or(0.0),
         _ => 0.0,
     }
 }
@@ -141,10 +146,17 @@ mod tests {
 
     #[test]
     fn bots_preview_and_plain_traffic() {
-        assert!(is_bot("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"));
+        assert!(is_bot(
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        ));
         assert!(is_bot("facebookexternalhit/1.1"));
-        assert!(!is_bot("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"));
-        let p = countable_properties(r#"{"properties":{"revenue":"12.5"},"context":{"userAgent":"Mozilla/5.0"}}"#).unwrap();
+        assert!(!is_bot(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
+        ));
+        let p = countable_properties(
+            r#"{"properties":{"revenue":"12.5"},"context":{"userAgent":"Mozilla/5.0"}}"#,
+        )
+        .unwrap();
         assert_eq!(revenue(&p), 12.5);
         assert!(countable_properties(r#"{"context":{"preview":true}}"#).is_none());
         assert!(countable_properties(r#"{"context":{"userAgent":"Baiduspider"}}"#).is_none());

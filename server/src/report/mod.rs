@@ -252,8 +252,8 @@ fn campaign(
             }
             let mut n = [0i64; 3];
             for c in counts.iter().filter(|c| &c.variant_id == v) {
-                for i in 0..3 {
-                    n[i] += c.counts[i];
+                for (total, add) in n.iter_mut().zip(c.counts) {
+                    *total += add;
                 }
             }
             (v.clone(), arm, n)

@@ -184,8 +184,18 @@ mod tests {
 
     #[test]
     fn rates_and_uplift_by_hand() {
-        let t = Arm { n: 100, conversions: 20, revenue: 1000.0, revenue_sq: 60_000.0 };
-        let c = Arm { n: 100, conversions: 10, revenue: 500.0, revenue_sq: 30_000.0 };
+        let t = Arm {
+            n: 100,
+            conversions: 20,
+            revenue: 1000.0,
+            revenue_sq: 60_000.0,
+        };
+        let c = Arm {
+            n: 100,
+            conversions: 10,
+            revenue: 500.0,
+            revenue_sq: 30_000.0,
+        };
         let u = uplift(&t, &c).unwrap();
         // 0.2 − 0.1 ± 1.96 · sqrt(0.0016 + 0.0009) = 0.1 ± 0.098
         assert!((u.absolute.estimate - 0.1).abs() < 1e-12);

@@ -12,8 +12,8 @@ use deadpool_postgres::{Config, Object, Pool, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition, Purged,
-    PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
+    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// Key of the advisory lock held while migrating ("parcours" in ASCII).
@@ -335,8 +335,7 @@ impl PgStore {
         let events = tx
             .execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
             .await? as usize;
-        let purged =
-            postgres_graph::purge(&tx, cutoff.get(..10).unwrap_or(cutoff), events).await?;
+        let purged = postgres_graph::purge(&tx, cutoff.get(..10).unwrap_or(cutoff), events).await?;
         tx.commit().await?;
         Ok(purged)
     }

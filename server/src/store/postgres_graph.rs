@@ -9,9 +9,9 @@
 //! another request is updating may still deadlock; PostgreSQL then aborts
 //! one transaction and its client retries (a 5xx).
 
+use deadpool_postgres::Transaction;
 use std::collections::HashSet;
 use std::sync::Arc;
-use deadpool_postgres::Transaction;
 use tokio_postgres::Error;
 
 use super::{NewEvent, Purged};
@@ -96,7 +96,10 @@ fn ids_in(events: &[NewEvent]) -> Vec<String> {
 }
 
 /// The current rules of a site as [`Goals`] (cached per ETag).
-pub async fn goals_of(tx: &impl deadpool_postgres::GenericClient, key: &str) -> Result<Arc<Goals>, Error> {
+pub async fn goals_of(
+    tx: &impl deadpool_postgres::GenericClient,
+    key: &str,
+) -> Result<Arc<Goals>, Error> {
     let row = tx
         .query_opt("SELECT etag FROM rules WHERE write_key = $1", &[&key])
         .await?;
@@ -116,7 +119,11 @@ pub async fn goals_of(tx: &impl deadpool_postgres::GenericClient, key: &str) -> 
 /// After a request's events are inserted in `tx`: updates the identity
 /// graph and the report aggregates. Rows this transaction inserted are the
 /// new ones (their `xmin` is its transaction id).
-pub async fn after_insert(tx: &Transaction<'_>, key: &str, events: &[NewEvent]) -> Result<(), Error> {
+pub async fn after_insert(
+    tx: &Transaction<'_>,
+    key: &str,
+    events: &[NewEvent],
+) -> Result<(), Error> {
     let goals = goals_of(tx, key).await?;
     let relevant: Vec<&str> = graph::relevant(&goals, events);
     let mut fresh = HashSet::new();
@@ -267,7 +274,9 @@ impl Ledger for PgLedger<'_, '_> {
     async fn ids_of(&mut self, person: i64) -> Result<Vec<(IdKind, String)>, Error> {
         let stmt = self
             .tx
-            .prepare_cached("SELECT kind, id FROM person_ids WHERE person_id = $1 ORDER BY kind, id")
+            .prepare_cached(
+                "SELECT kind, id FROM person_ids WHERE person_id = $1 ORDER BY kind, id",
+            )
             .await?;
         Ok(self
             .tx
@@ -318,7 +327,10 @@ impl Ledger for PgLedger<'_, '_> {
             )
             .await?;
         self.tx
-            .execute("DELETE FROM campaign_exposures WHERE person_id = $1", &[&from])
+            .execute(
+                "DELETE FROM campaign_exposures WHERE person_id = $1",
+                &[&from],
+            )
             .await?;
         self.tx
             .execute("DELETE FROM persons WHERE id = $1", &[&from])
@@ -337,7 +349,11 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(())
     }
 
-    async fn exposure(&mut self, person: i64, campaign: &str) -> Result<Option<ExposureRow>, Error> {
+    async fn exposure(
+        &mut self,
+        person: i64,
+        campaign: &str,
+    ) -> Result<Option<ExposureRow>, Error> {
         let stmt = self
             .tx
             .prepare_cached(
@@ -361,7 +377,10 @@ impl Ledger for PgLedger<'_, '_> {
 
     async fn replace_exposures(&mut self, person: i64, rows: &[ExposureRow]) -> Result<(), Error> {
         self.tx
-            .execute("DELETE FROM campaign_exposures WHERE person_id = $1", &[&person])
+            .execute(
+                "DELETE FROM campaign_exposures WHERE person_id = $1",
+                &[&person],
+            )
             .await?;
         let stmt = self
             .tx

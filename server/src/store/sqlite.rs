@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition, Purged,
-    PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
+    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// The schema, one entry per version. Never edit a shipped entry: append.

@@ -214,9 +214,9 @@ impl Ledger for SqliteLedger<'_> {
     }
 
     async fn ids_of(&mut self, person: i64) -> rusqlite::Result<Vec<(IdKind, String)>> {
-        let mut stmt = self
-            .c
-            .prepare_cached("SELECT kind, id FROM person_ids WHERE person_id = ?1 ORDER BY kind, id")?;
+        let mut stmt = self.c.prepare_cached(
+            "SELECT kind, id FROM person_ids WHERE person_id = ?1 ORDER BY kind, id",
+        )?;
         let rows = stmt.query_map([person], |r| {
             Ok((IdKind::from_code(&r.get::<_, String>(0)?), r.get(1)?))
         })?;
@@ -252,18 +252,24 @@ impl Ledger for SqliteLedger<'_> {
             "UPDATE person_ids SET person_id = ?2 WHERE person_id = ?1",
             [from, into],
         )?;
+        self.c.execute(
+            "DELETE FROM campaign_exposures WHERE person_id = ?1",
+            [from],
+        )?;
         self.c
-            .execute("DELETE FROM campaign_exposures WHERE person_id = ?1", [from])?;
-        self.c.execute("DELETE FROM persons WHERE id = ?1", [from])?;
+            .execute("DELETE FROM persons WHERE id = ?1", [from])?;
         Ok(())
     }
 
     async fn erase_person(&mut self, person: i64) -> rusqlite::Result<()> {
         self.c
             .execute("DELETE FROM person_ids WHERE person_id = ?1", [person])?;
+        self.c.execute(
+            "DELETE FROM campaign_exposures WHERE person_id = ?1",
+            [person],
+        )?;
         self.c
-            .execute("DELETE FROM campaign_exposures WHERE person_id = ?1", [person])?;
-        self.c.execute("DELETE FROM persons WHERE id = ?1", [person])?;
+            .execute("DELETE FROM persons WHERE id = ?1", [person])?;
         Ok(())
     }
 
