@@ -8,7 +8,7 @@
 //! campaign's goal within its window after that first exposure, through
 //! every id of the person) and revenue; and the impressions, clicks and
 //! dismissals of those days. Goals are judged with the rules current when
-//! each event arrived.
+//! each event arrived (or when the person's rows were last rebuilt).
 
 pub mod facts;
 pub mod goals;
