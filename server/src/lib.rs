@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod origin;
 pub mod ratelimit;
+pub mod report;
 pub mod routes;
 pub mod sites;
 pub mod store;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub limiter: Option<Arc<ratelimit::Limiter>>,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[IpAddr]>,
+    /// Events are kept this many days (`None`: forever); reports say so.
+    pub retention_days: Option<u32>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             max_body: body::DEFAULT_MAX_BODY,
             limiter: None,
             trusted_proxies: Arc::from([]),
+            retention_days: Some(DEFAULT_RETENTION_DAYS),
         }
     }
 }
@@ -111,7 +115,9 @@ pub struct Config {
     pub seed_rules: Option<PathBuf>,
     /// The site the seed rules are for.
     pub seed_write_key: String,
-    /// Events received more than this many days ago are deleted (hourly).
+    /// Events received more than this many days ago are deleted (hourly),
+    /// with the report aggregates of those days and persons with nothing
+    /// left; `None` keeps everything.
     pub retention_days: Option<u32>,
     /// Largest request body, after decoding.
     pub max_body: usize,
@@ -133,7 +139,7 @@ impl Default for Config {
             pkg_dir: None,
             seed_rules: None,
             seed_write_key: "demo".into(),
-            retention_days: None,
+            retention_days: Some(DEFAULT_RETENTION_DAYS),
             max_body: body::DEFAULT_MAX_BODY,
             rate_limit: Some(RateLimit::DEFAULT),
             trusted_proxies: Vec::new(),
@@ -169,6 +175,10 @@ pub enum StartError {
         message: String,
     },
 }
+
+/// Events are kept 13 months by default (395 days), as France's CNIL
+/// recommends for audience measurement.
+pub const DEFAULT_RETENTION_DAYS: u32 = 395;
 
 /// PostgreSQL connections per server process by default.
 pub const DEFAULT_PG_POOL: usize = 16;
@@ -311,6 +321,7 @@ impl Server {
                 .rate_limit
                 .map(|l| Arc::new(ratelimit::Limiter::new(l))),
             trusted_proxies: config.trusted_proxies.into(),
+            retention_days: config.retention_days,
         };
         Ok(Server {
             listener,
@@ -319,6 +330,11 @@ impl Server {
             addr: local,
             new_tokens,
         })
+    }
+
+    /// The server's storage (for tools and tests beside the HTTP API).
+    pub fn store(&self) -> &Store {
+        &self.state.db
     }
 
     fn announce(&self) {
@@ -372,9 +388,13 @@ async fn chores(state: AppState, retention_days: Option<u32>) {
                 time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days)),
             );
             match state.db.purge_events_before(&cutoff).await {
-                Ok(0) => {}
-                Ok(n) => eprintln!(
-                    "parcours-server: retention: deleted {n} events older than {days} days"
+                Ok(store::Purged {
+                    events: 0,
+                    persons: 0,
+                }) => {}
+                Ok(p) => eprintln!(
+                    "parcours-server: retention: deleted {} events older than {days} days, and {} persons with nothing left",
+                    p.events, p.persons
                 ),
                 Err(e) => eprintln!("parcours-server: retention: {e}"),
             }

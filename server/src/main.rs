@@ -75,10 +75,16 @@ struct ServeArgs {
     /// admin_token, user_token_secret, source_key (see the README).
     #[arg(long, env = "PARCOURS_SITES", value_name = "FILE")]
     sites: Option<PathBuf>,
-    /// Delete events received more than this many days ago (checked hourly).
-    /// Default: keep them.
-    #[arg(long, env = "PARCOURS_RETENTION_DAYS", value_name = "DAYS")]
-    retention_days: Option<u32>,
+    /// Delete events received more than this many days ago (checked hourly),
+    /// and persons with nothing left; 0 keeps everything. Default: 395 days
+    /// (13 months, as France's CNIL recommends for audience measurement).
+    #[arg(
+        long,
+        env = "PARCOURS_RETENTION_DAYS",
+        value_name = "DAYS",
+        default_value_t = parcours_server::DEFAULT_RETENTION_DAYS
+    )]
+    retention_days: u32,
     /// Largest request body after gzip/deflate decoding (bytes, or K/KB/M/MB).
     #[arg(
         long,
@@ -220,7 +226,7 @@ fn config(args: ServeArgs) -> Result<Config, String> {
         pkg_dir: args.pkg_dir,
         seed_rules: args.seed_rules,
         seed_write_key: args.seed_write_key,
-        retention_days: args.retention_days,
+        retention_days: Some(args.retention_days).filter(|d| *d > 0),
         max_body: config::parse_size(&args.max_body).map_err(|e| e.to_string())?,
         rate_limit: config::RateLimit::parse(&args.rate_limit).map_err(|e| e.to_string())?,
         trusted_proxies: config::parse_ips(&args.trusted_proxies)?,

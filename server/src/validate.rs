@@ -179,6 +179,7 @@ pub fn fast(raw: &str) -> Option<Fast> {
             user_id,
             timestamp,
             payload: raw.to_owned(),
+            source: false,
         },
         store_channel,
     })
@@ -252,6 +253,7 @@ fn check(obj: &Map<String, Value>, message_id: &str) -> Result<NewEvent, Problem
         user_id,
         timestamp: timestamp.map_or_else(crate::store::now_rfc3339, format_utc),
         payload: String::new(),
+        source: false,
     })
 }
 

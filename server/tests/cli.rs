@@ -122,6 +122,7 @@ fn events_prints_one_json_line_per_event_in_receive_order() {
         user_id: Some("u".into()),
         timestamp: "2026-11-24T10:00:00.000Z".into(),
         payload: format!(r#"{{"messageId":"{id}","site":"{key}"}}"#),
+        source: false,
     };
     block_on(async {
         db.register_site("s1").await.unwrap();

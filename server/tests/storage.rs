@@ -16,6 +16,7 @@ fn event(id: &str, anon: Option<&str>, user: Option<&str>) -> NewEvent {
         user_id: user.map(Into::into),
         timestamp: "2026-11-24T10:00:00.000Z".into(),
         payload: format!(r#"{{"messageId":"{id}","n":[1,2]}}"#),
+        source: false,
     }
 }
 
@@ -142,7 +143,8 @@ async fn forget_erases_only_that_visitor(db: Store) {
     db.insert_events("k2", vec![event("5", Some("a"), None)])
         .await
         .unwrap();
-    assert_eq!(db.forget("k", Some("a"), Some("u")).await.unwrap(), Some(3));
+    let erased = db.forget("k", Some("a"), Some("u")).await.unwrap().unwrap();
+    assert_eq!(erased.events, 3);
     assert_eq!(ids(&db.events(Some("k")).await.unwrap()), ["4"]);
     assert_eq!(ids(&db.events(Some("k2")).await.unwrap()), ["5"]);
 }
@@ -167,15 +169,15 @@ async fn retention_purges_only_older_events(db: Store) {
     assert_eq!(
         db.purge_events_before("2000-01-01T00:00:00.000Z")
             .await
-            .unwrap(),
+            .unwrap()
+            .events,
         0
     );
-    assert_eq!(
-        db.purge_events_before("9999-01-01T00:00:00.000Z")
-            .await
-            .unwrap(),
-        1
-    );
+    let purged = db
+        .purge_events_before("9999-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!((purged.events, purged.persons), (1, 1));
     assert_eq!(db.count_events().await.unwrap(), 0);
 }
 

@@ -18,9 +18,10 @@ pub fn run(args: &[String]) -> Result {
             return peers();
         }
         Some("load") => return load(&args[1..]),
+        Some("reports") => return reports(&args[1..]),
         Some(other) => {
             return Err(format!(
-                "unknown bench `{other}` (try `cargo xtask bench`, `bench peers` or `bench load`)"
+                "unknown bench `{other}` (try `cargo xtask bench`, `bench peers`, `bench load` or `bench reports`)"
             ))
         }
     }
@@ -55,6 +56,33 @@ fn load(args: &[String]) -> Result {
     let mut cmd = Command::new(bin.join("parcours-load"));
     cmd.args(args)
         .env("PARCOURS_SERVER_BIN", bin.join("parcours-server"));
+    if let Some(pg) = &pg {
+        cmd.env(crate::postgres::ENV, &pg.url);
+    }
+    exec(&mut cmd)
+}
+
+/// `bench/load/src/bin/parcours-reports.rs`: the campaign report's time
+/// over a million events stored through the real insert path (identity
+/// graph and aggregates maintained), SQLite and a throw-away PostgreSQL.
+/// Extra arguments (`--events N --runs R`) go to it.
+fn reports(args: &[String]) -> Result {
+    exec(cargo().args([
+        "build",
+        "--profile",
+        "bench-server",
+        "-p",
+        "parcours-load",
+        "--bin",
+        "parcours-reports",
+    ]))?;
+    let bin = build::target_dir().join("bench-server");
+    let pg = crate::postgres::Throwaway::start()
+        .map_err(|e| eprintln!("xtask: no PostgreSQL ({e}): the reports bench skips it"))
+        .ok();
+    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
+    let mut cmd = Command::new(bin.join("parcours-reports"));
+    cmd.args(args);
     if let Some(pg) = &pg {
         cmd.env(crate::postgres::ENV, &pg.url);
     }

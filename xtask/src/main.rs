@@ -24,7 +24,7 @@ commands:
   build   build the browser SDK into pkg/ (wasm + parcours.js)
   demo    build, start the reference server with the demo shop, print its URL
   test    run every test: native, in-browser (headless Chromium), end-to-end
-  bench   run the benchmarks and the size report (`bench peers`: only the peer comparison)
+  bench   run the benchmarks and the size report (`bench peers`: only the peer comparison; `bench load`, `bench reports`: the server)
   size    print the size of pkg/ (raw and brotli)
   postgres -- CMD  run CMD with a throw-away PostgreSQL (URL in PARCOURS_TEST_POSTGRES)";
 

@@ -400,6 +400,7 @@ fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
             user_id: None,
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             payload: one.to_owned(),
+            source: false,
         })
         .collect();
     block_on(async {

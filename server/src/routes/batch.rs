@@ -99,7 +99,7 @@ fn check_all(messages: &[&str], source: bool) -> (Vec<NewEvent>, Vec<Rejected>) 
     for (i, raw) in messages.iter().enumerate() {
         if let Some(f) = validate::fast(raw) {
             if source || (f.event.anonymous_id.is_some() && !f.store_channel) {
-                events.push(f.event);
+                events.push(NewEvent { source, ..f.event });
                 continue;
             }
         }
@@ -121,7 +121,7 @@ fn check_all(messages: &[&str], source: bool) -> (Vec<NewEvent>, Vec<Rejected>) 
             }
         });
         match checked {
-            Ok(e) => events.push(e),
+            Ok(e) => events.push(NewEvent { source, ..e }),
             Err(r) => rejected.push(r),
         }
     }

@@ -2,7 +2,10 @@
 //! `parcours.forget()`.
 //!
 //! By `anonymousId` (a random secret only that browser holds) it is open and
-//! erases what that anonymous id recorded. By `userId` it needs the user's
+//! erases what that anonymous id recorded (the whole person when that
+//! person has no user id). By `userId` it erases the whole person of the
+//! identity graph: every linked anonymous and user id, every event (and so
+//! every trait), its report aggregates. By `userId` it needs the user's
 //! token (`Authorization: Bearer`, see [`crate::user_token`]) or the site's
 //! source key: a write key is public, and a user id is often an e-mail
 //! address. With both ids and no valid token, the anonymous part is erased
@@ -47,6 +50,12 @@ pub struct Refused {
 pub struct Erased {
     /// Events deleted.
     pub deleted: usize,
+    /// Anonymous ids removed from the identity graph.
+    pub anonymous_ids: Vec<String>,
+    /// User ids removed from the identity graph.
+    pub user_ids: Vec<String>,
+    /// Persons erased entirely (every linked id, event and trait).
+    pub persons: usize,
     /// Set when only the anonymous part was erased.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<Refused>,
@@ -107,10 +116,16 @@ pub async fn post(
         ),
         _ => (user_id, None),
     };
-    let deleted = state
+    let erased = state
         .db
         .forget(&key, anonymous_id.as_deref(), user_id.as_deref())
         .await?
         .ok_or(AppError::UnknownWriteKey(key))?;
-    Ok(Json(Erased { deleted, refused }))
+    Ok(Json(Erased {
+        deleted: erased.events,
+        anonymous_ids: erased.anonymous_ids,
+        user_ids: erased.user_ids,
+        persons: erased.persons,
+        refused,
+    }))
 }

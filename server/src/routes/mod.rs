@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod forget;
 pub mod health;
+pub mod reports;
 pub mod rules;
 pub mod schema;
 pub mod single;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/healthz", get(health::get))
         .route("/v1/rules", get(rules::get).put(rules::put))
+        .route("/v1/reports/campaigns", get(reports::campaigns))
         .route("/v1/batch", post(batch::post).layer(limit))
         .route("/v1/forget", post(forget::post).layer(limit));
     for kind in crate::validate::TYPES {

@@ -11,7 +11,11 @@
 //! holding those events has committed.
 
 pub mod postgres;
+pub mod postgres_graph;
 pub mod sqlite;
+pub mod sqlite_graph;
+
+pub use crate::report::graph::Forgotten;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -47,6 +51,43 @@ pub struct NewEvent {
     pub timestamp: String,
     /// The message as it was sent.
     pub payload: String,
+    /// Sent with the site's source key (a server-side source): only such an
+    /// `alias` may merge two user ids ([`crate::report::graph`]).
+    pub source: bool,
+}
+
+/// The ids of one person, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LinkedIds {
+    /// Anonymous ids.
+    pub anonymous_ids: Vec<String>,
+    /// User ids.
+    pub user_ids: Vec<String>,
+}
+
+impl LinkedIds {
+    /// From the graph's `(kind, id)` pairs.
+    pub fn from_pairs(pairs: Vec<(crate::report::graph::IdKind, String)>) -> LinkedIds {
+        let mut out = LinkedIds::default();
+        for (kind, id) in pairs {
+            match kind {
+                crate::report::graph::IdKind::Anonymous => out.anonymous_ids.push(id),
+                crate::report::graph::IdKind::User => out.user_ids.push(id),
+            }
+        }
+        out.anonymous_ids.sort();
+        out.user_ids.sort();
+        out
+    }
+}
+
+/// What a retention purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Events.
+    pub events: usize,
+    /// Persons with no event left (their ids and aggregates with them).
+    pub persons: usize,
 }
 
 /// One stored event, as the `events` command prints it.
@@ -97,6 +138,14 @@ pub struct Inserted {
     /// Already stored under the same `messageId` (this or an earlier batch).
     pub duplicates: usize,
 }
+
+/// What a report reads: exposures by day and arm, daily counters, and the
+/// campaigns of the current rules.
+pub type ReportCells = (
+    Vec<crate::report::ExposureCell>,
+    Vec<crate::report::DailyCell>,
+    std::sync::Arc<crate::report::goals::Goals>,
+);
 
 /// The result of a conditional rules write: stored, or refused with the
 /// current ETag (`None`: the site has no rules).
@@ -211,15 +260,29 @@ impl Store {
         both!(self, s => s.insert_events(write_key, events).await)
     }
 
-    /// Deletes every event of the site sent by this anonymous id or user id;
-    /// how many, or `None` if the site is unknown.
+    /// Erases, in one transaction: with `user_id` (the caller checked the
+    /// user token), the whole person of that user id: every linked id,
+    /// every event, its aggregates; with `anonymous_id`, what that id
+    /// recorded (the whole person when it has no user id). Idempotent;
+    /// `None` if the site is unknown. See [`crate::report::graph::forget`].
     pub async fn forget(
         &self,
         write_key: &str,
         anonymous_id: Option<&str>,
         user_id: Option<&str>,
-    ) -> Result<Option<usize>, StoreError> {
+    ) -> Result<Option<Forgotten>, StoreError> {
         both!(self, s => s.forget(write_key, anonymous_id, user_id).await)
+    }
+
+    /// Every id linked to the person of this anonymous id or user id in the
+    /// identity graph (`None` if neither is known).
+    pub async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        both!(self, s => s.linked_ids(write_key, anonymous_id, user_id).await)
     }
 
     /// Every stored event (of one site, or all), in the order received.
@@ -241,9 +304,21 @@ impl Store {
         both!(self, s => s.count_reportable_events(write_key).await)
     }
 
-    /// Deletes events received before `cutoff` (RFC 3339 UTC); how many.
-    pub async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+    /// Deletes events received before `cutoff` (RFC 3339 UTC), the report
+    /// aggregates of the days before it, and persons with nothing left.
+    pub async fn purge_events_before(&self, cutoff: &str) -> Result<Purged, StoreError> {
         both!(self, s => s.purge_events_before(cutoff).await)
+    }
+
+    /// The campaign report's aggregates of a site for the UTC days
+    /// `from..=to` (`YYYY-MM-DD`), and its current rules' campaigns.
+    pub async fn campaign_cells(
+        &self,
+        write_key: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<ReportCells, StoreError> {
+        both!(self, s => s.campaign_cells(write_key, from, to).await)
     }
 
     /// Every site the database knows (registered or with rules), sorted.

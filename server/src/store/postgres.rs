@@ -12,8 +12,8 @@ use deadpool_postgres::{Config, Object, Pool, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    etag_of, now_rfc3339, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
-    StoredRules,
+    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
+    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// Key of the advisory lock held while migrating ("parcours" in ASCII).
@@ -53,6 +53,8 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX events_anonymous_id ON events (write_key, anonymous_id) WHERE anonymous_id IS NOT NULL;
      CREATE INDEX events_user_id ON events (write_key, user_id) WHERE user_id IS NOT NULL;
      CREATE INDEX events_received_at ON events (received_at);",
+    // 2: the identity graph and the campaign report aggregates.
+    postgres_graph::MIGRATION,
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -234,6 +236,7 @@ impl PgStore {
                 ],
             )
             .await? as usize;
+        postgres_graph::after_insert(&tx, write_key, &events).await?;
         tx.commit().await?;
         Ok(Some(Inserted {
             accepted,
@@ -246,7 +249,7 @@ impl PgStore {
         write_key: &str,
         anonymous_id: Option<&str>,
         user_id: Option<&str>,
-    ) -> Result<Option<usize>, StoreError> {
+    ) -> Result<Option<Forgotten>, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         if !tx
@@ -256,25 +259,22 @@ impl PgStore {
         {
             return Ok(None);
         }
-        let mut n = 0;
-        if let Some(a) = anonymous_id {
-            n += tx
-                .execute(
-                    "DELETE FROM events WHERE write_key = $1 AND anonymous_id = $2",
-                    &[&write_key, &a],
-                )
-                .await?;
-        }
-        if let Some(u) = user_id {
-            n += tx
-                .execute(
-                    "DELETE FROM events WHERE write_key = $1 AND user_id = $2",
-                    &[&write_key, &u],
-                )
-                .await?;
-        }
+        let erased = postgres_graph::forget(&tx, write_key, anonymous_id, user_id).await?;
         tx.commit().await?;
-        Ok(Some(n as usize))
+        Ok(Some(erased))
+    }
+
+    pub(super) async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let ids = postgres_graph::linked(&tx, write_key, anonymous_id, user_id).await?;
+        tx.commit().await?;
+        Ok(ids.map(LinkedIds::from_pairs))
     }
 
     pub(super) async fn events(
@@ -329,12 +329,35 @@ impl PgStore {
         Ok(n as u64)
     }
 
-    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
-        let c = self.client().await?;
-        Ok(
-            c.execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
-                .await? as usize,
-        )
+    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<Purged, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let events = tx
+            .execute("DELETE FROM events WHERE received_at < $1", &[&cutoff])
+            .await? as usize;
+        let purged = postgres_graph::purge(&tx, cutoff.get(..10).unwrap_or(cutoff), events).await?;
+        tx.commit().await?;
+        Ok(purged)
+    }
+
+    pub(super) async fn campaign_cells(
+        &self,
+        write_key: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<ReportCells, StoreError> {
+        let mut c = self.client().await?;
+        // One snapshot for both aggregates.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let (exposures, counts) = postgres_graph::report_cells(&tx, write_key, from, to).await?;
+        let goals = postgres_graph::goals_of(&tx, write_key).await?;
+        tx.commit().await?;
+        Ok((exposures, counts, goals))
     }
 
     pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    etag_of, now_rfc3339, Inserted, NewEvent, Precondition, PutOutcome, StoreError, StoredEvent,
-    StoredRules,
+    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
+    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// The schema, one entry per version. Never edit a shipped entry: append.
@@ -59,6 +59,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 3: retention walks the rows in id order instead ([`purge_chunk`]):
     // this index cost ~10 % of the writer's CPU per stored event.
     "DROP INDEX IF EXISTS events_received_at;",
+    // 4: the identity graph and the campaign report aggregates.
+    sqlite_graph::MIGRATION,
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -268,28 +270,38 @@ impl SqliteStore {
         write_key: &str,
         anonymous_id: Option<&str>,
         user_id: Option<&str>,
-    ) -> Result<Option<usize>, StoreError> {
+    ) -> Result<Option<Forgotten>, StoreError> {
         let k = write_key.to_owned();
         let (a, u) = (anonymous_id.map(str::to_owned), user_id.map(str::to_owned));
         self.write(move |c| {
             if !site_known(c, &k)? {
                 return Ok(None);
             }
-            let mut n = 0;
-            // Two statements, so each uses its index.
-            if let Some(a) = &a {
-                n += c.execute(
-                    "DELETE FROM events WHERE write_key = ?1 AND anonymous_id = ?2",
-                    params![k, a],
-                )?;
-            }
-            if let Some(u) = &u {
-                n += c.execute(
-                    "DELETE FROM events WHERE write_key = ?1 AND user_id = ?2",
-                    params![k, u],
-                )?;
-            }
-            Ok(Some(n))
+            let tx = c.transaction()?;
+            let erased = sqlite_graph::forget(&tx, &k, a.as_deref(), u.as_deref())?;
+            tx.commit()?;
+            Ok(Some(erased))
+        })
+        .await
+    }
+
+    pub(super) async fn linked_ids(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<LinkedIds>, StoreError> {
+        let k = write_key.to_owned();
+        let (a, u) = (anonymous_id.map(str::to_owned), user_id.map(str::to_owned));
+        self.read(move |c| {
+            let mut l = sqlite_graph::SqliteLedger::new(c, &k);
+            let ids = crate::report::graph::now(crate::report::graph::linked(
+                &mut l,
+                a.as_deref(),
+                u.as_deref(),
+            ))
+            .unwrap_or(Err(rusqlite::Error::InvalidQuery))?;
+            Ok(ids.map(LinkedIds::from_pairs))
         })
         .await
     }
@@ -346,8 +358,9 @@ impl SqliteStore {
     /// `id` order as they are committed, so `received_at` grows with `id`;
     /// the rows are walked from the oldest in chunks of [`PURGE_CHUNK`] (each
     /// its own write, so ingestion goes on between them) until a chunk holds
-    /// no row older than `cutoff`.
-    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<usize, StoreError> {
+    /// no row older than `cutoff`; then the aggregates older than its day and
+    /// the persons with no event left go.
+    pub(super) async fn purge_events_before(&self, cutoff: &str) -> Result<Purged, StoreError> {
         let (mut after, mut total) = (0i64, 0usize);
         loop {
             let cutoff = cutoff.to_owned();
@@ -359,9 +372,31 @@ impl SqliteStore {
                     total += n;
                     after = last;
                 }
-                _ => return Ok(total),
+                _ => break,
             }
         }
+        let cutoff = cutoff.to_owned();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let purged = sqlite_graph::purge(&tx, cutoff.get(..10).unwrap_or(&cutoff), total)?;
+            tx.commit()?;
+            Ok(purged)
+        })
+        .await
+    }
+
+    pub(super) async fn campaign_cells(
+        &self,
+        write_key: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<ReportCells, StoreError> {
+        let (k, f, t) = (write_key.to_owned(), from.to_owned(), to.to_owned());
+        self.read(move |c| {
+            let (exposures, counts) = sqlite_graph::report_cells(c, &k, &f, &t)?;
+            Ok((exposures, counts, sqlite_graph::goals_of(c, &k)?))
+        })
+        .await
     }
 
     pub(super) async fn known_sites(&self) -> Result<Vec<String>, StoreError> {
@@ -562,7 +597,10 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
         let mut outcomes = Vec::with_capacity(group.len());
         for (key, events, _) in &group {
             outcomes.push(if site_known(&tx, key)? {
-                Some(insert(&tx, key, events, &received_at)?)
+                let mark = sqlite_graph::mark(&tx)?;
+                let inserted = insert(&tx, key, events, &received_at)?;
+                sqlite_graph::after_insert(&tx, key, events, mark)?;
+                Some(inserted)
             } else {
                 None
             });

@@ -58,6 +58,7 @@ fn main() {
                                 user_id: None,
                                 timestamp: "2026-11-24T10:00:00.000Z".into(),
                                 payload: payload.to_owned(),
+                                source: false,
                             })
                             .collect();
                         seq += 1;
