@@ -25,6 +25,9 @@ use parcours_server::store::{block_on, NewEvent, Store};
 use parcours_server::Synchronous;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+
+mod pg;
+use pg::fresh_pg;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
@@ -104,7 +107,7 @@ fn main() {
             targets.push(Target {
                 name: "PostgreSQL",
                 database: fresh_pg(&base, "load"),
-                raw: Box::new(move || fresh_pg(&b, "raw")),
+                raw: Box::new(move || fresh_pg(&b, "load_raw")),
                 sync: Synchronous::Normal,
             });
         }
@@ -151,24 +154,6 @@ fn main() {
         );
     }
     println!("load average at the end: {}", load_average());
-}
-
-fn fresh_pg(base: &str, tag: &str) -> String {
-    let name = format!("parcours_load_{tag}_{}", std::process::id());
-    let status = Command::new("psql")
-        .arg(base)
-        .args([
-            "-q",
-            "-c",
-            &format!("DROP DATABASE IF EXISTS {name}"),
-            "-c",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success(), "creating {name}");
-    let (head, _) = base.rsplit_once('/').unwrap();
-    format!("{head}/{name}")
 }
 
 fn start_server(bin: &str, t: &Target) -> (Child, String) {

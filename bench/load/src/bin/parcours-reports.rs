@@ -17,8 +17,11 @@
 use parcours_server::report;
 use parcours_server::store::{block_on, NewEvent, Store};
 use parcours_server::Synchronous;
-use std::process::Command;
 use std::time::Instant;
+
+#[path = "../pg.rs"]
+mod pg;
+use pg::fresh_pg;
 
 const KEY: &str = "bench";
 const PER_VISITOR: usize = 25;
@@ -176,24 +179,6 @@ fn visitor(v: u64, rng: &mut Rng, out: &mut Vec<NewEvent>) {
     }
 }
 
-fn fresh_pg(base: &str) -> String {
-    let name = format!("parcours_reports_{}", std::process::id());
-    let status = Command::new("psql")
-        .arg(base)
-        .args([
-            "-q",
-            "-c",
-            &format!("DROP DATABASE IF EXISTS {name}"),
-            "-c",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success(), "creating {name}");
-    let (head, _) = base.rsplit_once('/').unwrap();
-    format!("{head}/{name}")
-}
-
 fn bench(name: &str, database: &str, events: usize, runs: usize) {
     block_on(async {
         let db: Store = parcours_server::open_database(
@@ -277,7 +262,7 @@ fn main() {
         runs,
     );
     match std::env::var("PARCOURS_TEST_POSTGRES") {
-        Ok(base) => bench("postgres", &fresh_pg(&base), events, runs),
+        Ok(base) => bench("postgres", &fresh_pg(&base, "reports"), events, runs),
         Err(_) => println!("postgres   skipped: PARCOURS_TEST_POSTGRES is not set"),
     }
 }
