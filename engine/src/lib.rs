@@ -293,13 +293,7 @@ impl Engine {
             .campaigns
             .iter()
             .position(|c| c.id == campaign_id)?;
-        let mut full = ctx.clone();
-        let member = evaluation::enrich(&self.rules, &mut full, exposures, None);
-        let visitor_id = full
-            .get("anonymous_id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+        let (full, member, visitor_id) = self.enriched(ctx, exposures, None);
         let input = Input {
             ctx: &full,
             member: &member,
@@ -321,6 +315,24 @@ impl Engine {
     /// "global", variation_id: "holdout" | "treatment"}` once per visitor.
     pub fn global_arm(&self, visitor: &Visitor) -> Option<bool> {
         self.global_holdout(&visitor.exposures, &visitor.profile.anonymous_id)
+    }
+
+    /// `ctx` with `segments` and `campaigns.<id>.*` added, the segment
+    /// membership, and the id new assignments hash (its `anonymous_id`).
+    fn enriched(
+        &self,
+        ctx: &Value,
+        exposures: &Exposures,
+        trigger: Option<&Trigger>,
+    ) -> (Value, Vec<bool>, String) {
+        let mut full = ctx.clone();
+        let member = evaluation::enrich(&self.rules, &mut full, exposures, trigger);
+        let visitor_id = full
+            .get("anonymous_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        (full, member, visitor_id)
     }
 
     fn global_holdout(&self, exposures: &Exposures, visitor_id: &str) -> Option<bool> {
@@ -382,13 +394,7 @@ impl Engine {
         trigger: &Trigger,
         explain: bool,
     ) -> (Value, Vec<Verdict>, Vec<Option<Value>>) {
-        let mut full = ctx.clone();
-        let member = evaluation::enrich(&self.rules, &mut full, exposures, Some(trigger));
-        let visitor_id = full
-            .get("anonymous_id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+        let (full, member, visitor_id) = self.enriched(ctx, exposures, Some(trigger));
         let delayed = decide::delayed(&self.rules, &full, history, exposures, now.ms, trigger);
         let input = Input {
             ctx: &full,
