@@ -115,11 +115,7 @@ impl Sdk {
     /// anything renders. A holdout's later exposures are recorded (its caps
     /// count them) but not sent again.
     pub(super) fn experiment_viewed(&mut self, d: &Decision) {
-        let mut send = !self.viewed_campaign(&d.campaign_id);
-        if send {
-            self.catch_up();
-            send = !self.viewed_campaign(&d.campaign_id);
-        }
+        let send = self.first_exposure(&d.campaign_id);
         if !send && !d.holdout {
             return;
         }
@@ -135,12 +131,18 @@ impl Sdk {
     /// site-wide control group (`global_holdout_percent`), at the first
     /// decision: the arm every report of the whole site compares.
     pub(super) fn global_viewed(&mut self) {
-        let arm = |s: &Self| s.engine.as_ref().and_then(|e| e.global_arm(&s.visitor));
-        if arm(self).is_none() || self.viewed_campaign(GLOBAL) {
+        let grouped = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.rules().global_holdout_percent > 0.0);
+        if !grouped || !self.first_exposure(GLOBAL) {
             return;
         }
-        self.catch_up();
-        let Some(held) = arm(self).filter(|_| !self.viewed_campaign(GLOBAL)) else {
+        let Some(held) = self
+            .engine
+            .as_ref()
+            .and_then(|e| e.global_arm(&self.visitor))
+        else {
             return;
         };
         let props = Value::from_pairs([
@@ -151,6 +153,16 @@ impl Sdk {
             ),
         ]);
         self.record(EventKind::Track, "Experiment Viewed", props);
+    }
+
+    /// Whether `Experiment Viewed` for `id` is still to be sent: recorded
+    /// neither here nor (after catching up with them) by another tab.
+    fn first_exposure(&mut self, id: &str) -> bool {
+        if self.viewed_campaign(id) {
+            return false;
+        }
+        self.catch_up();
+        !self.viewed_campaign(id)
     }
 
     /// Decides again (after catching up with other tabs) and shows the
