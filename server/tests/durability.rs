@@ -59,11 +59,9 @@ fn post(conn: &mut BufReader<TcpStream>, addr: &str, body: &str) -> Option<u16> 
     Some(status)
 }
 
-#[test]
-fn sigkill_during_a_load_loses_no_acknowledged_event() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kill.sqlite3");
-    let (mut server, addr) = start(&[
+/// The server on the SQLite file `db`, site `shop` seeded, rate limit off.
+fn start_shop(db: &std::path::Path) -> (common::process::Server, String) {
+    start(&[
         "--database",
         db.to_str().unwrap(),
         "--seed-rules",
@@ -72,7 +70,24 @@ fn sigkill_during_a_load_loses_no_acknowledged_event() {
         "shop",
         "--rate-limit",
         "off",
-    ]);
+    ])
+}
+
+/// The messageIds stored for `shop` in the SQLite file `db`.
+fn stored_ids(db: &std::path::Path) -> HashSet<String> {
+    let store = Store::Sqlite(SqliteStore::open(db, Synchronous::Normal).unwrap());
+    block_on(store.events(Some("shop")))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message_id)
+        .collect()
+}
+
+#[test]
+fn sigkill_during_a_load_loses_no_acknowledged_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.sqlite3");
+    let (mut server, addr) = start_shop(&db);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let dead = Arc::new(AtomicBool::new(false));
@@ -108,12 +123,7 @@ fn sigkill_during_a_load_loses_no_acknowledged_event() {
     }
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 4000);
-    let store = Store::Sqlite(SqliteStore::open(&db, Synchronous::Normal).unwrap());
-    let stored: HashSet<String> = block_on(store.events(Some("shop")))
-        .unwrap()
-        .into_iter()
-        .map(|e| e.message_id)
-        .collect();
+    let stored = stored_ids(&db);
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(
         lost.is_empty(),
@@ -253,14 +263,7 @@ fn two_servers_on_one_postgres_store_once_and_share_rules() {
 fn sigterm_lets_the_request_in_flight_finish_and_stores_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("drain.sqlite3");
-    let (mut server, addr) = start(&[
-        "--database",
-        db.to_str().unwrap(),
-        "--seed-rules",
-        RULES_FILE,
-        "--seed-write-key",
-        "shop",
-    ]);
+    let (mut server, addr) = start_shop(&db);
     let ids: Vec<String> = (0..20).map(|i| format!("drain-{i}")).collect();
     let body = batch_body(&ids);
     let (first, rest) = body.split_at(body.len() / 2);
@@ -289,11 +292,6 @@ fn sigterm_lets_the_request_in_flight_finish_and_stores_it() {
     );
     let exit = server.0.wait().unwrap();
     assert!(exit.success(), "a clean exit after draining: {exit:?}");
-    let store = Store::Sqlite(SqliteStore::open(&db, Synchronous::Normal).unwrap());
-    let stored: HashSet<String> = block_on(store.events(Some("shop")))
-        .unwrap()
-        .into_iter()
-        .map(|e| e.message_id)
-        .collect();
+    let stored = stored_ids(&db);
     assert!(ids.iter().all(|id| stored.contains(id)), "all 20 stored");
 }
