@@ -282,7 +282,7 @@ const table = (head, rows) => {
 console.log(`\nWhat the script tag loads (KB = 1,024 bytes; brotli quality 11, gzip level 9)`);
 table(["library", "version", "raw", "gzip", "brotli", "files"], sizes.map((s) => [s.library, s.version, kb(s.raw), kb(s.gzip), kb(s.brotli), s.not_loaded ? `${basename(s.files[0].file)} (not loaded in the cold start)` : s.files.map((f) => basename(f.file)).join(" + ")]));
 const pk = sizes.find((s) => s.id === "parcours")?.pkg;
-if (pk) console.log(`Parcours pkg/ as \`cargo xtask size\` counts it: ${kb(pk.raw)} KB raw, ${kb(pk.gzip)} KB gzip, ${kb(pk.brotli)} KB brotli (${pk.files.map((f) => basename(f.file)).join(" + ")})`);
+if (pk) console.log(`Parcours pkg/ as \`cargo xtask size\` counts it: ${kb(pk.raw)} KiB raw, ${kb(pk.gzip)} KiB gzip, ${kb(pk.brotli)} KiB brotli (${pk.files.map((f) => basename(f.file)).join(" + ")})`);
 const coldRows = (scenario, kinds) => LIBS.flatMap((l) => kinds.filter((k) => cold[scenario]?.[l.id]?.[k]).map((k) => {
   const e = cold[scenario][l.id][k];
   return [kinds.length > 1 ? `${l.name}, ${k}` : l.name, ms(e.load), ms(e.init), ms(e.ready), ms(e.decision), ms(e.tbt), ms(e.longest)];

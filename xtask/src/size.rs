@@ -25,9 +25,9 @@ const group = (title, files, note) => {
   for (const f of files) {
     const [r, c] = size(f);
     raw += r; br += c;
-    console.log(`  ${f.padEnd(30)} ${kb(r)} KB raw ${kb(c)} KB brotli`);
+    console.log(`  ${f.padEnd(30)} ${kb(r)} KiB raw ${kb(c)} KiB brotli`);
   }
-  console.log(`  ${"total".padEnd(30)} ${kb(raw)} KB raw ${kb(br)} KB brotli${note}`);
+  console.log(`  ${"total".padEnd(30)} ${kb(raw)} KiB raw ${kb(br)} KiB brotli${note}`);
   return br;
 };
 const ls = (sub) => fs.existsSync(dir + "/" + sub) ? fs.readdirSync(dir + "/" + sub).filter((f) => /\.(js|wasm)$/.test(f)).sort().map((f) => (sub ? sub + "/" : "") + f) : [];
