@@ -184,8 +184,10 @@ fn start_server(bin: &str, t: &Target) -> (Child, String) {
     (child, addr)
 }
 
-/// A request body template and the offsets of each message's id digits.
-fn template() -> (Vec<u8>, Vec<usize>) {
+/// A request body template for one visitor (each connection is one
+/// visitor's browser, as real batches carry one `anonymousId`) and the
+/// offsets of each message's id digits.
+fn template(visitor: &str) -> (Vec<u8>, Vec<usize>) {
     let mut body = String::from(r#"{"writeKey":"load","batch":["#);
     let mut slots = Vec::new();
     for i in 0..BATCH {
@@ -195,10 +197,17 @@ fn template() -> (Vec<u8>, Vec<usize>) {
         body.push_str(r#"{"type":"track","event":"Product Viewed","messageId":"m-"#);
         slots.push(body.len());
         body.push_str(&"0".repeat(ID_DIGITS));
-        body.push_str(r#"","anonymousId":"anon-7f3a","timestamp":"2026-11-24T10:00:00.000Z","properties":{"sku":"SKU-42","price":19.9,"category":"shoes"},"context":{"page":{"path":"/p/42","url":"https://shop.example/p/42"}}}"#);
+        body.push_str(r#"","anonymousId":""#);
+        body.push_str(visitor);
+        body.push_str(r#"","timestamp":"2026-11-24T10:00:00.000Z","properties":{"sku":"SKU-42","price":19.9,"category":"shoes"},"context":{"page":{"path":"/p/42","url":"https://shop.example/p/42"}}}"#);
     }
     body.push_str("]}");
     (body.into_bytes(), slots)
+}
+
+/// The anonymous id of connection `n`.
+fn visitor(n: u64) -> String {
+    format!("anon-{n:04}")
 }
 
 fn patch(buf: &mut [u8], at: usize, mut n: u64) {
@@ -209,7 +218,7 @@ fn patch(buf: &mut [u8], at: usize, mut n: u64) {
 }
 
 async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>) {
-    let (body, slots) = template();
+    let (body, slots) = template(&visitor(id));
     let head = format!(
         "POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -372,7 +381,7 @@ async fn open(database: &str, sync: Synchronous) -> Store {
 
 /// Events/s of one transaction inserting `n` rows like the load's.
 fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
-    let (body, _) = template();
+    let (body, _) = template(&visitor(0));
     let text = String::from_utf8(body).unwrap();
     let start = text.find(r#"{"type""#).unwrap();
     let one = &text[start..text[start..].find("}}}").unwrap() + start + 3];
@@ -381,7 +390,7 @@ fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
             message_id: format!("raw-{i:012}"),
             kind: "track".into(),
             event: Some("Product Viewed".into()),
-            anonymous_id: Some("anon-7f3a".into()),
+            anonymous_id: Some(visitor((i / BATCH) as u64 % 32)),
             user_id: None,
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             payload: one.to_owned(),
