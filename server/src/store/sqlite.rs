@@ -560,9 +560,7 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wal: Option<Che
         };
         match first {
             Job::Stop(done) => {
-                if let Some(wal) = wal {
-                    wal.stop();
-                }
+                drop(wal);
                 let _ = done.send(());
                 return;
             }
@@ -606,7 +604,7 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wal: Option<Che
 
 /// Checkpoints the WAL on its own thread and connection after the writer
 /// commits (`PASSIVE`: it never blocks the writer), at most every
-/// [`Checkpointer::GAP`], and once a second when idle.
+/// [`Checkpointer::GAP`], and once a second when idle. Dropping it stops it.
 struct Checkpointer {
     wake: Arc<(Mutex<(bool, bool)>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -658,9 +656,12 @@ impl Checkpointer {
     fn nudge(&self) {
         self.signal(false);
     }
+}
 
-    /// Ends the thread (its connection closes, which checkpoints what is left).
-    fn stop(mut self) {
+impl Drop for Checkpointer {
+    /// Ends the thread (its connection closes, which checkpoints what is
+    /// left), also when the writer ends because every sender is gone.
+    fn drop(&mut self) {
         self.signal(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
