@@ -317,7 +317,12 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
         stored,
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
-        raw_per_s: raw_rate(&(t.raw)(), t.sync, stored.clamp(20_000, 500_000) as usize),
+        raw_per_s: raw_rate(
+            &(t.raw)(),
+            t.sync,
+            stored.clamp(20_000, 500_000) as usize,
+            connections,
+        ),
         cpu,
     }
 }
@@ -379,8 +384,9 @@ async fn open(database: &str, sync: Synchronous) -> Store {
         .unwrap()
 }
 
-/// Events/s of one transaction inserting `n` rows like the load's.
-fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
+/// Events/s of one transaction inserting `n` rows like the load's, spread
+/// over as many visitors as the load has connections.
+fn raw_rate(database: &str, sync: Synchronous, n: usize, visitors: u64) -> f64 {
     let (body, _) = template(&visitor(0));
     let text = String::from_utf8(body).unwrap();
     let start = text.find(r#"{"type""#).unwrap();
@@ -390,7 +396,7 @@ fn raw_rate(database: &str, sync: Synchronous, n: usize) -> f64 {
             message_id: format!("raw-{i:012}"),
             kind: "track".into(),
             event: Some("Product Viewed".into()),
-            anonymous_id: Some(visitor((i / BATCH) as u64 % 32)),
+            anonymous_id: Some(visitor((i / BATCH) as u64 % visitors)),
             user_id: None,
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             payload: one.to_owned(),

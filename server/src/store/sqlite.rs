@@ -594,19 +594,20 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wal: Option<Che
                     }
                 }
                 commit_group(&mut conn, group);
-                if let Some(wal) = &wal {
-                    wal.nudge();
-                }
             }
+        }
+        if let Some(wal) = &wal {
+            wal.nudge();
         }
     }
 }
 
 /// Checkpoints the WAL on its own thread and connection after the writer
-/// commits (`PASSIVE`: it never blocks the writer), at most every
-/// [`Checkpointer::GAP`], and once a second when idle. Dropping it stops it.
+/// has written (`PASSIVE`: it never blocks the writer), at most every
+/// [`Checkpointer::GAP`]. Dropping it stops the thread.
 struct Checkpointer {
-    wake: Arc<(Mutex<(bool, bool)>, std::sync::Condvar)>,
+    /// Holds at most one nudge: those sent while one waits are the same.
+    nudge: Option<std::sync::mpsc::SyncSender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -614,55 +615,39 @@ impl Checkpointer {
     const GAP: std::time::Duration = std::time::Duration::from_millis(200);
 
     fn start(conn: Connection) -> Checkpointer {
-        let wake = Arc::new((Mutex::new((false, false)), std::sync::Condvar::new()));
-        let w = wake.clone();
+        let (nudge, nudged) = std::sync::mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("parcours-sqlite-checkpoint".into())
-            .spawn(move || loop {
-                let (lock, cv) = &*w;
-                let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
-                if !state.0 && !state.1 {
-                    state = cv
-                        .wait_timeout(state, std::time::Duration::from_secs(1))
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
+            .spawn(move || {
+                while nudged.recv().is_ok() {
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        eprintln!("parcours-server: WAL checkpoint: {e}");
+                    }
+                    std::thread::sleep(Self::GAP);
                 }
-                let (_, stop) = std::mem::take(&mut *state);
-                drop(state);
-                if stop {
-                    return;
-                }
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    eprintln!("parcours-server: WAL checkpoint: {e}");
-                }
-                std::thread::sleep(Self::GAP);
             })
             .expect("spawning the SQLite checkpoint thread");
         Checkpointer {
-            wake,
+            nudge: Some(nudge),
             thread: Some(thread),
         }
     }
 
-    fn signal(&self, stop: bool) {
-        let (lock, cv) = &*self.wake;
-        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
-        state.0 = true;
-        state.1 |= stop;
-        cv.notify_one();
-    }
-
-    /// Something was committed.
+    /// Something was written.
     fn nudge(&self) {
-        self.signal(false);
+        if let Some(n) = &self.nudge {
+            let _ = n.try_send(());
+        }
     }
 }
 
 impl Drop for Checkpointer {
-    /// Ends the thread (its connection closes, which checkpoints what is
-    /// left), also when the writer ends because every sender is gone.
+    /// Ends the thread after a last checkpoint (its connection closes, which
+    /// checkpoints what is left), also when the writer ends because every
+    /// sender is gone.
     fn drop(&mut self) {
-        self.signal(true);
+        self.nudge.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -670,8 +655,8 @@ impl Drop for Checkpointer {
 }
 
 /// One site's requests in a group: the key, their events end to end, and
-/// per request its place in the group and where its events start.
-type SiteRequests = (String, Vec<NewEvent>, Vec<(usize, usize)>);
+/// per request its place in the group and the range of its events.
+type SiteRequests = (String, Vec<NewEvent>, Vec<(usize, std::ops::Range<usize>)>);
 
 type Pending = (String, Vec<NewEvent>, Reply<Option<Inserted>>);
 
@@ -696,7 +681,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
         };
         let start = site.1.len();
         site.1.extend(events);
-        site.2.push((n, start));
+        site.2.push((n, start..site.1.len()));
     }
     let result = (|| -> rusqlite::Result<Vec<Option<Inserted>>> {
         let tx = conn.transaction()?;
@@ -706,9 +691,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
                 continue;
             }
             let mark = sqlite_graph::mark(&tx)?;
-            for (i, &(n, start)) in requests.iter().enumerate() {
-                let end = requests.get(i + 1).map_or(events.len(), |r| r.1);
-                outcomes[n] = Some(insert(&tx, key, &events[start..end], &received_at)?);
+            for (n, range) in requests {
+                outcomes[*n] = Some(insert(&tx, key, &events[range.clone()], &received_at)?);
             }
             sqlite_graph::after_insert(&tx, key, events, mark)?;
         }
@@ -903,5 +887,31 @@ mod tests {
             )
             .unwrap();
         assert_eq!(persons, 1, "anon-1 and u-1 are one person");
+    }
+
+    #[test]
+    fn at_normal_the_checkpoint_thread_copies_the_wal_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let store = SqliteStore::open(&path, Synchronous::Normal).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        super::super::block_on(async {
+            store.register_site("shop").await.unwrap();
+            let events = (0..2000)
+                .map(|i| event(&format!("m-{i}"), "anon-1", None))
+                .collect();
+            store.insert_events("shop", events).await.unwrap();
+        });
+        // The writer never checkpoints (wal_autocheckpoint = 0): only the
+        // checkpoint thread grows the database file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::fs::metadata(&path).unwrap().len() <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint within 5 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        super::super::block_on(store.close());
     }
 }
