@@ -20,7 +20,7 @@ use crate::json::{self, Obj};
 use crate::storage::{Store, StoreError};
 use parcours_engine::env::Page;
 use parcours_engine::value::{Map, Value};
-use parcours_engine::{Event, EventKind, Visitor};
+use parcours_engine::{Event, EventKind, RemoteEvent, Visitor};
 use std::collections::VecDeque;
 use wasm_bindgen::JsValue;
 
@@ -52,6 +52,16 @@ pub enum Op {
         user_id: String,
         /// The traits.
         traits: Map,
+    },
+    /// What the signed profile brought: other channels' events, and
+    /// traits for keys the local profile lacks.
+    Remote {
+        /// The events, each merged once.
+        events: Vec<RemoteEvent>,
+        /// The server's traits.
+        traits: Map,
+        /// The visitor's UTC offset when they arrived, in minutes.
+        tz_offset_min: i32,
     },
 }
 
@@ -124,12 +134,7 @@ impl Entry {
                 page,
                 tz_offset_min,
             } => {
-                let kind = if event.kind == EventKind::Page {
-                    "page"
-                } else {
-                    "track"
-                };
-                o.str("k", kind)
+                o.str("k", kind_code(event.kind))
                     .str("n", &event.name)
                     .value("p", &event.properties)
                     .num("z", f64::from(*tz_offset_min))
@@ -140,6 +145,24 @@ impl Entry {
             Op::Identify { user_id, traits } => {
                 o.str("k", "identify").str("uid", user_id);
                 json::write_map(o.key("p"), traits);
+            }
+            Op::Remote {
+                events,
+                traits,
+                tz_offset_min,
+            } => {
+                o.str("k", "remote").num("z", f64::from(*tz_offset_min));
+                json::write_map(o.key("p"), traits);
+                let rows = events.iter().map(|r| {
+                    Value::Array(vec![
+                        r.message_id.as_str().into(),
+                        kind_code(r.event.kind).into(),
+                        r.event.name.as_str().into(),
+                        r.event.properties.clone(),
+                        r.event.at_ms.into(),
+                    ])
+                });
+                o.value("e", &Value::Array(rows.collect()));
             }
         }
         o.close();
@@ -158,10 +181,20 @@ impl Entry {
             Some(p @ Value::Object(_)) => p.clone(),
             _ => Value::object(),
         };
+        let tz_offset_min = v.get("z").and_then(Value::as_f64).unwrap_or(0.0) as i32;
         let op = match v.get("k").and_then(Value::as_str)? {
             "identify" => Op::Identify {
                 user_id: str_of(&v, "uid"),
                 traits: properties.as_object().cloned().unwrap_or_default(),
+            },
+            "remote" => Op::Remote {
+                events: v
+                    .get("e")
+                    .and_then(Value::as_array)
+                    .map(|rows| rows.iter().filter_map(remote_row).collect())
+                    .unwrap_or_default(),
+                traits: properties.as_object().cloned().unwrap_or_default(),
+                tz_offset_min,
             },
             kind => Op::Event {
                 event: Event {
@@ -180,7 +213,7 @@ impl Entry {
                     referrer: str_of(&v, "ref"),
                     ..Page::default()
                 },
-                tz_offset_min: v.get("z").and_then(Value::as_f64).unwrap_or(0.0) as i32,
+                tz_offset_min,
             },
         };
         Some(Entry {
@@ -191,6 +224,31 @@ impl Entry {
             op,
         })
     }
+}
+
+fn kind_code(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Page => "page",
+        EventKind::Track => "track",
+    }
+}
+
+/// A `[messageId, kind, name, properties, at_ms]` row of a remote entry.
+fn remote_row(row: &Value) -> Option<RemoteEvent> {
+    let r = row.as_array()?;
+    let kind = match r.get(1)?.as_str()? {
+        "page" => EventKind::Page,
+        _ => EventKind::Track,
+    };
+    Some(RemoteEvent {
+        message_id: r.first()?.as_str()?.to_owned(),
+        event: Event {
+            kind,
+            name: r.get(2)?.as_str()?.to_owned(),
+            properties: r.get(3)?.clone(),
+            at_ms: r.get(4)?.as_f64().filter(|t| t.is_finite())?,
+        },
+    })
 }
 
 /// The highest sequence number per writer: a few tabs, so a plain list

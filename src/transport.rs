@@ -158,6 +158,29 @@ pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, T
     Ok(RulesResponse { status, etag, body })
 }
 
+/// `GET url` with `Authorization: Bearer <token>`, never from a cache:
+/// the status and, on 200, the parsed JSON body (else `undefined`).
+pub async fn get_authorized(url: &str, token: &str) -> Result<(u16, JsValue), TransportError> {
+    let init = Object::new();
+    set(&init, "cache", &"no-store".into());
+    let headers = Object::new();
+    set(
+        &headers,
+        "authorization",
+        &["Bearer ", token].concat().into(),
+    );
+    set(&init, "headers", &headers);
+    let resp = response(start_fetch(url, &init)?).await?;
+    let status = resp.status();
+    let body = if status == 200 {
+        let p = resp.json().map_err(TransportError::Body)?;
+        JsFuture::from(p).await.map_err(TransportError::Body)?
+    } else {
+        JsValue::UNDEFINED
+    };
+    Ok((status, body))
+}
+
 /// `navigator.sendBeacon(url, body)` as `text/plain`; whether the browser queued it.
 pub fn beacon(url: &str, body: &str) -> bool {
     web_sys::window()

@@ -7,7 +7,7 @@
 use parcours::journal::{Change, Journal, Op, SNAPSHOT};
 use parcours::storage::Store;
 use parcours_engine::env::Page;
-use parcours_engine::{Event, EventKind, Value, Visitor};
+use parcours_engine::{Event, EventKind, RemoteEvent, Value, Visitor};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -38,6 +38,7 @@ fn names(v: &[parcours::journal::Entry]) -> Vec<String> {
         .map(|e| match &e.op {
             Op::Event { event, .. } => event.name.clone(),
             Op::Identify { user_id, .. } => ["identify:", user_id].concat(),
+            Op::Remote { events, .. } => ["remote:", &events.len().to_string()].concat(),
         })
         .collect()
 }
@@ -155,6 +156,46 @@ fn entries_of_one_millisecond_are_all_read_back_in_the_order_written() {
     let mut b = Journal::new(Store::local(), "tabb".into());
     let (_, pending) = b.load(now);
     assert_eq!(names(&pending), want);
+    local().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn what_the_signed_profile_brought_reaches_the_other_tab_whole() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let visitor = Visitor::new("anon-1".into(), now);
+    let mut a = Journal::new(Store::local(), "taba".into());
+    a.write_snapshot(&visitor, now).unwrap();
+    let order = RemoteEvent {
+        message_id: "pos-1".into(),
+        event: Event {
+            kind: EventKind::Track,
+            name: "Order Completed".into(),
+            properties: Value::from_pairs([("revenue", 80.0.into())]),
+            at_ms: now - 3_600_000.0,
+        },
+    };
+    let view = RemoteEvent {
+        message_id: "phone-1".into(),
+        event: Event {
+            kind: EventKind::Page,
+            name: String::new(),
+            properties: Value::object(),
+            at_ms: now - 60_000.0,
+        },
+    };
+    let traits = Value::from_pairs([("tier", "gold".into())]);
+    let op = Op::Remote {
+        events: vec![order, view],
+        traits: traits.as_object().unwrap().clone(),
+        tz_offset_min: 60,
+    };
+    a.append("anon-1", now, op.clone()).unwrap();
+    a.flush();
+    let mut b = Journal::new(Store::local(), "tabb".into());
+    let (_, pending) = b.load(now);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].op, op);
     local().clear().unwrap();
 }
 

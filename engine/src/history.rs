@@ -110,6 +110,26 @@ impl History {
         self.compact(rules);
     }
 
+    /// Inserts an event in time order (after those at the same time), then
+    /// drops what exceeds the bounds: for events recorded elsewhere and
+    /// learnt late ([`crate::Profile::merge_remote`]).
+    pub fn insert(&mut self, event: Event, tz_offset_min: i32, rules: &HistoryRules) {
+        let at = event.at_ms;
+        let pos = self
+            .entries
+            .iter()
+            .rposition(|e| e.event.at_ms <= at)
+            .map_or(0, |i| i + 1);
+        self.entries.insert(
+            pos,
+            Entry {
+                event,
+                tz_offset_min,
+            },
+        );
+        self.compact(rules);
+    }
+
     /// Drops the oldest events beyond `max_events` and those older than
     /// `max_age_days` before the newest event.
     pub fn compact(&mut self, rules: &HistoryRules) {

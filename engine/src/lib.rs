@@ -75,7 +75,7 @@ pub use event::{Event, EventKind};
 pub use explain::{Explanation, Reason};
 pub use exposure::Exposures;
 pub use flag::Flag;
-pub use profile::{Profile, ProfileRules};
+pub use profile::{Profile, ProfileRules, RemoteEvent};
 pub use rules::Rules;
 pub use trigger::Trigger;
 pub use value::{Map, Value};
@@ -173,6 +173,19 @@ impl Engine {
             env.tz_offset_min,
         ));
         derived
+    }
+
+    /// Merges events other channels recorded (see [`Profile::merge_remote`])
+    /// under these rules' computed traits; how many were new.
+    pub fn merge_remote(
+        &self,
+        visitor: &mut Visitor,
+        events: &[RemoteEvent],
+        tz_offset_min: i32,
+    ) -> usize {
+        visitor
+            .profile
+            .merge_remote(events, tz_offset_min, &self.rules.profile)
     }
 
     /// The full evaluation context for `visitor` now: the profile's context

@@ -25,6 +25,20 @@ pub const SESSION_STARTED: &str = "Session Started";
 /// Previous anonymous ids kept for aliasing.
 const MAX_ALIASES: usize = 10;
 
+/// `messageId`s of merged remote events remembered, so a profile fetched
+/// again merges nothing twice (the server sends at most 100).
+const MAX_REMOTE_IDS: usize = 300;
+
+/// An event another channel recorded (a store purchase, another device),
+/// learnt from the server's signed profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteEvent {
+    /// Its `messageId`: an event is merged once.
+    pub message_id: String,
+    /// The event.
+    pub event: Event,
+}
+
 /// Rules-document settings the profile needs: computed-trait definitions,
 /// lifecycle thresholds, history bounds.
 #[derive(Debug, Clone)]
@@ -136,6 +150,8 @@ pub struct Profile {
     pub traits: Map,
     /// Anonymous ids this visitor had before (see [`Profile::adopt_anonymous_id`]), oldest first.
     pub previous_anonymous_ids: Vec<String>,
+    /// `messageId`s of the remote events merged so far, oldest first.
+    remote_ids: Vec<String>,
     first_seen_ms: f64,
     visits: u64,
     pageviews: u64,
@@ -161,6 +177,7 @@ impl Profile {
             user_id: None,
             traits: Map::new(),
             previous_anonymous_ids: Vec::new(),
+            remote_ids: Vec::new(),
             first_seen_ms: finite_or(now_ms, 0.0),
             visits: 0,
             pageviews: 0,
@@ -279,6 +296,53 @@ impl Profile {
         }
     }
 
+    /// Merges events recorded by other channels into the history, in time
+    /// order, each `messageId` once; computed traits (purchases, spend, the
+    /// lifecycle stage) then count them. Sessions and visit counters stay
+    /// this browser's. Returns how many were new.
+    ///
+    /// ```
+    /// use parcours_engine::{Event, EventKind, Profile, ProfileRules, RemoteEvent, Value};
+    /// let mut p = Profile::new("anon-1".into(), 0.0);
+    /// let order = RemoteEvent {
+    ///     message_id: "pos-1".into(),
+    ///     event: Event { kind: EventKind::Track, name: "Order Completed".into(),
+    ///                    properties: Value::object(), at_ms: 1.0 },
+    /// };
+    /// let rules = ProfileRules::default();
+    /// assert_eq!(p.merge_remote(std::slice::from_ref(&order), 0, &rules), 1);
+    /// assert_eq!(p.merge_remote(&[order], 0, &rules), 0);
+    /// assert_eq!(p.history().len(), 1);
+    /// ```
+    pub fn merge_remote(
+        &mut self,
+        events: &[RemoteEvent],
+        tz_offset_min: i32,
+        rules: &ProfileRules,
+    ) -> usize {
+        let mut merged = 0;
+        for r in events {
+            if !r.event.at_ms.is_finite() || self.remote_ids.contains(&r.message_id) {
+                continue;
+            }
+            self.remote_ids.push(r.message_id.clone());
+            let mut e = r.event.clone();
+            if e.properties.as_object().is_none() {
+                e.properties = Value::object();
+            }
+            self.history.insert(e, tz_offset_min, &rules.history);
+            merged += 1;
+        }
+        if self.remote_ids.len() > MAX_REMOTE_IDS {
+            let extra = self.remote_ids.len() - MAX_REMOTE_IDS;
+            self.remote_ids.drain(..extra);
+        }
+        if merged > 0 {
+            self.computed = ComputedState::rebuild(&rules.defs, &rules.fingerprint, &self.history);
+        }
+        merged
+    }
+
     /// Switches to another anonymous id (e.g. one shared across subdomains),
     /// remembering the current one in [`previous_anonymous_ids`](Self::previous_anonymous_ids).
     pub fn adopt_anonymous_id(&mut self, anonymous_id: String) {
@@ -394,6 +458,14 @@ impl Profile {
                     .collect::<Vec<Value>>()
                     .into(),
             ),
+            (
+                "remote_ids",
+                self.remote_ids
+                    .iter()
+                    .map(|a| a.as_str().into())
+                    .collect::<Vec<Value>>()
+                    .into(),
+            ),
             ("first_seen_ms", self.first_seen_ms.into()),
             ("visits", (self.visits as f64).into()),
             ("pageviews", (self.pageviews as f64).into()),
@@ -436,6 +508,17 @@ impl Profile {
                     .filter_map(Value::as_str)
                     .map(str::to_owned)
                     .take(MAX_ALIASES)
+                    .collect()
+            })
+            .unwrap_or_default();
+        p.remote_ids = v
+            .get("remote_ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .take(MAX_REMOTE_IDS)
                     .collect()
             })
             .unwrap_or_default();

@@ -284,3 +284,43 @@ fn a_five_thousand_event_history_keeps_recording_and_building_cheap() {
     // Generous bound for unoptimised debug builds on a shared machine.
     assert!(per.as_millis() < 20, "{per:?}");
 }
+
+#[test]
+fn a_store_purchase_learnt_from_the_server_counts_once_and_makes_a_customer() {
+    use parcours_engine::profile::RemoteEvent;
+    let rules = rules();
+    let t0 = parse_iso8601("2026-03-10T09:00:00Z").expect("date");
+    let mut p = Profile::new("anon-1".into(), t0);
+    let web = env(t0, "https://shop.example/", "");
+    p.record(&page(t0), &web, &rules);
+    p.record(&page(t0 + 5.0 * MIN), &web, &rules);
+    let ctx = build(&p, &web, &rules, None);
+    assert_eq!(ctx.get_dotted("lifecycle").as_str(), Some("new"));
+
+    // Bought in the store between the two page views; learnt later.
+    let store = RemoteEvent {
+        message_id: "pos-1".into(),
+        event: track(
+            "Order Completed",
+            &[("revenue", Value::Number(80.0))],
+            t0 + MIN,
+        ),
+    };
+    assert_eq!(p.merge_remote(std::slice::from_ref(&store), 60, &rules), 1);
+    let names: Vec<&str> = p.history().iter().map(|e| e.event.name.as_str()).collect();
+    assert_eq!(names, ["Session Started", "", "Order Completed", ""]);
+    let now = env(t0 + 10.0 * MIN, "https://shop.example/", "");
+    let ctx = build(&p, &now, &rules, None);
+    assert_eq!(ctx.get_dotted("lifecycle").as_str(), Some("customer"));
+    assert_eq!(ctx.get_dotted("computed.purchases_90d").as_f64(), Some(1.0));
+    assert_eq!(ctx.get_dotted("computed.spend_365d").as_f64(), Some(80.0));
+    // Sessions and visits stay this browser's.
+    assert_eq!(ctx.get_dotted("visit.count").as_f64(), Some(1.0));
+
+    // The same profile fetched again, or from storage: nothing twice.
+    let stored = Profile::from_value(&p.to_value(), t0).expect("profile");
+    let mut p = stored;
+    assert_eq!(p.merge_remote(&[store], 60, &rules), 0);
+    let ctx = build(&p, &now, &rules, None);
+    assert_eq!(ctx.get_dotted("computed.purchases_90d").as_f64(), Some(1.0));
+}

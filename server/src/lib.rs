@@ -26,6 +26,7 @@ pub mod caller;
 pub mod config;
 pub mod error;
 pub mod origin;
+pub mod profile;
 pub mod ratelimit;
 pub mod report;
 pub mod routes;

@@ -778,6 +778,112 @@ async fn retention_drops_old_events_aggregates_and_empty_persons(r: Running) {
     r.stop().await;
 }
 
+fn user_token_for(sub: &str, secret: &str, site: &str, exp: i64) -> String {
+    user_token::sign(
+        secret.as_bytes(),
+        &Claims {
+            site: site.into(),
+            sub: sub.into(),
+            exp,
+        },
+    )
+}
+
+async fn profile(r: &Running, query: &str, token: Option<&str>) -> (u16, Value) {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    let path = format!("/v1/profile?writeKey={KEY}&{query}");
+    let (status, text) = call(r, "GET", &path, &headers, "").await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn the_signed_profile_joins_every_channel_of_the_person(r: Running) {
+    fixture(&r).await;
+    // u-t2 logs in on a phone too, with a trait, and browses there.
+    send(
+        &r,
+        false,
+        vec![
+            msg(
+                Some("t2-phone"),
+                Some("u-t2"),
+                "identify",
+                None,
+                json!({}),
+                D2,
+            ),
+            msg(
+                Some("t2-phone"),
+                None,
+                "page",
+                None,
+                json!({ "path": "/" }),
+                D3_LATE,
+            ),
+        ],
+    )
+    .await;
+    let mut traits = msg(
+        Some("t2-phone"),
+        Some("u-t2"),
+        "identify",
+        None,
+        json!({}),
+        D2,
+    );
+    traits["traits"] = json!({ "tier": "gold" });
+    send(&r, false, vec![traits]).await;
+    let later = user_token::now_unix() + 600;
+    let token = user_token_for("u-t2", USER_SECRET, KEY, later);
+    let (status, p) = profile(&r, "anonymousId=t2", Some(&token)).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["user_id"], "u-t2");
+    assert_eq!(p["traits"], json!({ "tier": "gold" }));
+    assert_eq!(p["updated_at"], D3_LATE);
+    // Newest first, the browser's own anonymous id (t2) left out: the
+    // phone's page view, then the store's order.
+    let events = p["events"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            let name = e["event"].as_str().unwrap_or("");
+            (e["type"].as_str().unwrap(), name)
+        })
+        .collect();
+    assert_eq!(kinds, [("page", ""), ("track", "Order Completed")]);
+    assert_eq!(events[1]["channel"], "store");
+    assert_eq!(events[1]["properties"]["revenue"], 30.0);
+    assert!(events[1]["messageId"].is_string());
+    // Without the browser's ids, its events come too: t2's exposure,
+    // view and dismissal besides those two.
+    let (_, all) = profile(&r, "", Some(&token)).await;
+    assert_eq!(all["events"].as_array().unwrap().len(), 5);
+
+    // A user the graph does not know: an empty profile.
+    let nobody = user_token_for("u-nobody", USER_SECRET, KEY, later);
+    let (status, empty) = profile(&r, "", Some(&nobody)).await;
+    assert_eq!(status, 200);
+    assert_eq!(empty["events"], json!([]));
+    assert_eq!(empty["updated_at"], Value::Null);
+
+    // Refused: no token, another secret, expired, another site, garbage.
+    let forged = user_token_for("u-t2", "not-the-secret", KEY, later);
+    let expired = user_token_for("u-t2", USER_SECRET, KEY, user_token::now_unix() - 1);
+    let other_site = user_token_for("u-t2", USER_SECRET, "other", later);
+    for (token, why) in [
+        (None, "required"),
+        (Some(forged.as_str()), "signature"),
+        (Some(expired.as_str()), "expired"),
+        (Some(other_site.as_str()), "another site"),
+        (Some("v1.garbage"), "malformed"),
+    ] {
+        let (status, body) = profile(&r, "", token).await;
+        assert_eq!(status, 401, "{why}: {body}");
+        assert!(body.to_string().contains(why), "{why}: {body}");
+    }
+    r.stop().await;
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -807,4 +913,5 @@ suite!(
     identity_rules,
     forget_erases_a_merged_person,
     retention_drops_old_events_aggregates_and_empty_persons,
+    the_signed_profile_joins_every_channel_of_the_person,
 );

@@ -93,6 +93,7 @@ export interface Parcours {
   track(event: string, properties?: Properties): void;
   page(properties?: Properties): void;
   page(name: string, properties?: Properties): void;
+  /** With `token` (a user token signed by the site's backend), also joins what other channels know of the person (`GET /v1/profile`). */
   identify(userId: string, traits?: Properties, options?: { token?: string }): void;
   reset(): void;
   consent(state: ConsentState): void;

@@ -11,7 +11,8 @@ use parcours_engine::{Trigger, Visitor};
 impl Sdk {
     /// `identify(userId, traits, { token })`: a different user than before
     /// starts a new anonymous identity. The user token (signed by the site's
-    /// backend) is kept for `forget()`.
+    /// backend) is kept for `forget()` and fetches the signed profile
+    /// ([`super::remote`]).
     pub fn identify(&mut self, user_id: &str, traits: Value, token: Option<String>) {
         let now = js_sys::Date::now();
         let map = match &traits {
@@ -29,6 +30,7 @@ impl Sdk {
             };
             self.journal(now, op);
         }
+        let joined = token.is_some();
         if let Some(t) = token {
             self.set_user_token(Some((user_id.to_owned(), t)));
         }
@@ -41,6 +43,9 @@ impl Sdk {
         );
         self.enqueue(msg);
         self.profile_changed("identify");
+        if joined {
+            self.join_remote_profile();
+        }
     }
 
     /// `reset()`: a new anonymous visitor (logout), in every tab.
@@ -94,7 +99,7 @@ impl Sdk {
     }
 
     /// The stored user token (this or another tab's), else the one in memory.
-    fn user_token(&self) -> Option<(String, String)> {
+    pub(super) fn user_token(&self) -> Option<(String, String)> {
         let stored = self.store.get_json(keys::USER_TOKEN).and_then(|v| {
             let get = |k: &str| js_sys::Reflect::get(&v, &k.into()).ok()?.as_string();
             Some((get("userId")?, get("token")?))
@@ -136,6 +141,9 @@ impl Sdk {
             self.screen.close_all();
         } else if !before.personalisation && self.engine.is_some() {
             self.decide_and_show(&Trigger::PageView);
+        }
+        if c.may_store() && c.personalisation && !(before.may_store() && before.personalisation) {
+            self.join_remote_profile();
         }
     }
 }

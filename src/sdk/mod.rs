@@ -26,6 +26,7 @@ pub mod links;
 mod moments;
 mod preview;
 mod record;
+mod remote;
 mod rules;
 mod screen;
 mod show;
@@ -325,6 +326,7 @@ impl Sdk {
         self.hook_signals();
         delivery::start();
         self.delivery.schedule(delivery::FLUSH_DELAY_MS);
+        self.join_remote_profile();
         if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {
             wasm_bindgen_futures::spawn_local(fetch_rules());
         } else {
@@ -349,7 +351,8 @@ impl Sdk {
 
     /// Emits `profile` `{change}`: who the visitor is, their traits or
     /// consent changed (`identify`, `alias`, `reset`, `forget`, `consent`,
-    /// `visitor` or `erased` for another tab's switch or erasure), so flag
+    /// `visitor` or `erased` for another tab's switch or erasure, `remote`
+    /// when the signed profile brought other channels' events), so flag
     /// answers may differ.
     pub(super) fn profile_changed(&mut self, change: &'static str) {
         self.emit("profile", obj(&[("change", change.into())]));

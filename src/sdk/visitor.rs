@@ -70,6 +70,13 @@ impl Sdk {
             Op::Identify { user_id, traits } => {
                 self.visitor.profile.identify(user_id, traits, e.at_ms);
             }
+            Op::Remote {
+                events,
+                traits,
+                tz_offset_min,
+            } => {
+                self.merge_remote(events, traits, *tz_offset_min);
+            }
         }
     }
 
@@ -150,8 +157,10 @@ impl Sdk {
             Change::None => {}
             Change::Entry(e) => {
                 self.apply(&e);
-                if matches!(e.op, Op::Identify { .. }) {
-                    self.profile_changed("identify");
+                match e.op {
+                    Op::Identify { .. } => self.profile_changed("identify"),
+                    Op::Remote { .. } => self.profile_changed("remote"),
+                    Op::Event { .. } => {}
                 }
             }
             Change::Visitor(v, pending) => {

@@ -16,19 +16,21 @@ export const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
 /**
  * Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }.
  * The demo site allows the server's own origin; pages on other origins need
- * `origins` (written to a `--sites` file with `userTokenSecret` and
- * `adminToken`, for `PUT /v1/rules`, if given).
+ * `origins` (written to a `--sites` file with `userTokenSecret`,
+ * `adminToken`, for `PUT /v1/rules`, and `sourceKey`, for server-side
+ * sources, if given).
  */
-export async function startServer({ origins, userTokenSecret, adminToken } = {}) {
+export async function startServer({ origins, userTokenSecret, adminToken, sourceKey } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
   const sites = [];
-  if (origins || userTokenSecret || adminToken) {
+  if (origins || userTokenSecret || adminToken || sourceKey) {
     const file = join(dataDir, "sites.toml");
     writeFileSync(file, [
       "[sites.demo]",
       origins ? `origins = ${JSON.stringify(origins)}` : "",
       userTokenSecret ? `user_token_secret = ${JSON.stringify(userTokenSecret)}` : "",
       adminToken ? `admin_token = ${JSON.stringify(adminToken)}` : "",
+      sourceKey ? `source_key = ${JSON.stringify(sourceKey)}` : "",
     ].join("\n") + "\n");
     sites.push("--sites", file);
   }

@@ -469,6 +469,26 @@ pub async fn linked<L: Ledger>(
     }
 }
 
+/// Every stored event of the person of `user` (its user ids' events, and
+/// its anonymous ids' events that carry no user id), ordered by row id;
+/// `None` when the user id is not in the graph.
+pub async fn person_events<L: Ledger>(
+    l: &mut L,
+    user: &str,
+) -> Result<Option<Vec<EventRow>>, L::Error> {
+    let Some(p) = l.person_of(IdKind::User, user).await? else {
+        return Ok(None);
+    };
+    let mut events = Vec::new();
+    for (kind, id) in l.ids_of(p).await? {
+        let without_user = kind == IdKind::Anonymous;
+        events.extend(l.events_of(kind, &id, without_user, None).await?);
+    }
+    events.sort_by_key(|e| e.id);
+    events.dedup_by_key(|e| e.id);
+    Ok(Some(events))
+}
+
 /// What a forget erased.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Forgotten {

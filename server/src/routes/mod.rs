@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod forget;
 pub mod health;
+pub mod profile;
 pub mod reports;
 pub mod rules;
 pub mod schema;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::get))
         .route("/v1/rules", get(rules::get).put(rules::put))
         .route("/v1/reports/campaigns", get(reports::campaigns))
+        .route("/v1/profile", get(profile::get))
         .route("/v1/batch", post(batch::post).layer(limit))
         .route("/v1/forget", post(forget::post).layer(limit));
     for kind in crate::validate::TYPES {

@@ -15,7 +15,7 @@ pub mod postgres_graph;
 pub mod sqlite;
 pub mod sqlite_graph;
 
-pub use crate::report::graph::Forgotten;
+pub use crate::report::graph::{EventRow, Forgotten};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -283,6 +283,17 @@ impl Store {
         user_id: Option<&str>,
     ) -> Result<Option<LinkedIds>, StoreError> {
         both!(self, s => s.linked_ids(write_key, anonymous_id, user_id).await)
+    }
+
+    /// Every stored event of the person of `user_id` in the identity graph,
+    /// in the order received (`None` if the user id is unknown): what the
+    /// signed profile ([`crate::profile`]) is made of.
+    pub async fn person_events(
+        &self,
+        write_key: &str,
+        user_id: &str,
+    ) -> Result<Option<Vec<EventRow>>, StoreError> {
+        both!(self, s => s.person_events(write_key, user_id).await)
     }
 
     /// Every stored event (of one site, or all), in the order received.

@@ -12,8 +12,8 @@ use deadpool_postgres::{Config, Object, Pool, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    etag_of, now_rfc3339, postgres_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
-    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, postgres_graph, EventRow, Forgotten, Inserted, LinkedIds, NewEvent,
+    Precondition, Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// Key of the advisory lock held while migrating ("parcours" in ASCII).
@@ -275,6 +275,18 @@ impl PgStore {
         let ids = postgres_graph::linked(&tx, write_key, anonymous_id, user_id).await?;
         tx.commit().await?;
         Ok(ids.map(LinkedIds::from_pairs))
+    }
+
+    pub(super) async fn person_events(
+        &self,
+        write_key: &str,
+        user_id: &str,
+    ) -> Result<Option<Vec<EventRow>>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let events = postgres_graph::person_events(&tx, write_key, user_id).await?;
+        tx.commit().await?;
+        Ok(events)
     }
 
     pub(super) async fn events(

@@ -167,6 +167,16 @@ pub async fn linked(
     graph::linked(&mut l, anon, user).await
 }
 
+/// The events of a user's person (see [`graph::person_events`]).
+pub async fn person_events(
+    tx: &Transaction<'_>,
+    key: &str,
+    user: &str,
+) -> Result<Option<Vec<EventRow>>, Error> {
+    let mut l = PgLedger { tx, key };
+    graph::person_events(&mut l, user).await
+}
+
 /// Retention, after events received before the cutoff were deleted.
 pub async fn purge(tx: &Transaction<'_>, cutoff_day: &str, events: usize) -> Result<Purged, Error> {
     tx.execute("DELETE FROM campaign_daily WHERE day < $1", &[&cutoff_day])

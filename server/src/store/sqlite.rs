@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    etag_of, now_rfc3339, sqlite_graph, Forgotten, Inserted, LinkedIds, NewEvent, Precondition,
-    Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, sqlite_graph, EventRow, Forgotten, Inserted, LinkedIds, NewEvent,
+    Precondition, Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
 };
 
 /// The schema, one entry per version. Never edit a shipped entry: append.
@@ -313,6 +313,20 @@ impl SqliteStore {
             ))
             .unwrap_or(Err(rusqlite::Error::InvalidQuery))?;
             Ok(ids.map(LinkedIds::from_pairs))
+        })
+        .await
+    }
+
+    pub(super) async fn person_events(
+        &self,
+        write_key: &str,
+        user_id: &str,
+    ) -> Result<Option<Vec<EventRow>>, StoreError> {
+        let (k, u) = (write_key.to_owned(), user_id.to_owned());
+        self.read(move |c| {
+            let mut l = sqlite_graph::SqliteLedger::new(c, &k);
+            crate::report::graph::now(crate::report::graph::person_events(&mut l, &u))
+                .unwrap_or(Err(rusqlite::Error::InvalidQuery))
         })
         .await
     }
