@@ -884,6 +884,268 @@ async fn the_signed_profile_joins_every_channel_of_the_person(r: Running) {
     r.stop().await;
 }
 
+fn global_exposed(anon: &str, arm: &str, at: &str) -> Value {
+    msg(
+        Some(anon),
+        None,
+        "track",
+        Some("Experiment Viewed"),
+        json!({ "experiment_id": "global", "variation_id": arm }),
+        at,
+    )
+}
+
+/// Before the exposures below: gt3's order does not count.
+const D1_EARLY: &str = "2026-11-24T08:00:00.000Z";
+/// 20 days after D1: inside the control group's 30-day window.
+const D20: &str = "2026-12-14T10:00:00.000Z";
+/// 31 days after D1: outside it.
+const D31: &str = "2026-12-25T10:00:00.000Z";
+
+/// The site-wide control group's fixture, with `global_holdout_percent`
+/// 10 in the rules. Holdout gh1..gh4 (gh4 on the 25th): gh1 converts (40);
+/// gh2's order of 100 is 31 days later; gh3's orders were sent from a
+/// preview and by a bot. Treatment gt1..gt6 (gt6 on the 25th): gt1 (20
+/// and 30 twenty days later; the 20 also converts gt1's promo exposure),
+/// gt2 (60 in the store, as u-gt2 identified on the web before), gt4 (10
+/// in the store two days later, as u-gt4, identified on the web only
+/// afterwards) convert; gt3 bought before its exposure; gt5 re-sends its
+/// exposure a day later. Noise: a preview visitor, a bot, a retried order.
+async fn global_fixture(r: &Running) {
+    let mut rules: Value = serde_json::from_str(RULES).unwrap();
+    rules["global_holdout_percent"] = json!(10);
+    let (status, body) = call(
+        r,
+        "PUT",
+        "/v1/rules?writeKey=shop",
+        &[("Authorization", &format!("Bearer {ADMIN}"))],
+        &rules.to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut web = vec![
+        global_exposed("gh1", "holdout", D1),
+        global_exposed("gh2", "holdout", D1),
+        global_exposed("gh3", "holdout", D1),
+        global_exposed("gh4", "holdout", D2),
+        order(Some("gh1"), None, 40.0, D1_LATER),
+        order(Some("gh2"), None, 100.0, D31),
+        order(Some("gt3"), None, 15.0, D1_EARLY),
+        global_exposed("gt1", "treatment", D1),
+        global_exposed("gt2", "treatment", D1),
+        global_exposed("gt3", "treatment", D1),
+        global_exposed("gt4", "treatment", D1),
+        global_exposed("gt5", "treatment", D1),
+        global_exposed("gt6", "treatment", D2),
+        global_exposed("gt5", "treatment", D2),
+        exposed("gt1", "a", D1),
+        order(Some("gt1"), None, 30.0, D20),
+        msg(Some("gt2"), Some("u-gt2"), "identify", None, json!({}), D1),
+    ];
+    // Preview and bot traffic, never counted.
+    let mut preview_order = order(Some("gh3"), None, 25.0, D1_LATER);
+    preview_order["context"]["preview"] = json!(true);
+    let mut bot_order = order(Some("gh3"), None, 70.0, D1_LATER);
+    bot_order["context"]["userAgent"] = json!("Googlebot/2.1");
+    let mut preview = global_exposed("gp", "treatment", D1);
+    preview["context"]["preview"] = json!(true);
+    let mut preview_buy = order(Some("gp"), None, 99.0, D1_LATER);
+    preview_buy["context"]["preview"] = json!(true);
+    let mut bot = global_exposed("gbot", "holdout", D1);
+    bot["context"]["userAgent"] = json!("Mozilla/5.0 (compatible; bingbot/2.0)");
+    let mut bot_buy = order(Some("gbot"), None, 99.0, D1_LATER);
+    bot_buy["context"]["userAgent"] = json!("bingbot/2.0");
+    web.extend([preview_order, bot_order, preview, preview_buy, bot, bot_buy]);
+    let gt1_order = order(Some("gt1"), None, 20.0, D1_LATER);
+    web.push(gt1_order.clone());
+    send(r, false, web).await;
+    // A retry of gt1's order: counted once.
+    send(r, false, vec![gt1_order]).await;
+    // The store, by user id only, with the source key: u-gt2 is already
+    // gt2's person; u-gt4 is a person of its own until gt4 logs in.
+    send(
+        r,
+        true,
+        vec![
+            order(None, Some("u-gt2"), 60.0, D2),
+            order(None, Some("u-gt4"), 10.0, D3_LATE),
+        ],
+    )
+    .await;
+    send(
+        r,
+        false,
+        vec![msg(
+            Some("gt4"),
+            Some("u-gt4"),
+            "identify",
+            None,
+            json!({}),
+            D3_LATE,
+        )],
+    )
+    .await;
+}
+
+fn global_arm<'a>(report: &'a Value, variant: &str) -> &'a Value {
+    report["global"]["arms"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no global section: {report}"))
+        .iter()
+        .find(|a| a["variant_id"] == variant)
+        .unwrap_or_else(|| panic!("no global arm {variant}: {report}"))
+}
+
+async fn the_site_wide_control_group(r: Running) {
+    // Rules without a control group and no global exposure: no section.
+    let rep = report(&r, "from=2026-11-24&to=2026-11-25").await;
+    assert_eq!(rep["global"], Value::Null);
+    global_fixture(&r).await;
+    let rep = report(&r, "from=2026-11-24&to=2026-11-25").await;
+    // Not a campaign: the campaigns list is the rules' only.
+    let ids: Vec<&Value> = rep["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["campaign_id"])
+        .collect();
+    assert_eq!(ids, [&json!("promo")]);
+    // gt1's order of 20 converts the promo too.
+    let a = arm(&rep, "a");
+    assert_eq!(
+        (a["exposed"].as_u64(), a["conversions"].as_u64()),
+        (Some(1), Some(1))
+    );
+    close(&a["revenue"], 20.0);
+    let g = &rep["global"];
+    close(&g["holdout_percent"], 10.0);
+    assert_eq!(
+        g["goal"],
+        json!({ "event": "Order Completed", "within_hours": 720.0, "where": false })
+    );
+    let arms: Vec<&Value> = g["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["variant_id"])
+        .collect();
+    assert_eq!(arms, [&json!("holdout"), &json!("treatment")]);
+    let h = global_arm(&rep, "holdout");
+    assert_eq!(
+        (
+            h["exposed"].as_u64(),
+            h["conversions"].as_u64(),
+            h["control"].as_bool()
+        ),
+        (Some(4), Some(1), Some(true))
+    );
+    close(&h["revenue"], 40.0);
+    close(&h["revenue_per_exposed"]["estimate"], 10.0);
+    // 0.25 − 1.959964 · sqrt(0.25 · 0.75 / 4)
+    close(&h["conversion_rate"]["ci"][0], -0.174_344_650_278_564_38);
+    assert!(h["uplift"].is_null());
+    let t = global_arm(&rep, "treatment");
+    assert_eq!(
+        [
+            &t["exposed"],
+            &t["conversions"],
+            &t["impressions"],
+            &t["clicks"],
+            &t["dismissals"]
+        ]
+        .map(|v| v.as_u64().unwrap()),
+        [6, 3, 0, 0, 0]
+    );
+    assert_eq!(t["control"], false);
+    // gt1 50, gt2 60, gt4 10.
+    close(&t["revenue"], 120.0);
+    close(&t["conversion_rate"]["estimate"], 0.5);
+    // 0.5 ± 1.959964 · sqrt(0.25 / 6)
+    close(&t["conversion_rate"]["ci"][0], 0.099_924_026_970_390_82);
+    close(&t["conversion_rate"]["ci"][1], 0.900_075_973_029_609_2);
+    // m(6) = 24.7643 (one arm)
+    close(
+        &t["conversion_rate"]["ci_sequential"][0],
+        -4.648_333_054_263_833,
+    );
+    close(&t["revenue_per_exposed"]["estimate"], 20.0);
+    // 20 ± 1.959964 · sqrt(s² / 6), s² = (2500 + 3600 + 100 − 120² / 6) / 5 = 760
+    close(&t["revenue_per_exposed"]["ci"][0], -2.058_666_867_120_262_4);
+    let u = &t["uplift"];
+    // 0.5 − 0.25 ± 1.959964 · sqrt(0.25 / 6 + 0.046875)
+    close(&u["absolute"]["estimate"], 0.25);
+    close(&u["absolute"]["ci"][0], -0.333_205_938_254_769_2);
+    close(&u["absolute"]["ci"][1], 0.833_205_938_254_769_2);
+    // m(10) = 19.608122 (n = 10 persons)
+    close(&u["absolute"]["ci_sequential"][0], -5.584_583_196_211_073);
+    close(&u["absolute"]["ci_sequential"][1], 6.084_583_196_211_073);
+    // 0.5 / 0.25 − 1 ± 1.959964 · sqrt((0.25 / 6) / 0.0625 + 0.25 · 0.046875 / 0.00390625)
+    close(&u["relative"]["estimate"], 1.0);
+    close(&u["relative"]["ci"][0], -2.753_045_298_049_544);
+    close(&u["relative"]["ci"][1], 4.753_045_298_049_544);
+    close(&u["relative"]["ci_sequential"][1], 38.546_694_219_449_3);
+    // 20 − 10 ± 1.959964 · sqrt(760 / 6 + 400 / 4)
+    close(&u["revenue_per_exposed"]["estimate"], 10.0);
+    close(&u["revenue_per_exposed"]["ci"][0], -19.508_145_757_129_533);
+    close(&u["revenue_per_exposed"]["ci"][1], 39.508_145_757_129_53);
+    close(
+        &u["revenue_per_exposed"]["ci_sequential"][0],
+        -285.209_153_564_353_5,
+    );
+    // One day: gh4 and gt6 were first exposed on the 25th (gt5 on the 24th).
+    let one = report(&r, "from=2026-11-24&to=2026-11-24").await;
+    assert_eq!(global_arm(&one, "holdout")["exposed"], 3);
+    assert_eq!(global_arm(&one, "treatment")["exposed"], 5);
+    // The daily series and the CSV rows, marked with the reserved id.
+    let rep = report(&r, "from=2026-11-24&to=2026-11-25&interval=day").await;
+    let cells: Vec<(String, String, u64, u64)> = rep["global"]["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["day"].as_str().unwrap().into(),
+                d["variant_id"].as_str().unwrap().into(),
+                d["exposed"].as_u64().unwrap(),
+                d["conversions"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("2026-11-24".into(), "holdout".into(), 3, 1),
+            ("2026-11-24".into(), "treatment".into(), 5, 3),
+            ("2026-11-25".into(), "holdout".into(), 1, 0),
+            ("2026-11-25".into(), "treatment".into(), 1, 0),
+        ]
+    );
+    let (status, body) = call(
+        &r,
+        "GET",
+        "/v1/reports/campaigns?writeKey=shop&from=2026-11-24&to=2026-11-25&format=csv",
+        &[("Authorization", &format!("Bearer {ADMIN}"))],
+        "",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1 + 2 + 2, "{body}");
+    assert!(lines[1].starts_with("promo,holdout,"), "{body}");
+    assert!(
+        lines[3].starts_with("global,holdout,,true,4,0,0,0,1,0.25,40,10,,"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4]
+            .starts_with("global,treatment,,false,6,0,0,0,3,0.5,120,20,0.25,-0.333206,0.833206,"),
+        "{}",
+        lines[4]
+    );
+    r.stop().await;
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -914,4 +1176,5 @@ suite!(
     forget_erases_a_merged_person,
     retention_drops_old_events_aggregates_and_empty_persons,
     the_signed_profile_joins_every_channel_of_the_person,
+    the_site_wide_control_group,
 );

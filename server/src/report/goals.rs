@@ -1,11 +1,13 @@
 //! The campaigns of a site's current rules as the reports need them: ids,
-//! names, holdout, goal (event, window, `where` condition).
+//! names, holdout, goal (event, window, `where` condition); and the
+//! site-wide control group with its built-in goal ([`super::global`]).
 //!
 //! [`Goals`] is plain data (`Send`), cached per site and rules ETag
 //! ([`for_rules`]). The engine's compiled rules are not `Send` (compiled
 //! regexes), so a goal's `where` condition is evaluated by [`Goals::matches`]
 //! against rules compiled once per thread and ETag.
 
+use super::global;
 use parcours_engine::regex::EcmaRegex;
 use parcours_engine::{Rules, Value};
 use std::cell::RefCell;
@@ -40,21 +42,34 @@ pub struct CampaignInfo {
 }
 
 /// The campaigns of one version of a site's rules.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Goals {
     /// The rules' ETag (empty: no rules).
     pub etag: String,
     document: String,
     /// Every campaign, in the rules' order.
     pub campaigns: Vec<CampaignInfo>,
+    /// The site-wide control group, `global` ([`global::info`]).
+    pub global: CampaignInfo,
+}
+
+impl Default for Goals {
+    fn default() -> Goals {
+        Goals {
+            etag: String::new(),
+            document: String::new(),
+            campaigns: Vec::new(),
+            global: global::info(0.0),
+        }
+    }
 }
 
 impl Goals {
     /// Decodes a stored rules document; a document the engine refuses
     /// gives no campaigns (it was validated when stored).
     pub fn parse(etag: &str, document: &str) -> Goals {
-        let campaigns = with_rules(etag, document, |rules| {
-            rules
+        let (campaigns, percent) = with_rules(etag, document, |rules| {
+            let campaigns = rules
                 .campaigns
                 .iter()
                 .map(|c| CampaignInfo {
@@ -68,27 +83,34 @@ impl Goals {
                         has_where: g.filter.is_some(),
                     }),
                 })
-                .collect()
+                .collect();
+            (campaigns, rules.global_holdout_percent)
         })
         .unwrap_or_default();
         Goals {
             etag: etag.to_owned(),
             document: document.to_owned(),
             campaigns,
+            global: global::info(percent),
         }
     }
 
-    /// Whether any campaign's goal is this event.
+    /// The campaigns, then the site-wide control group: everything a goal
+    /// event may convert.
+    pub fn with_global(&self) -> impl Iterator<Item = &CampaignInfo> {
+        self.campaigns.iter().chain(std::iter::once(&self.global))
+    }
+
+    /// Whether any campaign's goal (or the control group's) is this event.
     pub fn is_goal_event(&self, name: &str) -> bool {
-        self.campaigns
-            .iter()
+        self.with_global()
             .any(|c| c.goal.as_ref().is_some_and(|g| g.event == name))
     }
 
     /// The goal event names (each once).
     pub fn goal_events(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for g in self.campaigns.iter().filter_map(|c| c.goal.as_ref()) {
+        for g in self.with_global().filter_map(|c| c.goal.as_ref()) {
             if !out.contains(&g.event) {
                 out.push(g.event.clone());
             }
@@ -96,9 +118,9 @@ impl Goals {
         out
     }
 
-    /// The campaign with this id.
+    /// The campaign with this id (`global`: the site-wide control group).
     pub fn campaign(&self, id: &str) -> Option<&CampaignInfo> {
-        self.campaigns.iter().find(|c| c.id == id)
+        self.with_global().find(|c| c.id == id)
     }
 
     /// Whether an event with these properties satisfies campaign `id`'s

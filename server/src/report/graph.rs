@@ -20,7 +20,8 @@
 //! - `campaign_exposures`: per campaign and person, the arm (variant or
 //!   `holdout`) of the first `Experiment Viewed`, its time and UTC day, the
 //!   first goal reached within the window after it, and the revenue of
-//!   every goal event in that window. Rebuilt from the person's events when
+//!   every goal event in that window. The site-wide control group is the
+//!   campaign `global`, with its built-in goal ([`super::global`]). Rebuilt from the person's events when
 //!   an exposure appears (or arrives out of order) and after a merge.
 //! - `campaign_daily`: per campaign, variant and UTC day, impressions,
 //!   clicks and dismissals.
@@ -368,7 +369,7 @@ async fn count<L: Ledger>(
     if dirty.contains(&person) {
         return Ok(());
     }
-    for c in &goals.campaigns {
+    for c in goals.with_global() {
         let Some(goal) = c.goal.as_ref().filter(|g| g.event == name) else {
             continue;
         };

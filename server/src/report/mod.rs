@@ -8,9 +8,11 @@
 //! campaign's goal within its window after that first exposure, through
 //! every id of the person) and revenue; and the impressions, clicks and
 //! dismissals of those days. Goals are judged with the rules current when
-//! each event arrived (or when the person's rows were last rebuilt).
+//! each event arrived (or when the person's rows were last rebuilt). The
+//! site-wide control group is reported apart ([`global`]).
 
 pub mod facts;
+pub mod global;
 pub mod goals;
 pub mod graph;
 pub mod stats;
@@ -18,6 +20,7 @@ pub mod stats;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use global::{GlobalReport, GLOBAL};
 use goals::Goals;
 use stats::{Arm, Estimate, Uplift};
 
@@ -158,6 +161,10 @@ pub struct Report {
     pub method: Method,
     /// Every campaign with data in the period or in the rules.
     pub campaigns: Vec<CampaignReport>,
+    /// The site-wide control group: every campaign together against the
+    /// visitors who saw none (`None` when the rules have none and the
+    /// period no global exposure).
+    pub global: Option<GlobalReport>,
 }
 
 /// The method, stated in the report itself.
@@ -201,7 +208,7 @@ pub fn build(
         .iter()
         .map(|c| c.campaign_id.clone())
         .chain(counts.iter().map(|c| c.campaign_id.clone()))
-        .filter(|c| !ids.contains(c))
+        .filter(|c| c != GLOBAL && !ids.contains(c))
         .collect();
     extra.sort();
     extra.dedup();
@@ -216,9 +223,11 @@ pub fn build(
         interval: daily.then_some("day"),
         method: Method::new(),
         campaigns,
+        global: global::report(daily, goals, exposures, counts),
     }
 }
 
+/// One campaign's numbers (also the control group's, as `global`).
 fn campaign(
     id: &str,
     daily: bool,
@@ -351,65 +360,75 @@ fn empty_day(day: &str, variant: &str) -> DayReport {
 pub const CSV_HEADER: &str = "campaign_id,variant_id,day,control,exposed,impressions,clicks,dismissals,conversions,conversion_rate,revenue,revenue_per_exposed,uplift_abs,uplift_abs_lo,uplift_abs_hi,uplift_abs_seq_lo,uplift_abs_seq_hi,uplift_rel,uplift_rel_lo,uplift_rel_hi,uplift_rel_seq_lo,uplift_rel_seq_hi,revenue_diff,revenue_diff_lo,revenue_diff_hi,revenue_diff_seq_lo,revenue_diff_seq_hi";
 
 /// The report as CSV: one row per campaign and arm over the period (`day`
-/// empty), then with `interval=day` one row per day and arm (counts only).
+/// empty), then with `interval=day` one row per day and arm (counts only);
+/// the site-wide control group last, likewise, as campaign `global` (an id
+/// the rules reserve, so no campaign's rows can be taken for its).
 pub fn to_csv(r: &Report) -> String {
     let mut out = String::from(CSV_HEADER);
     out.push_str("\r\n");
     for c in &r.campaigns {
-        for a in &c.arms {
-            let mut row: Vec<String> = vec![
-                csv_field(&c.campaign_id),
-                csv_field(&a.variant_id),
-                String::new(),
-                a.control.to_string(),
-                a.exposed.to_string(),
-                a.impressions.to_string(),
-                a.clicks.to_string(),
-                a.dismissals.to_string(),
-                a.conversions.to_string(),
-                num(a.conversion_rate.estimate),
-                num(a.revenue),
-                num(a.revenue_per_exposed.estimate),
-            ];
-            let est = |e: Option<&Estimate>| -> Vec<String> {
-                match e {
-                    Some(e) => vec![
-                        num(e.estimate),
-                        num(e.ci[0]),
-                        num(e.ci[1]),
-                        num(e.ci_sequential[0]),
-                        num(e.ci_sequential[1]),
-                    ],
-                    None => vec![String::new(); 5],
-                }
-            };
-            let u = a.uplift.as_ref();
-            row.extend(est(u.map(|u| &u.absolute)));
-            row.extend(est(u.and_then(|u| u.relative.as_ref())));
-            row.extend(est(u.map(|u| &u.revenue_per_exposed)));
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
-        }
-        for d in c.daily.iter().flatten() {
-            let mut row = vec![
-                csv_field(&c.campaign_id),
-                csv_field(&d.variant_id),
-                d.day.clone(),
-                (d.variant_id == HOLDOUT).to_string(),
-                d.exposed.to_string(),
-                d.impressions.to_string(),
-                d.clicks.to_string(),
-                d.dismissals.to_string(),
-                d.conversions.to_string(),
-                String::new(),
-                num(d.revenue),
-            ];
-            row.extend(std::iter::repeat_n(String::new(), 16));
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
-        }
+        csv_rows(&mut out, &c.campaign_id, &c.arms, c.daily.as_deref());
+    }
+    if let Some(g) = &r.global {
+        csv_rows(&mut out, GLOBAL, &g.arms, g.daily.as_deref());
     }
     out
+}
+
+/// The rows of one campaign (or of `global`).
+fn csv_rows(out: &mut String, id: &str, arms: &[ArmReport], daily: Option<&[DayReport]>) {
+    for a in arms {
+        let mut row: Vec<String> = vec![
+            csv_field(id),
+            csv_field(&a.variant_id),
+            String::new(),
+            a.control.to_string(),
+            a.exposed.to_string(),
+            a.impressions.to_string(),
+            a.clicks.to_string(),
+            a.dismissals.to_string(),
+            a.conversions.to_string(),
+            num(a.conversion_rate.estimate),
+            num(a.revenue),
+            num(a.revenue_per_exposed.estimate),
+        ];
+        let est = |e: Option<&Estimate>| -> Vec<String> {
+            match e {
+                Some(e) => vec![
+                    num(e.estimate),
+                    num(e.ci[0]),
+                    num(e.ci[1]),
+                    num(e.ci_sequential[0]),
+                    num(e.ci_sequential[1]),
+                ],
+                None => vec![String::new(); 5],
+            }
+        };
+        let u = a.uplift.as_ref();
+        row.extend(est(u.map(|u| &u.absolute)));
+        row.extend(est(u.and_then(|u| u.relative.as_ref())));
+        row.extend(est(u.map(|u| &u.revenue_per_exposed)));
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    for d in daily.into_iter().flatten() {
+        let mut row = vec![
+            csv_field(id),
+            csv_field(&d.variant_id),
+            d.day.clone(),
+            (d.variant_id == HOLDOUT).to_string(),
+            d.exposed.to_string(),
+            d.impressions.to_string(),
+            d.clicks.to_string(),
+            d.dismissals.to_string(),
+            d.conversions.to_string(),
+            String::new(),
+            num(d.revenue),
+        ];
+        row.extend(std::iter::repeat_n(String::new(), 16));
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
 }
 
 fn num(v: f64) -> String {
