@@ -127,7 +127,7 @@ impl InFlight {
     }
 }
 
-/// A rules response: status, `ETag`, and the parsed body on 200.
+/// A GET response: status, `ETag`, and the parsed body on 200.
 pub struct RulesResponse {
     /// HTTP status (304 when the cached rules are still current).
     pub status: u16,
@@ -139,11 +139,25 @@ pub struct RulesResponse {
 
 /// `GET url` with `If-None-Match` when an ETag is known.
 pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, TransportError> {
+    get_json(url, etag.map(|tag| ("if-none-match", tag))).await
+}
+
+/// `GET url` with `Authorization: Bearer <token>` (the signed profile).
+pub async fn get_authorized(url: &str, token: &str) -> Result<RulesResponse, TransportError> {
+    let value = ["Bearer ", token].concat();
+    get_json(url, Some(("authorization", &value))).await
+}
+
+/// `GET url`, never from the HTTP cache, with one extra header if given.
+async fn get_json(
+    url: &str,
+    header: Option<(&str, &str)>,
+) -> Result<RulesResponse, TransportError> {
     let init = Object::new();
     set(&init, "cache", &"no-store".into());
-    if let Some(tag) = etag {
+    if let Some((name, value)) = header {
         let headers = Object::new();
-        set(&headers, "if-none-match", &tag.into());
+        set(&headers, name, &value.into());
         set(&init, "headers", &headers);
     }
     let resp = response(start_fetch(url, &init)?).await?;
@@ -156,29 +170,6 @@ pub async fn get_rules(url: &str, etag: Option<&str>) -> Result<RulesResponse, T
         JsValue::UNDEFINED
     };
     Ok(RulesResponse { status, etag, body })
-}
-
-/// `GET url` with `Authorization: Bearer <token>`, never from a cache:
-/// the status and, on 200, the parsed JSON body (else `undefined`).
-pub async fn get_authorized(url: &str, token: &str) -> Result<(u16, JsValue), TransportError> {
-    let init = Object::new();
-    set(&init, "cache", &"no-store".into());
-    let headers = Object::new();
-    set(
-        &headers,
-        "authorization",
-        &["Bearer ", token].concat().into(),
-    );
-    set(&init, "headers", &headers);
-    let resp = response(start_fetch(url, &init)?).await?;
-    let status = resp.status();
-    let body = if status == 200 {
-        let p = resp.json().map_err(TransportError::Body)?;
-        JsFuture::from(p).await.map_err(TransportError::Body)?
-    } else {
-        JsValue::UNDEFINED
-    };
-    Ok((status, body))
 }
 
 /// `navigator.sendBeacon(url, body)` as `text/plain`; whether the browser queued it.

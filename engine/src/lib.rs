@@ -175,19 +175,6 @@ impl Engine {
         derived
     }
 
-    /// Merges events other channels recorded (see [`Profile::merge_remote`])
-    /// under these rules' computed traits; how many were new.
-    pub fn merge_remote(
-        &self,
-        visitor: &mut Visitor,
-        events: &[RemoteEvent],
-        tz_offset_min: i32,
-    ) -> usize {
-        visitor
-            .profile
-            .merge_remote(events, tz_offset_min, &self.rules.profile)
-    }
-
     /// The full evaluation context for `visitor` now: the profile's context
     /// plus `segments` and `campaigns.<id>.*`.
     pub fn context(&self, visitor: &Visitor, env: &Env, event: Option<&Event>) -> Value {

@@ -161,6 +161,22 @@ pub struct Profile {
     computed: ComputedState,
 }
 
+/// A list of strings as a stored array.
+fn strings_value(list: &[String]) -> Value {
+    Value::Array(list.iter().map(|a| a.as_str().into()).collect())
+}
+
+/// A stored array's strings, at most `max` (anything else skipped).
+fn strings_of(v: Option<&Value>, max: usize) -> Vec<String> {
+    let items = v.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    items
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .take(max)
+        .collect()
+}
+
 fn finite_or(x: f64, default: f64) -> f64 {
     if x.is_finite() {
         x
@@ -452,20 +468,9 @@ impl Profile {
             ("traits", Value::Object(self.traits.clone())),
             (
                 "previous_anonymous_ids",
-                self.previous_anonymous_ids
-                    .iter()
-                    .map(|a| a.as_str().into())
-                    .collect::<Vec<Value>>()
-                    .into(),
+                strings_value(&self.previous_anonymous_ids),
             ),
-            (
-                "remote_ids",
-                self.remote_ids
-                    .iter()
-                    .map(|a| a.as_str().into())
-                    .collect::<Vec<Value>>()
-                    .into(),
-            ),
+            ("remote_ids", strings_value(&self.remote_ids)),
             ("first_seen_ms", self.first_seen_ms.into()),
             ("visits", (self.visits as f64).into()),
             ("pageviews", (self.pageviews as f64).into()),
@@ -500,28 +505,8 @@ impl Profile {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        p.previous_anonymous_ids = v
-            .get("previous_anonymous_ids")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .take(MAX_ALIASES)
-                    .collect()
-            })
-            .unwrap_or_default();
-        p.remote_ids = v
-            .get("remote_ids")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .take(MAX_REMOTE_IDS)
-                    .collect()
-            })
-            .unwrap_or_default();
+        p.previous_anonymous_ids = strings_of(v.get("previous_anonymous_ids"), MAX_ALIASES);
+        p.remote_ids = strings_of(v.get("remote_ids"), MAX_REMOTE_IDS);
         p.first_seen_ms = num("first_seen_ms").unwrap_or(p.first_seen_ms);
         p.session = v.get("session").and_then(Session::from_value);
         p.visits = count("visits").max(u64::from(p.session.is_some()));

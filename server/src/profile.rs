@@ -76,18 +76,20 @@ pub fn build(user_id: &str, rows: Vec<EventRow>, own: &[&str]) -> Profile {
 /// The part of a stored message the browser uses.
 fn wire_event(r: &EventRow, p: &Value) -> Value {
     let mut e = Map::new();
-    let mut copy = |k: &str, v: Option<&Value>| {
+    e.insert("type".into(), r.kind.clone().into());
+    e.insert("timestamp".into(), r.timestamp.clone().into());
+    let fields = [
+        ("messageId", p.get("messageId")),
+        ("event", p.get("event")),
+        ("name", p.get("name")),
+        ("properties", p.get("properties")),
+        ("channel", p.pointer("/context/channel")),
+    ];
+    for (k, v) in fields {
         if let Some(v) = v {
-            e.insert(k.to_owned(), v.clone());
+            e.insert(k.into(), v.clone());
         }
-    };
-    copy("messageId", p.get("messageId"));
-    copy("type", Some(&Value::String(r.kind.clone())));
-    copy("event", p.get("event"));
-    copy("name", p.get("name"));
-    copy("properties", p.get("properties"));
-    copy("timestamp", Some(&Value::String(r.timestamp.clone())));
-    copy("channel", p.pointer("/context/channel"));
+    }
     Value::Object(e)
 }
 

@@ -10,7 +10,7 @@ use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use parcours_server::config::Secret;
 use parcours_server::store::{block_on, StoredEvent};
-use parcours_server::user_token::{self, Claims};
+use parcours_server::user_token;
 use parcours_server::{Config, Database, RateLimit, Server, SiteConfig};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -492,16 +492,7 @@ async fn forget_by_user_id_needs_a_valid_user_token() {
         batch_of("", msgs),
     )
     .await;
-    let token = |site: &str, sub: &str, exp: i64, secret: &str| {
-        user_token::sign(
-            secret.as_bytes(),
-            &Claims {
-                site: site.into(),
-                sub: sub.into(),
-                exp,
-            },
-        )
-    };
+    let token = common::user_token;
     let later = user_token::now_unix() + 600;
     let body = json!({ "writeKey": "shop", "userId": "u-1" }).to_string();
     let forget = |t: Option<String>| {

@@ -8,7 +8,7 @@ mod common;
 
 use base64::Engine as _;
 use parcours_server::config::Secret;
-use parcours_server::user_token::{self, Claims};
+use parcours_server::user_token;
 use parcours_server::{Config, Database, Server, SiteConfig, Store};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -665,14 +665,7 @@ async fn forget_erases_a_merged_person(r: Running) {
     )
     .await;
     let before = r.db.count_events().await.unwrap();
-    let token = user_token::sign(
-        USER_SECRET.as_bytes(),
-        &Claims {
-            site: KEY.into(),
-            sub: "u-t2".into(),
-            exp: user_token::now_unix() + 600,
-        },
-    );
+    let token = common::user_token(KEY, "u-t2", user_token::now_unix() + 600, USER_SECRET);
     // No token: refused, nothing erased.
     let (status, _) = forget(&r, json!({ "writeKey": KEY, "userId": "u-t2" }), None).await;
     assert_eq!(status, 401);
@@ -778,17 +771,6 @@ async fn retention_drops_old_events_aggregates_and_empty_persons(r: Running) {
     r.stop().await;
 }
 
-fn user_token_for(sub: &str, secret: &str, site: &str, exp: i64) -> String {
-    user_token::sign(
-        secret.as_bytes(),
-        &Claims {
-            site: site.into(),
-            sub: sub.into(),
-            exp,
-        },
-    )
-}
-
 async fn profile(r: &Running, query: &str, token: Option<&str>) -> (u16, Value) {
     let auth = token.map(|t| format!("Bearer {t}"));
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
@@ -834,7 +816,7 @@ async fn the_signed_profile_joins_every_channel_of_the_person(r: Running) {
     traits["traits"] = json!({ "tier": "gold" });
     send(&r, false, vec![traits]).await;
     let later = user_token::now_unix() + 600;
-    let token = user_token_for("u-t2", USER_SECRET, KEY, later);
+    let token = common::user_token(KEY, "u-t2", later, USER_SECRET);
     let (status, p) = profile(&r, "anonymousId=t2", Some(&token)).await;
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["user_id"], "u-t2");
@@ -860,16 +842,16 @@ async fn the_signed_profile_joins_every_channel_of_the_person(r: Running) {
     assert_eq!(all["events"].as_array().unwrap().len(), 5);
 
     // A user the graph does not know: an empty profile.
-    let nobody = user_token_for("u-nobody", USER_SECRET, KEY, later);
+    let nobody = common::user_token(KEY, "u-nobody", later, USER_SECRET);
     let (status, empty) = profile(&r, "", Some(&nobody)).await;
     assert_eq!(status, 200);
     assert_eq!(empty["events"], json!([]));
     assert_eq!(empty["updated_at"], Value::Null);
 
     // Refused: no token, another secret, expired, another site, garbage.
-    let forged = user_token_for("u-t2", "not-the-secret", KEY, later);
-    let expired = user_token_for("u-t2", USER_SECRET, KEY, user_token::now_unix() - 1);
-    let other_site = user_token_for("u-t2", USER_SECRET, "other", later);
+    let forged = common::user_token(KEY, "u-t2", later, "not-the-secret");
+    let expired = common::user_token(KEY, "u-t2", user_token::now_unix() - 1, USER_SECRET);
+    let other_site = common::user_token("other", "u-t2", later, USER_SECRET);
     for (token, why) in [
         (None, "required"),
         (Some(forged.as_str()), "signature"),

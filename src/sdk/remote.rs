@@ -63,12 +63,16 @@ impl Sdk {
         Some((url, user, token))
     }
 
-    fn on_profile(&mut self, user: &str, res: Result<(u16, JsValue), transport::TransportError>) {
+    fn on_profile(
+        &mut self,
+        user: &str,
+        res: Result<transport::RulesResponse, transport::TransportError>,
+    ) {
         match res {
             // The visitor changed meanwhile (logout, another user): not theirs.
             Ok(_) if self.visitor.profile.user_id.as_deref() != Some(user) => {}
-            Ok((200, body)) => {
-                let v = convert::to_value(&body);
+            Ok(r) if r.status == 200 => {
+                let v = convert::to_value(&r.body);
                 let events = remote_events(&v);
                 let traits = v
                     .get("traits")
@@ -87,11 +91,11 @@ impl Sdk {
                     self.decide_again();
                 }
             }
-            Ok((401, _)) => {
+            Ok(r) if r.status == 401 => {
                 self.set_user_token(None);
                 self.error("user token refused; profile not joined", JsValue::from(401));
             }
-            Ok((status, _)) => self.error("profile fetch failed with HTTP status", status.into()),
+            Ok(r) => self.error("profile fetch failed with HTTP status", r.status.into()),
             Err(e) => self.error("profile fetch failed", e.detail()),
         }
     }
@@ -104,14 +108,18 @@ impl Sdk {
         traits: &Map,
         tz_offset_min: i32,
     ) -> bool {
-        let merged = match &self.engine {
-            Some(engine) => engine.merge_remote(&mut self.visitor, events, tz_offset_min),
+        let default;
+        let rules = match &self.engine {
+            Some(engine) => engine.profile_rules(),
             None => {
-                self.visitor
-                    .profile
-                    .merge_remote(events, tz_offset_min, &ProfileRules::default())
+                default = ProfileRules::default();
+                &default
             }
         };
+        let merged = self
+            .visitor
+            .profile
+            .merge_remote(events, tz_offset_min, rules);
         let mut changed = merged > 0;
         for (k, v) in traits {
             if !self.visitor.profile.traits.contains_key(k) {
@@ -146,16 +154,13 @@ fn remote_events(profile: &Value) -> Vec<RemoteEvent> {
                 "page" | "screen" => (EventKind::Page, text("name").unwrap_or("")),
                 _ => return None,
             };
-            let properties = match e.get("properties") {
-                Some(p @ Value::Object(_)) => p.clone(),
-                _ => Value::object(),
-            };
             Some(RemoteEvent {
                 message_id: text("messageId")?.to_owned(),
                 event: Event {
                     kind,
                     name: name.to_owned(),
-                    properties,
+                    // Not an object: the engine makes it one.
+                    properties: e.get("properties").cloned().unwrap_or(Value::Null),
                     at_ms: parse_iso8601(text("timestamp")?)?,
                 },
             })

@@ -55,16 +55,22 @@ async function pointOfSale(userId, messageId) {
   assert.equal(res.status, 200, await res.text());
 }
 
-const storeOrders = (profile) =>
-  profile.profile.history.filter((row) => row[1] === "Order Completed").length;
-
-test("a store purchase posted for a user id changes that user's next decision on the web", async () => {
+/** A fresh visitor on the cart page, the SDK ready, with RULES. */
+async function openCart() {
   const context = await browser.newContext();
   await serveRules(context, RULES);
   const page = await context.newPage();
   const errors = await watchErrors(page);
   await page.goto(`${server.url}/cart.html`);
   await page.evaluate(() => window.parcours.ready());
+  return { context, page, errors };
+}
+
+const storeOrders = (profile) =>
+  profile.profile.history.filter((row) => row[1] === "Order Completed").length;
+
+test("a store purchase posted for a user id changes that user's next decision on the web", async () => {
+  const { context, page, errors } = await openCart();
   const token = userToken("user-7");
   const firstFetch = page.waitForResponse((r) => r.url().includes("/v1/profile"));
   await page.evaluate((t) => window.parcours.identify("user-7", { first_name: "Léa" }, { token: t }), token);
@@ -101,12 +107,7 @@ test("a store purchase posted for a user id changes that user's next decision on
 });
 
 test("an expired token is refused by the server, dropped, and the page goes on", async () => {
-  const context = await browser.newContext();
-  await serveRules(context, RULES);
-  const page = await context.newPage();
-  const errors = await watchErrors(page);
-  await page.goto(`${server.url}/cart.html`);
-  await page.evaluate(() => window.parcours.ready());
+  const { context, page, errors } = await openCart();
   const refused = page.waitForResponse((r) => r.url().includes("/v1/profile"));
   const expired = userToken("user-8", Math.floor(Date.now() / 1000) - 5);
   await page.evaluate((t) => window.parcours.identify("user-8", {}, { token: t }), expired);

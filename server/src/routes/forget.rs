@@ -22,6 +22,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use crate::sites::Sites;
 use crate::user_token::{self, TokenError};
 use crate::{body, caller, origin};
 use crate::{AppError, AppState};
@@ -71,6 +72,20 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The claims of the request's user token for `site`: a Bearer token
+/// signed with the site's `user_token_secret`, not expired. Shared by
+/// forget and the signed profile (`GET /v1/profile`).
+pub fn user_claims(
+    sites: &Sites,
+    headers: &HeaderMap,
+    site: &str,
+) -> Result<user_token::Claims, TokenError> {
+    let token = bearer(headers).ok_or(TokenError::Missing)?;
+    let secret = sites.get(site).user_token_secret.as_ref();
+    let secret = secret.ok_or(TokenError::NoSecret)?;
+    user_token::verify_for_site(secret.0.as_bytes(), token, site, user_token::now_unix())
+}
+
 /// Erases a visitor's events; see the module docs.
 pub async fn post(
     State(state): State<AppState>,
@@ -98,10 +113,11 @@ pub async fn post(
         if who.source {
             return Ok(());
         }
-        let secret = state.sites.get(&key).user_token_secret.as_ref();
-        let token = bearer(&headers).ok_or(TokenError::Missing)?;
-        let secret = secret.ok_or(TokenError::NoSecret)?;
-        user_token::verify(secret.0.as_bytes(), token, &key, u, user_token::now_unix()).map(|_| ())
+        let claims = user_claims(&state.sites, &headers, &key)?;
+        if claims.sub != u {
+            return Err(TokenError::WrongUser);
+        }
+        Ok(())
     });
     let (user_id, refused) = match user_check {
         Some(Err(e)) if anonymous_id.is_none() => {

@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::forget::bearer;
+use super::forget::user_claims;
 use super::WriteKeyQuery;
-use crate::user_token::{self, TokenError};
 use crate::{origin, profile, AppError, AppState};
 
 /// The query parameters besides `writeKey`.
@@ -33,15 +32,8 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     origin::check(&state.sites, &headers, &key)?;
-    let refused = |e: TokenError| AppError::Unauthorized(format!("profile: {e}"));
-    let secret = state.sites.get(&key).user_token_secret.as_ref();
-    let token = bearer(&headers)
-        .ok_or(TokenError::Missing)
-        .map_err(refused)?;
-    let secret = secret.ok_or(TokenError::NoSecret).map_err(refused)?;
-    let claims =
-        user_token::verify_for_site(secret.0.as_bytes(), token, &key, user_token::now_unix())
-            .map_err(refused)?;
+    let claims = user_claims(&state.sites, &headers, &key)
+        .map_err(|e| AppError::Unauthorized(format!("profile: {e}")))?;
     let rows = state
         .db
         .person_events(&key, &claims.sub)

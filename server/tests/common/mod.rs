@@ -132,3 +132,15 @@ pub fn track(message_id: &str, event: &str) -> Value {
 pub fn batch(write_key: &str, messages: Vec<Value>) -> Value {
     serde_json::json!({ "writeKey": write_key, "sentAt": "2026-11-24T10:00:01.000Z", "batch": messages })
 }
+
+/// A user token for `sub` on `site`, as a site's backend signs it.
+pub fn user_token(site: &str, sub: &str, exp: i64, secret: &str) -> String {
+    parcours_server::user_token::sign(
+        secret.as_bytes(),
+        &parcours_server::user_token::Claims {
+            site: site.into(),
+            sub: sub.into(),
+            exp,
+        },
+    )
+}
