@@ -1128,6 +1128,76 @@ async fn the_site_wide_control_group(r: Running) {
     r.stop().await;
 }
 
+/// Many requests at once merging the same persons from both ends (aliases
+/// of a chain of users, logins, exposures and orders of their ids): on
+/// PostgreSQL they lock overlapping persons in different orders. Every one
+/// is stored (no 5xx: a deadlock is retried by the server) and the graph
+/// ends as if they had come one by one: one person, exposed once,
+/// converted once.
+async fn concurrent_merges_all_land_and_agree(r: Running) {
+    const N: usize = 16;
+    let r = std::sync::Arc::new(r);
+    for i in 0..N {
+        let (d, u) = (format!("dev{i}"), format!("usr{i}"));
+        send(
+            &r,
+            false,
+            vec![msg(
+                Some(&d),
+                Some(&u),
+                "identify",
+                None,
+                json!({}),
+                D1_EARLY,
+            )],
+        )
+        .await;
+    }
+    let mut tasks = Vec::new();
+    for round in 0..8 {
+        for i in 0..N {
+            let r = r.clone();
+            tasks.push(tokio::spawn(async move {
+                let (d, u, next) = (format!("dev{i}"), format!("usr{i}"), format!("usr{}", (i + 1) % N));
+                // Odd rounds alias the other way: each request locks its two ids, the
+                // merge reaches every id of both persons.
+                let (from, to) = if round % 2 == 0 { (&u, &next) } else { (&next, &u) };
+                let at = if i == 0 { D1 } else { D1_LATER };
+                let batches = [
+                    (true, vec![json!({ "type": "alias", "messageId": mid(), "previousId": from, "userId": to, "timestamp": D1 })]),
+                    (false, vec![exposed(&d, "a", at), promo(&d, "Promotion Viewed", at)]),
+                    (true, vec![order(None, Some(&u), 10.0, D2)]),
+                ];
+                let mut statuses = Vec::new();
+                for (source, messages) in batches {
+                    let auth = if source { basic(KEY, SOURCE) } else { basic(KEY, "") };
+                    let body = json!({ "batch": messages }).to_string();
+                    let (status, text) = call(&r, "POST", "/v1/batch", &[("Authorization", &auth), ("Content-Type", "application/json")], &body).await;
+                    statuses.push((status, text));
+                }
+                statuses
+            }));
+        }
+    }
+    for t in tasks {
+        for (status, text) in t.await.unwrap() {
+            assert_eq!(status, 200, "{text}");
+            assert!(!text.contains("\"rejected\":[{"), "{text}");
+        }
+    }
+    let (anon, users) = ids(&r, Some("dev3"), None).await;
+    assert_eq!(anon.len(), N, "{anon:?}");
+    assert_eq!(users.len(), N, "{users:?}");
+    let rep = report(&r, "from=2026-11-24&to=2026-11-24").await;
+    let a = arm(&rep, "a");
+    assert_eq!(a["exposed"], 1, "{rep}");
+    assert_eq!(a["conversions"], 1, "{rep}");
+    assert_eq!(a["impressions"], 8 * N, "{rep}");
+    // The first exposure (dev0's, the earliest) opens the window: each of
+    // the person's orders in it counts once.
+    assert_eq!(a["revenue"], 10.0 * (8 * N) as f64, "{rep}");
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -1159,4 +1229,5 @@ suite!(
     retention_drops_old_events_aggregates_and_empty_persons,
     the_signed_profile_joins_every_channel_of_the_person,
     the_site_wide_control_group,
+    concurrent_merges_all_land_and_agree,
 );

@@ -199,10 +199,20 @@ impl PgStore {
         Ok(Ok(to_rules(&row)))
     }
 
+    /// Stores a request's events and updates the graph in one transaction,
+    /// retried when PostgreSQL aborts it as a deadlock victim ([`retried`]).
     pub(super) async fn insert_events(
         &self,
         write_key: &str,
         events: Vec<NewEvent>,
+    ) -> Result<Option<Inserted>, StoreError> {
+        retried(|| self.insert_events_once(write_key, &events)).await
+    }
+
+    async fn insert_events_once(
+        &self,
+        write_key: &str,
+        events: &[NewEvent],
     ) -> Result<Option<Inserted>, StoreError> {
         let mut c = self.client().await?;
         let known = c.prepare_cached(SITE_KNOWN).await?;
@@ -236,7 +246,7 @@ impl PgStore {
                 ],
             )
             .await? as usize;
-        postgres_graph::after_insert(&tx, write_key, &events).await?;
+        postgres_graph::after_insert(&tx, write_key, events).await?;
         tx.commit().await?;
         Ok(Some(Inserted {
             accepted,
@@ -244,7 +254,17 @@ impl PgStore {
         }))
     }
 
+    /// Erases a person in one transaction, retried like [`Self::insert_events`].
     pub(super) async fn forget(
+        &self,
+        write_key: &str,
+        anonymous_id: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Option<Forgotten>, StoreError> {
+        retried(|| self.forget_once(write_key, anonymous_id, user_id)).await
+    }
+
+    async fn forget_once(
         &self,
         write_key: &str,
         anonymous_id: Option<&str>,
@@ -442,4 +462,38 @@ fn to_rules(r: &tokio_postgres::Row) -> StoredRules {
         version: r.get(2),
         updated_at: r.get(3),
     }
+}
+
+/// Attempts of a graph-writing transaction before its error is answered.
+const ATTEMPTS: u32 = 5;
+
+/// Runs `attempt` again (up to [`ATTEMPTS`] times, after a short pause)
+/// when PostgreSQL aborted it as a deadlock victim or on a serialization
+/// failure: two requests merging overlapping persons can lock the same
+/// rows in opposite orders, and the one aborted is then simply redone, so
+/// the client never sees it. Nothing of an aborted attempt was committed.
+async fn retried<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await {
+            Err(StoreError::Postgres(e)) if n < ATTEMPTS && transient(&e) => {
+                eprintln!("parcours-server: postgres: {e}; retrying ({n}/{ATTEMPTS})");
+                tokio::time::sleep(std::time::Duration::from_millis(5 << n)).await;
+                n += 1;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// A deadlock or serialization failure: the transaction can be redone.
+fn transient(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    })
 }

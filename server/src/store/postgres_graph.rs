@@ -7,7 +7,7 @@
 //! (sorted, so two requests never wait on each other in a cycle), so one id
 //! is resolved by one transaction at a time. A merge reaching a person
 //! another request is updating may still deadlock; PostgreSQL then aborts
-//! one transaction and its client retries (a 5xx).
+//! one transaction and the store runs it again (`postgres::retried`).
 
 use deadpool_postgres::Transaction;
 use std::collections::HashSet;
