@@ -1,4 +1,4 @@
-//! Project tasks: `cargo xtask <build|demo|test|bench|size>`.
+//! Project tasks: `cargo xtask <build|demo|test|bench|size|simulate>`.
 //!
 //! Each task installs what it needs and is missing (the wasm32 target,
 //! wasm-bindgen-cli at the Cargo.lock version, Debian's chromium and
@@ -12,6 +12,7 @@ mod demo;
 mod install;
 mod integrity;
 mod postgres;
+mod simulate;
 mod size;
 mod test;
 mod util;
@@ -26,6 +27,7 @@ commands:
   test    run every test: native, in-browser (headless Chromium), end-to-end
   bench   run the benchmarks and the size report (`bench peers`: only the peer comparison; `bench load`, `bench reports`: the server)
   size    print the size of pkg/ (raw and brotli)
+  simulate [-- ARGS]  seeded shop traffic with a known uplift through the server's HTTP API, report checked against it (`-- --help`)
   postgres -- CMD  run CMD with a throw-away PostgreSQL (URL in PARCOURS_TEST_POSTGRES)";
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("size") => size::run().map(|_| ()),
+        Some("simulate") => simulate::run(&args[1..]),
         Some("postgres") => postgres::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
