@@ -327,8 +327,9 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
     }
 }
 
-/// The SQLite writer thread's name as /proc shows it (15 characters).
-const WRITER: &str = "parcours-sqlite";
+/// The SQLite writer thread's name as /proc shows it (at most 15 characters;
+/// the checkpoint thread, `parcours-ckpt`, is not counted in it).
+const WRITER: &str = "parcours-writer";
 
 /// User + system CPU seconds of a process, or of its threads named `thread`
 /// (0 when /proc does not say: not Linux, or no such thread).

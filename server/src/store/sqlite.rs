@@ -174,7 +174,7 @@ impl SqliteStore {
     fn start(writer: Connection, reader: Connection, wal: Option<Checkpointer>) -> SqliteStore {
         let (tx, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
-            .name("parcours-sqlite-writer".into())
+            .name("parcours-writer".into())
             .spawn(move || write_loop(writer, rx, wal))
             .expect("spawning the SQLite writer thread");
         SqliteStore {
@@ -682,7 +682,7 @@ impl Checkpointer {
     fn start(conn: Connection) -> Checkpointer {
         let (nudge, nudged) = std::sync::mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
-            .name("parcours-sqlite-checkpoint".into())
+            .name("parcours-ckpt".into())
             .spawn(move || {
                 while nudged.recv().is_ok() {
                     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))

@@ -91,7 +91,7 @@ fn writer_cpu() -> f64 {
         .flatten()
         .filter(|t| {
             std::fs::read_to_string(t.path().join("comm"))
-                .is_ok_and(|c| c.trim_end() == "parcours-sqlite")
+                .is_ok_and(|c| c.trim_end() == "parcours-writer")
         })
         .map(|t| {
             let s = std::fs::read_to_string(t.path().join("stat")).unwrap();
