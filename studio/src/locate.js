@@ -54,7 +54,11 @@ export function formatPath(segments) {
 export function scan(text) {
   let i = 0;
   const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
-  const fail = () => { throw new SyntaxError(`unexpected ${text[i] ?? "end"} at ${i}`); };
+  const fail = () => {
+    const e = new SyntaxError(`unexpected ${text[i] ?? "end"} at ${i}`);
+    e.offset = i;
+    throw e;
+  };
   const string = () => {
     if (text[i] !== '"') fail();
     const from = i++;

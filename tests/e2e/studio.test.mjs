@@ -1,0 +1,171 @@
+// The marketer's studio at /studio/ (built by `cargo xtask build` into
+// target/studio/, served with --studio-dir), in headless Chromium against
+// the real server: a broken document shows its error at its path and line
+// and cannot be published; fixed, the simulated visitor's explanation says
+// which campaign shows and why the others do not, down to the clause;
+// publishing uses If-Match (a concurrent publish is refused, not
+// overwritten) and GET /v1/rules then serves it; rolling back (when the
+// server has version history) makes the old document current again.
+// PARCOURS_SCREENSHOTS=1 writes docs/screenshots/studio.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startServer, launchBrowser, eventually, STUDIO_DIR, ROOT } from "./harness.mjs";
+
+const TOKEN = "studio-e2e-admin-token";
+const RULES = {
+  version: "studio-e2e#1",
+  traits: [{ id: "spend_365d", event: "Order Completed", aggregate: "sum", property: "revenue", window_days: 365 }],
+  segments: [{ id: "vip", name: "VIP", condition: { "computed.spend_365d": { $gte: 500 } } }],
+  pressure: { max_per_session: 2 },
+  campaigns: [
+    {
+      id: "welcome", audience: { condition: { "session.is_first": true } },
+      trigger: { on: "page_view" }, placement: "popin", priority: 5,
+      variants: [{ id: "a", content: { title: "Bienvenue !", body: "-10 % sur votre première commande" } }],
+    },
+    {
+      id: "qr-landing", audience: { condition: { "session.channel": "store_qr" } },
+      trigger: { on: "page_view" }, placement: { type: "banner", position: "top" },
+      variants: [{ id: "a", content: { title: "Passez nous voir en boutique" } }],
+    },
+    {
+      id: "vip-offer", audience: { segments: { any: ["vip"] } },
+      trigger: { on: "page_view" }, placement: "popin", priority: 10,
+      variants: [{ id: "a", content: { title: "Merci {{ traits.first_name | default: \"\" }}" } }],
+    },
+  ],
+};
+const built = existsSync(join(STUDIO_DIR, "index.html"));
+let server, browser;
+before(async () => {
+  if (!built) return;
+  server = await startServer({ adminToken: TOKEN });
+  browser = await launchBrowser();
+  await putRules(RULES);
+});
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const api = (path, init = {}) => fetch(`${server.url}${path}`, {
+  ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers },
+});
+async function putRules(doc) {
+  const res = await api("/v1/rules?writeKey=demo", { method: "PUT", body: JSON.stringify(doc, null, 2) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+const published = async () => (await (await fetch(`${server.url}/v1/rules?writeKey=demo`)).json());
+
+/** Puts the cursor at `offset` characters before the end of the editor line holding `text`. */
+async function cursorIn(page, text, fromEnd) {
+  await page.locator(".cm-line", { hasText: text }).first().click();
+  await page.keyboard.press("End");
+  for (let i = 0; i < fromEnd; i++) await page.keyboard.press("ArrowLeft");
+}
+
+test("break, see the error at its path, fix, simulate, publish, roll back", { skip: !built && "the studio is not built (cargo xtask build)" }, async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  // Answers the flow expects (404 without version history, the 412) are logged as failed loads.
+  page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text()); });
+  const t0 = Date.now();
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  assert.ok(await page.locator(".cm-line", { hasText: '"studio-e2e#1"' }).count(), "the published rules are in the editor");
+
+  // Break: an unknown placement is an engine error at its JSON path, drawn on its line.
+  await cursorIn(page, '"placement": "popin"', 2);
+  await page.keyboard.type("x");
+  const problem = page.locator("#problems li.error").first();
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /\$\.campaigns\[0\]\.placement/);
+  const line = Number((await problem.locator(".line").textContent()).match(/\d+/)[0]);
+  const lineText = await page.locator(".cm-line").nth(line - 1).textContent();
+  assert.match(lineText, /"placement": "popinx"/, "the line the problem names holds the bad value");
+  await page.locator(".cm-lintRange-error", { hasText: "popinx" }).waitFor({ timeout: 5000 }); // underlined in the editor
+  assert.match(await page.locator("#validity").textContent(), /1 error.*cannot publish/);
+  assert.equal(await page.locator("#publish").isDisabled(), true, "nothing is published while errors remain");
+  await problem.locator("button").click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "editor", "the problem takes the focus to the editor");
+
+  // Fix it, and make the change to publish: the version label.
+  await cursorIn(page, '"placement": "popinx"', 2);
+  await page.keyboard.press("Backspace");
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  await cursorIn(page, '"version": "studio-e2e#1"', 2);
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type("2");
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  assert.equal(await page.locator("#publish").isDisabled(), false);
+
+  // The simulated new visitor: welcome shows; the others say why not, down to the clause.
+  await page.getByRole("button", { name: "New visitor" }).click();
+  const welcome = page.locator('.verdict[data-campaign="welcome"]');
+  await eventually(async () => (await welcome.getAttribute("class")).includes("shown"));
+  assert.match(await page.locator("#winner").textContent(), /welcome \(popin, variant a\) “Bienvenue !”/);
+  const qr = page.locator('.verdict[data-campaign="qr-landing"]');
+  assert.match(await qr.textContent(), /blocked: audience condition/);
+  assert.match(await qr.locator(".clause").textContent(), /pathsession\.channeloperator\$eqexpected"store_qr"actual"direct"/);
+  assert.match(await page.locator('.verdict[data-campaign="vip-offer"]').textContent(), /blocked: audience segments.*clauseany.*segmentsvip/s);
+  // The street QR visitor: the channel moves the verdict.
+  await page.getByRole("button", { name: "QR code from the street" }).click();
+  await eventually(async () => (await qr.getAttribute("class")).includes("shown"));
+  assert.match(await page.locator("#simulator .facts").textContent(), /channel store_qr/);
+  // The VIP: computed traits, lifecycle and segments, and priority decides the pop-in.
+  await page.getByRole("button", { name: "VIP" }).click();
+  await eventually(async () => (await page.locator("#simulator .facts").textContent()).includes("vip"));
+  assert.match(await page.locator("#simulator .facts").textContent(), /Lifecyclecustomer|Lifecycleloyal/);
+  assert.match(await page.locator("#winner").textContent(), /vip-offer \(popin, variant a\) “Merci Camille”/);
+  // The clock: 30 days later the new visitor is a returning one, welcome no longer fits.
+  await page.getByRole("button", { name: "New visitor" }).click();
+  await page.getByRole("button", { name: "Move the clock 30 days forward" }).click();
+  await eventually(async () => (await welcome.getAttribute("class")).includes("blocked"));
+  assert.match(await welcome.locator(".clause").textContent(), /pathsession\.is_first.*actualfalse/);
+  await page.getByRole("button", { name: "New visitor" }).click();
+
+  if (process.env.PARCOURS_SCREENSHOTS === "1") {
+    mkdirSync(join(ROOT, "docs/screenshots"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "docs/screenshots/studio.png"), fullPage: true });
+  }
+
+  // Publish, with the admin token kept for this tab only.
+  await page.getByLabel("Admin token").fill(TOKEN);
+  await page.locator("#publish").click();
+  await page.locator("#notice.ok", { hasText: "Published version" }).waitFor();
+  assert.equal((await published()).version, "studio-e2e#2", "GET /v1/rules serves what the studio published");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("parcours-studio:token:demo")), TOKEN);
+  assert.equal(await page.evaluate(() => localStorage.length), 0, "the token is not kept beyond the tab");
+
+  // Another editor publishes meanwhile: the studio's next publish is refused (If-Match), not lost.
+  await putRules({ ...RULES, version: "someone-else#3" });
+  await cursorIn(page, '"version": "studio-e2e#2"', 2);
+  await page.keyboard.type("b");
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  await page.locator("#publish").click();
+  const conflict = page.locator("#notice.error", { hasText: "Someone else published" });
+  await conflict.waitFor();
+  assert.equal((await published()).version, "someone-else#3", "nothing was overwritten");
+  await conflict.getByRole("button", { name: "Reload the published rules" }).click();
+  await page.locator(".cm-line", { hasText: '"someone-else#3"' }).waitFor();
+
+  // Roll back to what the studio published (needs GET /v1/rules/versions on the server).
+  const versions = await api("/v1/rules/versions?writeKey=demo");
+  if (versions.status === 404) {
+    t.diagnostic("the server has no /v1/rules/versions yet: rollback not exercised");
+  } else {
+    const list = (await versions.json()).versions;
+    const ours = list.find((v) => !v.current && list.indexOf(v) === 1);
+    await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
+    assert.match(await page.locator(".diff").textContent(), /- {2}"version": "studio-e2e#2"[\s\S]*\+ {2}"version": "someone-else#3"/);
+    page.once("dialog", (d) => d.accept());
+    await page.locator("#versions").getByRole("button", { name: `Roll back to v${ours.version}` }).click();
+    await page.locator("#notice.ok", { hasText: "Rolled back" }).waitFor();
+    assert.equal((await published()).version, "studio-e2e#2", "the old document is current again");
+    await page.locator(".cm-line", { hasText: '"studio-e2e#2"' }).waitFor();
+  }
+  t.diagnostic(`the marketer flow took ${Date.now() - t0} ms`);
+  assert.deepEqual(problems, [], "no page error, no CSP violation");
+  await page.close();
+});
