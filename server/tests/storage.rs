@@ -130,6 +130,60 @@ async fn rules_versions_etags_seed_and_preconditions(db: Store) {
     assert_eq!(db.rules("none").await.unwrap(), None);
 }
 
+async fn rules_history_and_drafts(db: Store) {
+    db.put_rules("k", r#"{"version":"v1"}"#).await.unwrap();
+    db.put_rules("k", r#"{"version":"v2"}"#).await.unwrap();
+    db.put_rules("other", r#"{"version":"x"}"#).await.unwrap();
+    let listed = db.rules_versions("k", 10).await.unwrap();
+    let numbers: Vec<i64> = listed.iter().map(|v| v.version).collect();
+    assert_eq!(numbers, [2, 1], "newest first, this site only");
+    assert_eq!(listed[1].rules_version.as_deref(), Some("v1"));
+    assert_eq!(
+        listed[1].etag,
+        parcours_server::store::etag_of(r#"{"version":"v1"}"#)
+    );
+    assert_eq!(db.rules_versions("k", 1).await.unwrap().len(), 1);
+    let v1 = db.rules_version("k", 1).await.unwrap().unwrap();
+    assert_eq!(
+        (v1.document.as_str(), v1.version),
+        (r#"{"version":"v1"}"#, 1)
+    );
+    assert_eq!(db.rules_version("k", 3).await.unwrap(), None);
+    assert_eq!(db.rules_version("other", 2).await.unwrap(), None);
+    // A refused conditional write records no version.
+    let refused = db
+        .put_rules_if("k", r#"{"version":"no"}"#, Box::new(|_| false))
+        .await
+        .unwrap();
+    assert!(refused.is_err());
+    assert_eq!(db.rules_versions("k", 10).await.unwrap().len(), 2);
+
+    db.put_draft(
+        "k",
+        "h1",
+        r#"{"version":"draft"}"#,
+        "2999-01-01T00:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    db.put_draft("k", "h-old", "{}", "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        db.draft("k", "h1").await.unwrap().as_deref(),
+        Some(r#"{"version":"draft"}"#)
+    );
+    assert_eq!(db.draft("k", "h-old").await.unwrap(), None, "expired");
+    assert_eq!(
+        db.draft("other", "h1").await.unwrap(),
+        None,
+        "another site's"
+    );
+    assert_eq!(db.draft("k", "nope").await.unwrap(), None);
+    // Drafts never touch the published rules.
+    assert_eq!(db.rules("k").await.unwrap().unwrap().version, 2);
+}
+
 async fn forget_erases_only_that_visitor(db: Store) {
     db.register_site("k").await.unwrap();
     db.register_site("k2").await.unwrap();
@@ -267,6 +321,7 @@ suite!(
     unknown_sites_store_and_forget_nothing,
     concurrent_batches_are_all_committed,
     rules_versions_etags_seed_and_preconditions,
+    rules_history_and_drafts,
     forget_erases_only_that_visitor,
     admin_tokens_keep_the_first_and_sites_are_listed,
     retention_purges_only_older_events,

@@ -25,7 +25,7 @@ export interface LoadOptions {
 
 /** What `ready()` reports about the rules. */
 export interface ReadyState {
-  rules: "none" | "cached" | "network";
+  rules: "none" | "cached" | "network" | "draft";
   version: string | null;
 }
 

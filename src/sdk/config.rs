@@ -75,4 +75,6 @@ pub enum RulesSource {
     Cached,
     /// Fresh from the network.
     Network,
+    /// A studio draft (`?parcours_draft=`), this tab only, never cached.
+    Draft,
 }

@@ -1,20 +1,25 @@
-//! Preview and debug links: `?parcours_preview=<campaign id>[:<variant id>]`
-//! and `?parcours_debug=1` on any page of the site.
+//! Preview, draft and debug links: `?parcours_preview=<campaign id>[:<variant id>]`,
+//! `?parcours_draft=<token>` (the studio's unpublished rules, see
+//! [`super::rules`]) and `?parcours_debug=1` on any page of the site.
 //!
 //! Both are read from the URL at start and on every SPA navigation (the link
 //! may be followed inside the app), and last for the tab's session: they are
-//! remembered in `sessionStorage` (`parcours:preview`, `parcours:debug`), so
+//! remembered in `sessionStorage` (`parcours:preview`, `parcours:draft`,
+//! `parcours:debug`), so
 //! the next pages of the tab keep them, a new tab does not, and closing the
 //! tab ends them. Without consent to store they live in memory only (this
 //! page), and are written once consent is given.
 //!
-//! `?parcours_preview=off` ends the preview, `?parcours_debug=0` (or `off`)
-//! the debug logging. An empty value changes nothing.
+//! `?parcours_preview=off` ends the preview, `?parcours_draft=off` the
+//! draft, `?parcours_debug=0` (or `off`) the debug logging. An empty value
+//! changes nothing.
 
 use crate::storage::{Gate, Store};
 
 /// The query parameter of preview links.
 pub const PREVIEW_PARAM: &str = "parcours_preview";
+/// The query parameter of draft links.
+pub const DRAFT_PARAM: &str = "parcours_draft";
 /// The query parameter of debug links.
 pub const DEBUG_PARAM: &str = "parcours_debug";
 
@@ -22,6 +27,8 @@ pub const DEBUG_PARAM: &str = "parcours_debug";
 mod keys {
     /// The preview link's value.
     pub const PREVIEW: &str = "preview";
+    /// The draft link's token.
+    pub const DRAFT: &str = "draft";
     /// `"1"` while debug logging is on for the tab.
     pub const DEBUG: &str = "debug";
 }
@@ -31,6 +38,8 @@ mod keys {
 pub struct Changed {
     /// The preview started, moved to another campaign, or ended.
     pub preview: bool,
+    /// The draft started, changed or ended.
+    pub draft: bool,
     /// Debug logging was turned on or off.
     pub debug: bool,
 }
@@ -41,6 +50,8 @@ pub struct Links {
     tab: Store,
     /// The preview link's value (`<campaign id>[:<variant id>]`), while previewing.
     pub preview: Option<String>,
+    /// The draft link's token, while the tab runs a studio draft.
+    pub draft: Option<String>,
     /// Debug logging asked for by a link, for the tab's session.
     pub debug: bool,
     /// The preview was shown (or reported unknown) on this page.
@@ -54,6 +65,7 @@ impl Links {
         let tab = Store::tab(gate);
         let mut links = Links {
             preview: tab.get(keys::PREVIEW).filter(|p| !p.is_empty()),
+            draft: tab.get(keys::DRAFT).filter(|d| !d.is_empty()),
             debug: tab.get(keys::DEBUG).is_some_and(|d| d == "1"),
             tab,
             shown_on_page: false,
@@ -82,6 +94,14 @@ impl Links {
                 self.preview = Some(link.to_owned());
             }
         }
+        match params.get(DRAFT_PARAM).as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(parcours_engine::preview::OFF) => changed.draft = self.draft.take().is_some(),
+            Some(token) => {
+                changed.draft = self.draft.as_deref() != Some(token);
+                self.draft = Some(token.to_owned());
+            }
+        }
         match params.get(DEBUG_PARAM).as_deref().map(str::trim) {
             None | Some("") => {}
             Some(v) => {
@@ -90,7 +110,7 @@ impl Links {
                 self.debug = on;
             }
         }
-        if changed.preview || changed.debug {
+        if changed.preview || changed.draft || changed.debug {
             self.persist();
         }
         changed
@@ -104,6 +124,12 @@ impl Links {
                 let _ = self.tab.set(keys::PREVIEW, p);
             }
             None => self.tab.remove(keys::PREVIEW),
+        }
+        match &self.draft {
+            Some(d) => {
+                let _ = self.tab.set(keys::DRAFT, d);
+            }
+            None => self.tab.remove(keys::DRAFT),
         }
         if self.debug {
             let _ = self.tab.set(keys::DEBUG, "1");

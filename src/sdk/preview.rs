@@ -104,8 +104,11 @@ impl Sdk {
         if changed.debug {
             log::set_debug(self.cfg.debug || self.links.debug);
         }
-        if changed.preview {
+        if changed.preview || changed.draft {
             self.screen.close_all();
+        }
+        if changed.draft {
+            self.rules_changed_source();
         }
     }
 }

@@ -47,7 +47,8 @@ impl Sdk {
                 .map_or(self.channel, |s| &s.channel),
             user_agent: &self.user_agent,
             locale: &self.locale,
-            preview: self.links.preview.is_some(),
+            // A draft's traffic is a marketer's, like a preview's: never counted.
+            preview: self.links.preview.is_some() || self.links.draft.is_some(),
         }
     }
 

@@ -1,6 +1,13 @@
 //! The rules: the cached copy at start, the fetch and its revalidation
 //! (`ETag`), new rules another tab stored, and what happens once they are
 //! loaded. Each new engine after start emits `rules` `{rules, version}`.
+//!
+//! With a draft link (`?parcours_draft=<token>`, opened from the studio)
+//! the tab runs the studio's unpublished rules instead, from `GET
+//! /v1/rules/draft`: never the cached published ones, never cached for
+//! other tabs, every message flagged `context.preview`. An expired or
+//! unknown token ends the draft (a console warning) and the published rules
+//! come back.
 
 use super::{keys, obj, with_sdk, RulesSource, Sdk};
 use crate::regex::JsRegexCompiler;
@@ -12,6 +19,9 @@ impl Sdk {
     /// Runs the stored rules, unless they are the ones running (same
     /// `ETag`). Whether the engine changed.
     pub(super) fn load_cached_rules(&mut self) -> bool {
+        if self.links.draft.is_some() {
+            return false; // the draft stands in for the published rules
+        }
         let Some(cached) = self.store.get_json(keys::RULES) else {
             return false;
         };
@@ -55,19 +65,51 @@ impl Sdk {
     // ----- rules -----
 
     fn rules_request(&self) -> (String, Option<String>) {
-        let key = js_sys::encode_uri_component(&self.cfg.write_key);
-        let url = [
-            &self.cfg.endpoint,
-            "/v1/rules?writeKey=",
-            &String::from(key),
-        ]
-        .concat();
+        let key = String::from(js_sys::encode_uri_component(&self.cfg.write_key));
+        if let Some(token) = &self.links.draft {
+            let token = String::from(js_sys::encode_uri_component(token));
+            let url = [
+                &self.cfg.endpoint,
+                "/v1/rules/draft?writeKey=",
+                &key,
+                "&token=",
+                &token,
+            ];
+            return (url.concat(), None);
+        }
+        let url = [&self.cfg.endpoint, "/v1/rules?writeKey=", &key].concat();
         (url, self.cached_etag())
+    }
+
+    /// The draft link started or ended on this page: the rules it needs are
+    /// fetched (the cached published ones run meanwhile when it ended).
+    pub(super) fn rules_changed_source(&mut self) {
+        if self.links.draft.is_none() {
+            self.load_cached_rules();
+        } else {
+            // Nothing decides on the published rules until the draft is here.
+            self.engine = None;
+            self.rules_etag = None;
+        }
+        if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {
+            wasm_bindgen_futures::spawn_local(fetch_rules());
+        }
     }
 
     /// Takes a rules response: a valid document replaces the engine (and
     /// is cached), anything else keeps the last good rules.
     pub fn on_rules(&mut self, res: Result<transport::RulesResponse, transport::TransportError>) {
+        let draft = self.links.draft.is_some();
+        if draft && matches!(&res, Ok(r) if r.status == 401) {
+            log::warn_always(
+                "draft: the link's token is unknown or expired (drafts last an hour); showing the published rules",
+                &JsValue::NULL,
+            );
+            self.links.draft = None;
+            self.links.persist();
+            self.rules_changed_source();
+            return;
+        }
         match res {
             Ok(r) if r.status == 200 => {
                 let doc = convert::to_value(&r.body);
@@ -78,9 +120,21 @@ impl Sdk {
                         }
                         self.engine = Some(engine);
                         self.rules_doc = r.body.clone();
-                        self.rules_source = RulesSource::Network;
+                        self.rules_source = if draft {
+                            RulesSource::Draft
+                        } else {
+                            RulesSource::Network
+                        };
                         self.rules_etag = r.etag.clone();
                         self.emit("rules", self.rules_state());
+                        if draft {
+                            log::warn_always(
+                                "draft: this tab runs unpublished rules",
+                                &JsValue::NULL,
+                            );
+                            self.rules_loaded();
+                            return;
+                        }
                         let cached = obj(&[
                             ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
                             ("rules", r.body),
@@ -122,6 +176,7 @@ impl Sdk {
             RulesSource::None => "none",
             RulesSource::Cached => "cached",
             RulesSource::Network => "network",
+            RulesSource::Draft => "draft",
         };
         let version = self
             .engine

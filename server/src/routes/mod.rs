@@ -2,6 +2,7 @@
 //! static files, and the shared extractors.
 
 pub mod batch;
+pub mod draft;
 pub mod forget;
 pub mod health;
 pub mod profile;
@@ -9,6 +10,7 @@ pub mod reports;
 pub mod rules;
 pub mod schema;
 pub mod single;
+pub mod versions;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, Request};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -33,6 +35,10 @@ pub fn router(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/healthz", get(health::get))
         .route("/v1/rules", get(rules::get).put(rules::put))
+        .route("/v1/rules/versions", get(versions::list))
+        .route("/v1/rules/versions/{n}", get(versions::one))
+        .route("/v1/rules/rollback", post(versions::rollback))
+        .route("/v1/rules/draft", get(draft::get).put(draft::put))
         .route("/v1/reports/campaigns", get(reports::campaigns))
         .route("/v1/profile", get(profile::get))
         .route("/v1/batch", post(batch::post).layer(limit))

@@ -51,8 +51,19 @@ pub async fn put(
     sites::authorize_admin(&state.db, &state.sites, &key, auth).await?;
     let document = String::from_utf8(body.to_vec())
         .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
+    publish(&state, &key, &headers, document).await
+}
+
+/// Validates `document` and stores it as the site's rules if the request's
+/// `If-Match` (if any) names the current ETag: `PUT` and rollback alike.
+pub async fn publish(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    document: String,
+) -> Result<Json<Value>, AppError> {
     let (rules_version, warnings) = check_rules(&document)?;
-    let if_match = header_str(&headers, IF_MATCH).map(str::to_owned);
+    let if_match = header_str(headers, IF_MATCH).map(str::to_owned);
     let allowed = move |cur: Option<&StoredRules>| match (&if_match, cur) {
         (None, _) => true,
         (Some(list), Some(cur)) => etag_listed(list, &cur.etag, false),
@@ -60,7 +71,7 @@ pub async fn put(
     };
     let stored = state
         .db
-        .put_rules_if(&key, &document, Box::new(allowed))
+        .put_rules_if(key, &document, Box::new(allowed))
         .await?;
     let stored = stored.map_err(|current| AppError::PreconditionFailed { current })?;
     Ok(Json(json!({

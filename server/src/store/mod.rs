@@ -12,8 +12,10 @@
 
 pub mod postgres;
 pub mod postgres_graph;
+pub mod postgres_rules;
 pub mod sqlite;
 pub mod sqlite_graph;
+pub mod sqlite_rules;
 
 pub use crate::report::graph::{EventRow, Forgotten};
 
@@ -32,6 +34,19 @@ pub struct StoredRules {
     pub version: i64,
     /// When it was stored (RFC 3339, UTC).
     pub updated_at: String,
+}
+
+/// One published version of a site's rules (`GET /v1/rules/versions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesVersion {
+    /// The revision counter it was stored as.
+    pub version: i64,
+    /// Its ETag.
+    pub etag: String,
+    /// When it was published (RFC 3339, UTC).
+    pub created_at: String,
+    /// The document's own `version` field, if any.
+    pub rules_version: Option<String>,
 }
 
 /// One valid message, ready to store.
@@ -240,6 +255,45 @@ impl Store {
         allowed: Precondition,
     ) -> Result<PutOutcome, StoreError> {
         both!(self, s => s.put_rules_if(write_key, document, allowed).await)
+    }
+
+    /// The newest `limit` published versions of a site's rules, newest first.
+    pub async fn rules_versions(
+        &self,
+        write_key: &str,
+        limit: i64,
+    ) -> Result<Vec<RulesVersion>, StoreError> {
+        both!(self, s => s.rules_versions(write_key, limit).await)
+    }
+
+    /// The document published as `version` (kept for history and rollback).
+    pub async fn rules_version(
+        &self,
+        write_key: &str,
+        version: i64,
+    ) -> Result<Option<StoredRules>, StoreError> {
+        both!(self, s => s.rules_version(write_key, version).await)
+    }
+
+    /// Keeps a draft document (already validated) until `expires_at`, under
+    /// the hash of the token that reads it; the site's expired drafts go.
+    pub async fn put_draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+        document: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.put_draft(write_key, token_hash, document, expires_at).await)
+    }
+
+    /// The draft kept under `token_hash`, unless it has expired.
+    pub async fn draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        both!(self, s => s.draft(write_key, token_hash).await)
     }
 
     /// Stores `document` only if the site has no rules yet; `true` if it did.

@@ -12,8 +12,9 @@ use deadpool_postgres::{Config, Object, Pool, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    etag_of, now_rfc3339, postgres_graph, EventRow, Forgotten, Inserted, LinkedIds, NewEvent,
-    Precondition, Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, postgres_graph, postgres_rules, EventRow, Forgotten, Inserted, LinkedIds,
+    NewEvent, Precondition, Purged, PutOutcome, ReportCells, RulesVersion, StoreError, StoredEvent,
+    StoredRules,
 };
 
 /// Key of the advisory lock held while migrating ("parcours" in ASCII).
@@ -55,6 +56,8 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX events_received_at ON events (received_at);",
     // 2: the identity graph and the campaign report aggregates.
     postgres_graph::MIGRATION,
+    // 3: every published version of the rules, and the studio's drafts.
+    postgres_rules::MIGRATION,
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -195,8 +198,52 @@ impl PgStore {
                 &[&write_key, &document, &etag_of(document), &now],
             )
             .await?;
+        let stored = to_rules(&row);
+        postgres_rules::record(&tx, write_key, &stored).await?;
         tx.commit().await?;
-        Ok(Ok(to_rules(&row)))
+        Ok(Ok(stored))
+    }
+
+    pub(super) async fn rules_versions(
+        &self,
+        write_key: &str,
+        limit: i64,
+    ) -> Result<Vec<RulesVersion>, StoreError> {
+        let c = self.client().await?;
+        Ok(postgres_rules::versions(&c, write_key, limit).await?)
+    }
+
+    pub(super) async fn rules_version(
+        &self,
+        write_key: &str,
+        version: i64,
+    ) -> Result<Option<StoredRules>, StoreError> {
+        let c = self.client().await?;
+        Ok(postgres_rules::version(&c, write_key, version).await?)
+    }
+
+    pub(super) async fn put_draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+        document: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        let now = now_rfc3339();
+        Ok(
+            postgres_rules::put_draft(&c, write_key, token_hash, document, expires_at, &now)
+                .await?,
+        )
+    }
+
+    pub(super) async fn draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let c = self.client().await?;
+        Ok(postgres_rules::draft(&c, write_key, token_hash, &now_rfc3339()).await?)
     }
 
     /// Stores a request's events and updates the graph in one transaction,

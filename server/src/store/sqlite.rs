@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    etag_of, now_rfc3339, sqlite_graph, EventRow, Forgotten, Inserted, LinkedIds, NewEvent,
-    Precondition, Purged, PutOutcome, ReportCells, StoreError, StoredEvent, StoredRules,
+    etag_of, now_rfc3339, sqlite_graph, sqlite_rules, EventRow, Forgotten, Inserted, LinkedIds,
+    NewEvent, Precondition, Purged, PutOutcome, ReportCells, RulesVersion, StoreError, StoredEvent,
+    StoredRules,
 };
 
 /// The schema, one entry per version. Never edit a shipped entry: append.
@@ -61,6 +62,8 @@ pub const MIGRATIONS: &[&str] = &[
     "DROP INDEX IF EXISTS events_received_at;",
     // 4: the identity graph and the campaign report aggregates.
     sqlite_graph::MIGRATION,
+    // 5: every published version of the rules, and the studio's drafts.
+    sqlite_rules::MIGRATION,
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -252,10 +255,58 @@ impl SqliteStore {
                 params![k, d, etag_of(&d), now],
             )?;
             let stored = rules(&tx, &k)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            sqlite_rules::record(&tx, &k, &stored)?;
             tx.commit()?;
             Ok(Ok(stored))
         })
         .await
+    }
+
+    pub(super) async fn rules_versions(
+        &self,
+        write_key: &str,
+        limit: i64,
+    ) -> Result<Vec<RulesVersion>, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| sqlite_rules::versions(c, &k, limit))
+            .await
+    }
+
+    pub(super) async fn rules_version(
+        &self,
+        write_key: &str,
+        version: i64,
+    ) -> Result<Option<StoredRules>, StoreError> {
+        let k = write_key.to_owned();
+        self.read(move |c| sqlite_rules::version(c, &k, version))
+            .await
+    }
+
+    pub(super) async fn put_draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+        document: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let (k, h, d, e) = (
+            write_key.to_owned(),
+            token_hash.to_owned(),
+            document.to_owned(),
+            expires_at.to_owned(),
+        );
+        self.write(move |c| sqlite_rules::put_draft(c, &k, &h, &d, &e, &now_rfc3339()))
+            .await
+    }
+
+    pub(super) async fn draft(
+        &self,
+        write_key: &str,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (k, h) = (write_key.to_owned(), token_hash.to_owned());
+        self.read(move |c| sqlite_rules::draft(c, &k, &h, &now_rfc3339()))
+            .await
     }
 
     pub(super) async fn insert_events(
