@@ -50,13 +50,18 @@ function schemaCompletion(getSchema) {
     const from = ctx.pos - word.length;
     const { path } = containerAt(ctx.state, from);
     const quoted = (s) => JSON.stringify(s);
+    // Replaces the typed word and the quote the editor closed after it.
+    const insert = (text) => (view, _c, from, to) => {
+      const end = view.state.sliceDoc(to, to + 1) === '"' && word.startsWith('"') ? to + 1 : to;
+      view.dispatch({ changes: { from, to: end, insert: text }, selection: { anchor: from + text.length }, userEvent: "input.complete" });
+    };
     if (/[{,]$/.test(lead) || (ctx.explicit && lead.endsWith("{"))) {
       const schemas = schemasAt(schema, path);
       const options = fieldsAt(schema, path).map((f) => ({
-        label: quoted(f.name), type: "property", info: f.description || undefined, apply: `${quoted(f.name)}: `,
+        label: quoted(f.name), type: "property", info: f.description || undefined, apply: insert(`${quoted(f.name)}: `),
       }));
       if (isCondition(schemas)) {
-        for (const c of CONTEXT_PATHS) options.push({ label: quoted(c.path), type: "variable", info: c.description, apply: c.path.endsWith(".") ? `"${c.path}` : `${quoted(c.path)}: ` });
+        for (const c of CONTEXT_PATHS) options.push({ label: quoted(c.path), type: "variable", info: c.description, apply: insert(c.path.endsWith(".") ? `"${c.path}` : `${quoted(c.path)}: `) });
       }
       return options.length ? { from, options, validFor: /^"?[\w$.-]*$/ } : null;
     }
@@ -66,7 +71,7 @@ function schemaCompletion(getSchema) {
     const at = key ? [...path, unquote(`"${key[1]}"`)] : [...path, 0];
     const values = valuesAt(schema, at);
     if (!values.length) return null;
-    return { from, options: values.map((v) => ({ label: JSON.stringify(v), type: "enum" })), validFor: /^"?[\w$.-]*"?$/ };
+    return { from, options: values.map((v) => ({ label: JSON.stringify(v), type: "enum", apply: insert(JSON.stringify(v)) })), validFor: /^"?[\w$.-]*"?$/ };
   };
 }
 

@@ -9,6 +9,7 @@ import { notice } from "./notice.js";
 import { pretty, showPublished } from "./util.js";
 import * as simulator from "./simulator.js";
 import * as publish from "./publish.js";
+import * as preview from "./preview.js";
 
 const params = new URLSearchParams(location.search);
 const writeKey = params.get("writeKey") || "demo";
@@ -48,7 +49,7 @@ async function start() {
     onChange: () => { clearTimeout(timer); timer = setTimeout(revalidate, 150); },
   });
   showPublished(studio);
-  for (const panel of [publish, simulator]) {
+  for (const panel of [publish, preview, simulator]) {
     try { panel.mount(studio); } catch (e) { console.error(e); notice(`A panel failed to start: ${e.message}`, { kind: "error" }); }
   }
   revalidate();

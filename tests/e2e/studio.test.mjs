@@ -101,7 +101,7 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   assert.equal(await page.locator("#publish").isDisabled(), false);
 
   // The simulated new visitor: welcome shows; the others say why not, down to the clause.
-  await page.getByRole("button", { name: "New visitor" }).click();
+  await page.getByRole("button", { name: "New visitor", exact: true }).click();
   const welcome = page.locator('.verdict[data-campaign="welcome"]');
   await eventually(async () => (await welcome.getAttribute("class")).includes("shown"));
   assert.match(await page.locator("#winner").textContent(), /welcome \(popin, variant a\) “Bienvenue !”/);
@@ -110,20 +110,29 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   assert.match(await qr.locator(".clause").textContent(), /pathsession\.channeloperator\$eqexpected"store_qr"actual"direct"/);
   assert.match(await page.locator('.verdict[data-campaign="vip-offer"]').textContent(), /blocked: audience segments.*clauseany.*segmentsvip/s);
   // The street QR visitor: the channel moves the verdict.
-  await page.getByRole("button", { name: "QR code from the street" }).click();
+  await page.getByRole("button", { name: "QR code from the street", exact: true }).click();
   await eventually(async () => (await qr.getAttribute("class")).includes("shown"));
   assert.match(await page.locator("#simulator .facts").textContent(), /channel store_qr/);
   // The VIP: computed traits, lifecycle and segments, and priority decides the pop-in.
-  await page.getByRole("button", { name: "VIP" }).click();
+  await page.getByRole("button", { name: "VIP", exact: true }).click();
   await eventually(async () => (await page.locator("#simulator .facts").textContent()).includes("vip"));
   assert.match(await page.locator("#simulator .facts").textContent(), /Lifecyclecustomer|Lifecycleloyal/);
   assert.match(await page.locator("#winner").textContent(), /vip-offer \(popin, variant a\) “Merci Camille”/);
   // The clock: 30 days later the new visitor is a returning one, welcome no longer fits.
-  await page.getByRole("button", { name: "New visitor" }).click();
+  await page.getByRole("button", { name: "New visitor", exact: true }).click();
   await page.getByRole("button", { name: "Move the clock 30 days forward" }).click();
   await eventually(async () => (await welcome.getAttribute("class")).includes("blocked"));
   assert.match(await welcome.locator(".clause").textContent(), /pathsession\.is_first.*actualfalse/);
-  await page.getByRole("button", { name: "New visitor" }).click();
+  await page.getByRole("button", { name: "New visitor", exact: true }).click();
+
+  // The shop previews the editor's unpublished rules in the frame, drawn by the SDK itself.
+  await page.getByLabel("Admin token").fill(TOKEN);
+  await welcome.getByRole("button", { name: "Preview welcome on the shop" }).click();
+  const shop = page.frameLocator(".preview-frame");
+  await shop.locator('[data-parcours-campaign="welcome"] [role=dialog]', { hasText: "Bienvenue !" }).waitFor();
+  const frame = page.frames().find((f) => f.url().includes("parcours_draft="));
+  assert.deepEqual(await frame.evaluate(() => window.parcours.ready()), { rules: "draft", version: "studio-e2e#2" }, "the draft, not the published rules");
+  assert.equal((await published()).version, "studio-e2e#1", "previewing publishes nothing");
 
   if (process.env.PARCOURS_SCREENSHOTS === "1") {
     mkdirSync(join(ROOT, "docs/screenshots"), { recursive: true });
@@ -131,12 +140,11 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   }
 
   // Publish, with the admin token kept for this tab only.
-  await page.getByLabel("Admin token").fill(TOKEN);
   await page.locator("#publish").click();
   await page.locator("#notice.ok", { hasText: "Published version" }).waitFor();
   assert.equal((await published()).version, "studio-e2e#2", "GET /v1/rules serves what the studio published");
   assert.equal(await page.evaluate(() => sessionStorage.getItem("parcours-studio:token:demo")), TOKEN);
-  assert.equal(await page.evaluate(() => localStorage.length), 0, "the token is not kept beyond the tab");
+  assert.ok(await page.evaluate((t) => !Object.values(localStorage).some((v) => v.includes(t)), TOKEN), "the token is not kept beyond the tab");
 
   // Another editor publishes meanwhile: the studio's next publish is refused (If-Match), not lost.
   await putRules({ ...RULES, version: "someone-else#3" });
@@ -158,7 +166,9 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
     const list = (await versions.json()).versions;
     const ours = list.find((v) => !v.current && list.indexOf(v) === 1);
     await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
-    assert.match(await page.locator(".diff").textContent(), /- {2}"version": "studio-e2e#2"[\s\S]*\+ {2}"version": "someone-else#3"/);
+    await page.locator(".diff .del").first().waitFor();
+    assert.deepEqual(await page.locator(".diff .del").allTextContents(), ['  "version": "studio-e2e#2",']);
+    assert.deepEqual(await page.locator(".diff .add").allTextContents(), ['  "version": "someone-else#3",']);
     page.once("dialog", (d) => d.accept());
     await page.locator("#versions").getByRole("button", { name: `Roll back to v${ours.version}` }).click();
     await page.locator("#notice.ok", { hasText: "Rolled back" }).waitFor();
@@ -167,5 +177,47 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   }
   t.diagnostic(`the marketer flow took ${Date.now() - t0} ms`);
   assert.deepEqual(problems, [], "no page error, no CSP violation");
+  await page.close();
+});
+
+test("the editor completes fields and values and documents them on hover, from the schema", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  await page.locator(".cm-line", { hasText: '"id": "welcome"' }).first().click();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type('"hold');
+  const list = page.locator(".cm-tooltip-autocomplete");
+  await list.waitFor();
+  assert.match(await list.textContent(), /"holdout_percent"/);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("10,");
+  await page.locator(".cm-line", { hasText: '"holdout_percent": 10,' }).waitFor();
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor({ timeout: 3000 }).catch(async (e) => {
+    await page.screenshot({ path: "/tmp/studio-complete.png" });
+    throw e;
+  });
+  // A closed set of values: the trigger kinds.
+  await cursorIn(page, '"on": "page_view"', 12);
+  await page.keyboard.press("Shift+End");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type('"');
+  await page.keyboard.press("Control+Space");
+  await list.waitFor();
+  assert.match(await list.textContent(), /"exit_intent".*"scroll"/s);
+  // Hover documentation, from the schema's descriptions.
+  const line = page.locator(".cm-line", { hasText: '"placement": "popin"' }).first();
+  const indent = (await line.textContent()).match(/^ */)[0].length;
+  const charWidth = await page.evaluate(() => {
+    const probe = document.querySelector("#editor").shadowRoot.querySelector(".cm-line");
+    const r = document.createRange();
+    r.selectNodeContents(probe);
+    return r.getBoundingClientRect().width / probe.textContent.length;
+  });
+  await line.hover({ position: { x: (indent + 4) * charWidth, y: 5 } });
+  const tip = page.locator(".cm-tooltip-hover .schema-doc");
+  await tip.waitFor();
+  assert.match(await tip.textContent(), /^Where it shows: "popin", "banner"/);
   await page.close();
 });
