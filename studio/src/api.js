@@ -5,7 +5,7 @@
 /** Calls for the site `writeKey`; `token()` gives the admin token (or ""). */
 export function api(writeKey, token = () => "") {
   const q = (path, extra = "") => `${path}?writeKey=${encodeURIComponent(writeKey)}${extra}`;
-  const call = async (url, { method = "GET", body, ifMatch, admin = false, raw = false } = {}) => {
+  const call = async (url, { method = "GET", body, ifMatch, admin = false } = {}) => {
     const headers = {};
     if (admin) headers.authorization = `Bearer ${token()}`;
     if (ifMatch) headers["if-match"] = ifMatch;
@@ -20,7 +20,7 @@ export function api(writeKey, token = () => "") {
       err.body = json;
       throw err;
     }
-    return raw ? res : res;
+    return res;
   };
   return {
     /** The current document as text and its ETag. */
@@ -53,8 +53,9 @@ export function api(writeKey, token = () => "") {
       const extra = `&from=${from}&to=${to}${interval ? `&interval=${interval}` : ""}`;
       return (await call(q("/v1/reports/campaigns", extra), { admin: true })).json();
     },
-    reportCsvUrl(from, to) {
-      return q("/v1/reports/campaigns", `&from=${from}&to=${to}&format=csv`);
+    /** The report as CSV text (`interval=day` rows included). */
+    async reportCsv(from, to) {
+      return (await call(q("/v1/reports/campaigns", `&from=${from}&to=${to}&interval=day&format=csv`), { admin: true })).text();
     },
   };
 }

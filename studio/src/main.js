@@ -10,6 +10,7 @@ import { pretty, showPublished } from "./util.js";
 import * as simulator from "./simulator.js";
 import * as publish from "./publish.js";
 import * as preview from "./preview.js";
+import * as results from "./results.js";
 
 const params = new URLSearchParams(location.search);
 const writeKey = params.get("writeKey") || "demo";
@@ -49,7 +50,7 @@ async function start() {
     onChange: () => { clearTimeout(timer); timer = setTimeout(revalidate, 150); },
   });
   showPublished(studio);
-  for (const panel of [publish, preview, simulator]) {
+  for (const panel of [publish, preview, simulator, results]) {
     try { panel.mount(studio); } catch (e) { console.error(e); notice(`A panel failed to start: ${e.message}`, { kind: "error" }); }
   }
   revalidate();

@@ -135,6 +135,7 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   assert.equal((await published()).version, "studio-e2e#1", "previewing publishes nothing");
 
   if (process.env.PARCOURS_SCREENSHOTS === "1") {
+    await page.waitForTimeout(800); // the pop-in's entrance animation
     mkdirSync(join(ROOT, "docs/screenshots"), { recursive: true });
     await page.screenshot({ path: join(ROOT, "docs/screenshots/studio.png"), fullPage: true });
   }
@@ -219,5 +220,59 @@ test("the editor completes fields and values and documents them on hover, from t
   const tip = page.locator(".cm-tooltip-hover .schema-doc");
   await tip.waitFor();
   assert.match(await tip.textContent(), /^Where it shows: "popin", "banner"/);
+  await page.close();
+});
+
+test("results: each arm's funnel, rate and uplift with intervals, a chart over time, the CSV", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
+  await putRules({
+    version: "studio-e2e-results#1",
+    campaigns: [{
+      id: "promo", name: "Promo", trigger: { on: "page_view" }, placement: "popin", holdout_percent: 25,
+      goal: { event: "Order Completed", within_hours: 72 },
+      variants: [{ id: "a", content: { title: "Promo" } }],
+    }],
+  });
+  // 24 visitors exposed over three days, a quarter held out; treatment converts more.
+  const batch = [];
+  let n = 0;
+  const message = (anonymousId, event, properties, at) => ({
+    type: "track", anonymousId, event, properties, messageId: `studio-e2e-${n++}`, timestamp: new Date(at).toISOString(),
+    context: { userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120" },
+  });
+  const start = Date.now() - 2 * 864e5 - 3600e3;
+  for (let i = 0; i < 24; i++) {
+    const at = start + (i % 3) * 864e5, arm = i % 4 === 0 ? "holdout" : "a", anon = `res-${i}`;
+    batch.push(message(anon, "Experiment Viewed", { experiment_id: "promo", variation_id: arm }, at));
+    if (arm === "a") batch.push(message(anon, "Promotion Viewed", { promotion_id: "promo", creative: "a" }, at + 1000));
+    if (arm === "a" && i % 2 === 1) batch.push(message(anon, "Promotion Clicked", { promotion_id: "promo", creative: "a" }, at + 2000));
+    if ((arm === "a" && i % 3 !== 0) || i === 4) batch.push(message(anon, "Order Completed", { order_id: `o-${i}`, revenue: 50 }, at + 600e3));
+  }
+  const sent = await fetch(`${server.url}/v1/batch`, {
+    method: "POST", body: JSON.stringify({ batch }),
+    headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("demo:").toString("base64")}` },
+  });
+  assert.equal(sent.status, 200, await sent.clone().text());
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 }, acceptDownloads: true });
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  await page.getByLabel("Admin token").fill(TOKEN);
+  await page.getByRole("button", { name: "Show results" }).click();
+  const result = page.locator('.result[data-campaign="promo"]');
+  await result.waitFor();
+  const rows = await result.locator("tbody tr").allTextContents();
+  const arm = (id) => result.locator("tbody tr", { hasText: id }).locator("td");
+  assert.deepEqual((await arm("a").allTextContents()).slice(0, 5), ["a", "18", "18", "12", "12"], rows.join(" | "));
+  assert.deepEqual((await arm("holdout").allTextContents()).slice(0, 5), ["holdout (control)", "6", "0", "0", "1"]);
+  assert.match((await arm("a").allTextContents())[5], /^66\.7 %$/);
+  assert.match((await arm("a").allTextContents())[7], /^\+50\.0$/, "uplift in points against the holdout's 16.7 %");
+  const chart = result.locator("svg.chart");
+  assert.equal(await chart.locator("polyline").count(), 2, "a line per arm");
+  assert.equal(await chart.locator("polygon").count(), 2, "an interval band per arm");
+  assert.match(await chart.getAttribute("aria-label"), /conversion rate per arm/);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+  const csv = await (await import("node:fs/promises")).readFile(await download.path(), "utf8");
+  assert.match(csv, /^campaign_id,variant_id,day,/);
+  assert.match(csv, /\npromo,a,,/);
+  if (process.env.PARCOURS_SCREENSHOTS === "1") await result.screenshot({ path: join(ROOT, "docs/screenshots/studio-results.png") });
   await page.close();
 });
