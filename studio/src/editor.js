@@ -146,7 +146,7 @@ export function createEditor(host, { text, onChange, getSchema }) {
         lintGutter(),
         autocompletion({ override: [schemaCompletion(getSchema)] }),
         schemaHover(getSchema),
-        EditorView.contentAttributes.of({ "aria-label": "Rules document (JSON)" }),
+        EditorView.contentAttributes.of({ "aria-label": "Rules document (JSON)", tabindex: "0" }),
         EditorView.updateListener.of((u) => { if (u.docChanged) onChange(u.state.doc.toString()); }),
       ],
     }),

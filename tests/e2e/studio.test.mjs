@@ -133,6 +133,11 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   const frame = page.frames().find((f) => f.url().includes("parcours_draft="));
   assert.deepEqual(await frame.evaluate(() => window.parcours.ready()), { rules: "draft", version: "studio-e2e#2" }, "the draft, not the published rules");
   assert.equal((await published()).version, "studio-e2e#1", "previewing publishes nothing");
+  // … and in a tab of its own.
+  const [tab] = await Promise.all([page.context().waitForEvent("page"), page.getByRole("button", { name: "Open in the shop" }).click()]);
+  await tab.locator('[data-parcours-campaign="welcome"] [role=dialog]', { hasText: "Bienvenue !" }).waitFor();
+  assert.match(tab.url(), /\/\?parcours_preview=welcome%3Aa&parcours_draft=[\w.-]+$/);
+  await tab.close();
 
   if (process.env.PARCOURS_SCREENSHOTS === "1") {
     await page.waitForTimeout(800); // the pop-in's entrance animation
@@ -191,7 +196,7 @@ test("the editor completes fields and values and documents them on hover, from t
   await page.keyboard.type('"hold');
   const list = page.locator(".cm-tooltip-autocomplete");
   await list.waitFor();
-  assert.match(await list.textContent(), /"holdout_percent"/);
+  await list.locator('li[aria-selected="true"]', { hasText: '"holdout_percent"' }).waitFor();
   await page.keyboard.press("Enter");
   await page.keyboard.type("10,");
   await page.locator(".cm-line", { hasText: '"holdout_percent": 10,' }).waitFor();
@@ -275,4 +280,25 @@ test("results: each arm's funnel, rate and uplift with intervals, a chart over t
   assert.match(csv, /\npromo,a,,/);
   if (process.env.PARCOURS_SCREENSHOTS === "1") await result.screenshot({ path: join(ROOT, "docs/screenshots/studio-results.png") });
   await page.close();
+});
+
+test("axe finds no WCAG A/AA violation in the studio, the editor's shadow root included", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
+  const { readFileSync } = await import("node:fs");
+  const { createRequire } = await import("node:module");
+  const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  // axe is injected by the test, which the studio's CSP would refuse.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1440, height: 1100 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  await page.getByLabel("Admin token").fill(TOKEN);
+  await page.getByRole("button", { name: "Lapsed customer", exact: true }).click();
+  await page.locator("#versions .versions-list").waitFor();
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, []);
+  await context.close();
 });
