@@ -1,7 +1,7 @@
 // The visitor simulator and "who sees what, and why": presets, attributes,
 // events and a clock; the engine in the page (tools wasm) computes the
 // context (traits, lifecycle, segments) and explains every campaign.
-import { PRESETS, HOUR, DAY, contextInput } from "./visitor.js";
+import { PRESETS, HOUR, DAY, contextInput, recordExposure } from "./visitor.js";
 import { renderVerdicts } from "./verdicts.js";
 import { el } from "./util.js";
 
@@ -182,6 +182,8 @@ export function mount(studio) {
     row("Segments", ...(segments.length ? segments.map((s) => el("span", "chip", s)) : [el("span", "muted", "none")]));
     const computed = Object.entries(ctx.computed ?? {});
     row("Computed traits", el("span", "mono", computed.length ? computed.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(" · ") : "none defined"));
+    const seen = Object.entries(sim.exposures?.campaigns ?? {}).map(([id, c]) => `${id} ×${c.impressions}${c.clicked ? ", clicked" : ""}${c.dismissed ? ", dismissed" : ""}`);
+    row("Seen", el("span", seen.length ? "" : "muted", seen.length ? seen.join(" · ") : "nothing yet"));
     row("Visit", el("span", "", `visit ${ctx.visit.count}, ${ctx.visit.days_since_previous == null ? "first visit" : `${ctx.visit.days_since_previous} days since the previous one`}; channel ${ctx.session.channel}; ${ctx.session.pageviews} page(s) this session`));
   }
 
@@ -207,6 +209,8 @@ export function mount(studio) {
   }
 
   studio.simulation = () => sim;
+  studio.record = (x, what) => { sim = recordExposure(sim, x, what); update(); };
+  studio.exposed = (id) => Boolean(sim.exposures?.campaigns[id]?.impressions);
   fill();
   studio.onValidated(() => update());
 }

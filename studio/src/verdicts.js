@@ -38,6 +38,12 @@ export function renderVerdicts(studio, box, explained, decisions, { stale }) {
     const head = el("header");
     head.append(el("strong", "", x.campaign_id), el("span", "tag", x.verdict === "shown" ? `shown · ${x.variant_id}` : x.verdict === "holdout" ? "holdout" : `blocked: ${STEP_WORDS[x.reason?.step] ?? x.reason?.step ?? "?"}`));
     const actions = el("span", "actions");
+    const act = (label, aria, fn) => { const b = el("button", "", label); b.type = "button"; b.setAttribute("aria-label", aria); b.addEventListener("click", fn); actions.append(b); };
+    if (studio.record && x.shown) act("Seen", `Record that the visitor saw ${x.campaign_id}`, () => studio.record(x, "seen"));
+    if (studio.record && studio.exposed?.(x.campaign_id)) {
+      act("Clicked", `Record that the visitor clicked ${x.campaign_id}`, () => studio.record(x, "clicked"));
+      act("Dismissed", `Record that the visitor dismissed ${x.campaign_id}`, () => studio.record(x, "dismissed"));
+    }
     if (studio.preview) {
       const b = el("button", "", "Preview");
       b.type = "button";

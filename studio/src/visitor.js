@@ -91,8 +91,34 @@ export function buildVisitor(sim) {
       history,
       computed: {},
     },
-    exposures: { campaigns: {}, shown: [] },
+    exposures: sim.exposures ?? { campaigns: {}, shown: [] },
   };
+}
+
+/**
+ * `sim` after the visitor saw (`"seen"`), clicked or dismissed campaign
+ * `x` (an explanation: `{campaign_id, variant_id, placement}`) now: its
+ * counts, its recent exposures and, for a pop-in or banner, the pressure
+ * log, as the SDK records them (engine/src/exposure.rs).
+ */
+export function recordExposure(sim, x, what = "seen") {
+  const tz = sim.tz ?? 0;
+  const exposures = structuredClone(sim.exposures ?? { campaigns: {}, shown: [] });
+  const c = exposures.campaigns[x.campaign_id] ??= { impressions: 0, exposures: 0, recent: [] };
+  if (what === "seen") {
+    const at = [sim.now, buildVisitor(sim).profile.session.id, localDay(sim.now, tz)];
+    c.variant = x.variant_id;
+    c.impressions++;
+    c.exposures++;
+    c.recent.push(at);
+    c.last_shown_ms = sim.now;
+    c.first_exposed_ms ??= sim.now;
+    c.viewed = true;
+    if (x.placement === "popin" || x.placement === "banner") exposures.shown.push(at);
+  } else {
+    c[what] = true;
+  }
+  return { ...sim, exposures };
 }
 
 /** What `Engine.contextFor` and `explain` take for `sim`. */

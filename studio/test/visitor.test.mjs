@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PRESETS, buildVisitor, contextInput, channelOf, DAY } from "../src/visitor.js";
+import { PRESETS, buildVisitor, contextInput, channelOf, recordExposure, DAY } from "../src/visitor.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TOOLS = join(ROOT, "pkg/tools");
@@ -66,4 +66,26 @@ test("the engine reads each preset as the visitor it is meant to be", { skip: !e
   assert.equal(qr.session.channel, "store_qr");
   assert.equal(qr.device.type, "mobile");
   assert.equal(qr.computed.preferred_channel, "store_qr");
+});
+
+test("a campaign the visitor saw counts for its frequency cap and the pressure cap", { skip: !existsSync(join(TOOLS, "parcours_tools_bg.wasm")) && "pkg/tools not built" }, async () => {
+  const tools = await import(join(TOOLS, "index.js"));
+  const rules = {
+    pressure: { max_per_session: 1 },
+    campaigns: [
+      { id: "hello", trigger: { on: "page_view" }, placement: "popin", priority: 2, frequency: { max_impressions: 1 }, variants: [{ id: "a" }] },
+      { id: "later", trigger: { on: "page_view" }, placement: { type: "banner", position: "top" }, variants: [{ id: "a" }] },
+    ],
+  };
+  const why = (sim) => Object.fromEntries(tools.explain({ rules, ...contextInput(sim) }).map((x) => [x.campaign_id, x]));
+  let sim = PRESETS.new.make(NOW);
+  const first = why(sim);
+  assert.equal(first.hello.verdict, "shown");
+  assert.equal(first.later.reason?.lost_to ?? first.later.reason?.step, "hello", "one pressure slot this session: the higher priority takes it");
+  sim = recordExposure(sim, first.hello);
+  const again = why(sim);
+  assert.deepEqual([again.hello.reason.step, again.hello.reason.cap, again.hello.reason.count], ["frequency", "max_impressions", 1]);
+  assert.deepEqual([again.later.reason.step, again.later.reason.cap], ["pressure", "max_per_session"]);
+  sim = recordExposure(sim, first.hello, "dismissed");
+  assert.equal(sim.exposures.campaigns.hello.dismissed, true);
 });

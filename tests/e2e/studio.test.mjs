@@ -22,7 +22,7 @@ const RULES = {
   campaigns: [
     {
       id: "welcome", audience: { condition: { "session.is_first": true } },
-      trigger: { on: "page_view" }, placement: "popin", priority: 5,
+      trigger: { on: "page_view" }, placement: "popin", priority: 5, frequency: { max_impressions: 1 },
       variants: [{ id: "a", content: { title: "Bienvenue !", body: "-10 % sur votre première commande" } }],
     },
     {
@@ -118,6 +118,13 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   await eventually(async () => (await page.locator("#simulator .facts").textContent()).includes("vip"));
   assert.match(await page.locator("#simulator .facts").textContent(), /Lifecyclecustomer|Lifecycleloyal/);
   assert.match(await page.locator("#winner").textContent(), /vip-offer \(popin, variant a\) “Merci Camille”/);
+  // Once seen, the frequency cap holds it back.
+  await page.getByRole("button", { name: "New visitor", exact: true }).click();
+  await eventually(async () => (await welcome.getAttribute("class")).includes("shown"));
+  await welcome.getByRole("button", { name: "Record that the visitor saw welcome" }).click();
+  await eventually(async () => (await welcome.getAttribute("class")).includes("blocked"));
+  assert.match(await welcome.locator(".clause").textContent(), /capmax_impressionscount1limit1/);
+  assert.match(await page.locator("#simulator .facts").textContent(), /Seenwelcome ×1/);
   // The clock: 30 days later the new visitor is a returning one, welcome no longer fits.
   await page.getByRole("button", { name: "New visitor", exact: true }).click();
   await page.getByRole("button", { name: "Move the clock 30 days forward" }).click();
