@@ -11,6 +11,7 @@ import * as simulator from "./simulator.js";
 import * as publish from "./publish.js";
 import * as preview from "./preview.js";
 import * as results from "./results.js";
+import * as form from "./form.js";
 
 const params = new URLSearchParams(location.search);
 const writeKey = params.get("writeKey") || "demo";
@@ -49,8 +50,10 @@ async function start() {
     getSchema: () => studio.schema,
     onChange: () => { clearTimeout(timer); timer = setTimeout(revalidate, 150); },
   });
+  // Leaving with unpublished edits asks first.
+  addEventListener("beforeunload", (e) => { if (pretty(studio.published) !== studio.editor.text()) e.preventDefault(); });
   showPublished(studio);
-  for (const panel of [publish, preview, simulator, results]) {
+  for (const panel of [publish, preview, simulator, results, form]) {
     try { panel.mount(studio); } catch (e) { console.error(e); notice(`A panel failed to start: ${e.message}`, { kind: "error" }); }
   }
   revalidate();
@@ -60,6 +63,7 @@ function revalidate() {
   const text = studio.editor.text();
   const result = validate(text, studio.tools.Engine);
   studio.result = result;
+  showPublished(studio);
   const problems = [...result.errors, ...result.warnings];
   studio.editor.showProblems(problems.map((p) => ({ from: p.from, to: p.to, severity: p.severity, message: `${p.path}: ${p.message}` })));
   const badge = $("validity");

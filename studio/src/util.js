@@ -5,9 +5,13 @@ export function pretty(text) {
   try { return JSON.stringify(JSON.parse(text), null, 2) + "\n"; } catch { return text; }
 }
 
-/** The header's line about what is published. */
+/** The header's line: what is published, and whether the editor holds unpublished edits. */
 export function showPublished(studio) {
-  document.getElementById("rules-state").textContent = `published: ${studio.etag ?? "none"}`;
+  let label = "";
+  try { label = JSON.parse(studio.published).version ?? ""; } catch { /* not JSON */ }
+  const edited = studio.editor && pretty(studio.published) !== studio.editor.text();
+  document.getElementById("rules-state").textContent =
+    `published: ${label ? `“${label}”` : "(no version label)"} · ${edited ? "unpublished edits in the editor" : "the editor shows it"}`;
 }
 
 /** An element with a class and text. */

@@ -147,6 +147,7 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   await tab.close();
 
   if (process.env.PARCOURS_SCREENSHOTS === "1") {
+    await page.evaluate(() => window.scrollTo(0, 0)); // the header and the editor are sticky
     await page.waitForTimeout(800); // the pop-in's entrance animation
     mkdirSync(join(ROOT, "docs/screenshots"), { recursive: true });
     await page.screenshot({ path: join(ROOT, "docs/screenshots/studio.png"), fullPage: true });
@@ -156,6 +157,7 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   await page.locator("#publish").click();
   await page.locator("#notice.ok", { hasText: "Published version" }).waitFor();
   assert.equal((await published()).version, "studio-e2e#2", "GET /v1/rules serves what the studio published");
+  assert.match(await page.locator("#rules-state").textContent(), /“studio-e2e#2” · the editor shows it/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem("parcours-studio:token:demo")), TOKEN);
   assert.ok(await page.evaluate((t) => !Object.values(localStorage).some((v) => v.includes(t)), TOKEN), "the token is not kept beyond the tab");
 
@@ -308,4 +310,33 @@ test("axe finds no WCAG A/AA violation in the studio, the editor's shadow root i
   });
   assert.deepEqual(violations, []);
   await context.close();
+});
+
+test("the campaign form and the JSON stay in sync, errors on their field", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
+  await putRules(RULES);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  const form = page.locator("#campaign-form");
+  await form.getByLabel("Status of welcome").selectOption("paused");
+  await page.locator(".cm-line", { hasText: '"status": "paused"' }).waitFor();
+  const welcome = page.locator('.verdict[data-campaign="welcome"]');
+  await eventually(async () => (await welcome.textContent()).includes("blocked: status"));
+  const holdout = form.getByLabel("Holdout percent of qr-landing");
+  await holdout.fill("150");
+  await holdout.press("Tab");
+  await page.locator("#validity", { hasText: "1 error" }).waitFor();
+  await eventually(async () => (await holdout.getAttribute("aria-invalid")) === "true");
+  assert.match(await form.locator('tr[data-campaign="qr-landing"] .field-error').textContent(), /100/);
+  assert.equal(await page.locator("#publish").isDisabled(), true);
+  assert.match(await page.locator("#problems").textContent(), /\$\.campaigns\[1\]\.holdout_percent/);
+  await holdout.fill("10");
+  await holdout.press("Tab");
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  await page.locator(".cm-line", { hasText: '"holdout_percent": 10' }).waitFor();
+  // And back: an edit in the JSON redraws the form.
+  await cursorIn(page, '"priority": 10', 1);
+  await page.keyboard.type("0");
+  await eventually(async () => (await form.getByLabel("Priority of vip-offer").inputValue()) === "100");
+  await page.close();
 });
