@@ -9,6 +9,7 @@
 //! itself groups concurrent commits.
 
 use deadpool_postgres::{Config, Object, Pool, Runtime};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
 use super::{
@@ -264,10 +265,8 @@ impl PgStore {
         let mut c = self.client().await?;
         let known = c.prepare_cached(SITE_KNOWN).await?;
         let insert = c.prepare_cached(INSERT_EVENTS).await?;
+        let etag = c.prepare_cached(postgres_graph::RULES_ETAG).await?;
         let tx = c.transaction().await?;
-        if !tx.query_one(&known, &[&write_key]).await?.get::<_, bool>(0) {
-            return Ok(None);
-        }
         let col = |f: fn(&NewEvent) -> Option<&str>| events.iter().map(f).collect::<Vec<_>>();
         let ids = col(|e| Some(&e.message_id));
         let kinds = col(|e| Some(&e.kind));
@@ -277,23 +276,33 @@ impl PgStore {
         let times = col(|e| Some(&e.timestamp));
         let payloads = col(|e| Some(&e.payload));
         let received_at = now_rfc3339();
-        let accepted = tx
-            .execute(
-                &insert,
-                &[
-                    &write_key,
-                    &received_at,
-                    &ids,
-                    &kinds,
-                    &names,
-                    &anon,
-                    &users,
-                    &times,
-                    &payloads,
-                ],
-            )
-            .await? as usize;
-        postgres_graph::after_insert(&tx, write_key, events).await?;
+        // One round trip: the site check, the insert, the rules' ETag and the
+        // graph's id locks go out together (tokio-postgres pipelines
+        // queries polled at once). An unknown site's rows are rolled back.
+        let key: [&(dyn ToSql + Sync); 1] = [&write_key];
+        let rows: [&(dyn ToSql + Sync); 9] = [
+            &write_key,
+            &received_at,
+            &ids,
+            &kinds,
+            &names,
+            &anon,
+            &users,
+            &times,
+            &payloads,
+        ];
+        let (known, accepted, etag, ()) = tokio::try_join!(
+            tx.query_one(&known, &key),
+            tx.execute(&insert, &rows),
+            tx.query_opt(&etag, &key),
+            postgres_graph::lock(&tx, write_key, postgres_graph::ids_in(events)),
+        )?;
+        if !known.get::<_, bool>(0) {
+            return Ok(None); // dropping `tx` rolls back
+        }
+        let accepted = accepted as usize;
+        let etag = etag.map(|r| r.get(0));
+        postgres_graph::after_insert(&tx, write_key, events, etag).await?;
         tx.commit().await?;
         Ok(Some(Inserted {
             accepted,

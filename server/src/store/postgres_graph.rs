@@ -63,23 +63,26 @@ pub struct PgLedger<'a, 't> {
     key: &'a str,
 }
 
+/// Takes the transaction-scoped advisory lock of each id, in hash order.
+const LOCK_IDS: &str = "SELECT pg_advisory_xact_lock(h) FROM (
+     SELECT DISTINCT hashtextextended($1 || chr(31) || i, 7) AS h FROM unnest($2::text[]) i
+     ORDER BY h) s";
+
+/// The rules' ETag (the goals are cached per ETag).
+pub const RULES_ETAG: &str = "SELECT etag FROM rules WHERE write_key = $1";
+
 /// Locks these ids of the site for the rest of the transaction, in order.
-async fn lock(tx: &Transaction<'_>, key: &str, ids: Vec<String>) -> Result<(), Error> {
+pub async fn lock(tx: &Transaction<'_>, key: &str, ids: Vec<String>) -> Result<(), Error> {
     if ids.is_empty() {
         return Ok(());
     }
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(h) FROM (
-             SELECT DISTINCT hashtextextended($1 || chr(31) || i, 7) AS h FROM unnest($2::text[]) i
-             ORDER BY h) s",
-        &[&key, &ids],
-    )
-    .await?;
+    let stmt = tx.prepare_cached(LOCK_IDS).await?;
+    tx.execute(&stmt, &[&key, &ids]).await?;
     Ok(())
 }
 
 /// Every id a request's events carry (alias `previousId`s included).
-fn ids_in(events: &[NewEvent]) -> Vec<String> {
+pub fn ids_in(events: &[NewEvent]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for e in events {
         ids.extend(e.anonymous_id.iter().cloned());
@@ -100,10 +103,19 @@ pub async fn goals_of(
     tx: &impl deadpool_postgres::GenericClient,
     key: &str,
 ) -> Result<Arc<Goals>, Error> {
-    let row = tx
-        .query_opt("SELECT etag FROM rules WHERE write_key = $1", &[&key])
-        .await?;
-    let Some(etag) = row.map(|r| r.get::<_, String>(0)) else {
+    let stmt = tx.prepare_cached(RULES_ETAG).await?;
+    let etag = tx.query_opt(&stmt, &[&key]).await?.map(|r| r.get(0));
+    goals_at(tx, key, etag).await
+}
+
+/// The [`Goals`] of the rules whose ETag is `etag` (none: no rules),
+/// reading the document only when they are not cached.
+pub async fn goals_at(
+    tx: &impl deadpool_postgres::GenericClient,
+    key: &str,
+    etag: Option<String>,
+) -> Result<Arc<Goals>, Error> {
+    let Some(etag) = etag else {
         return Ok(Arc::new(Goals::default()));
     };
     if let Some(g) = goals::cached(key, &etag) {
@@ -116,28 +128,29 @@ pub async fn goals_of(
     Ok(goals::remember(key, &etag, &doc))
 }
 
-/// After a request's events are inserted in `tx`: updates the identity
-/// graph and the report aggregates. Rows this transaction inserted are the
-/// new ones (their `xmin` is its transaction id).
+/// After a request's events are inserted in `tx` and its ids locked
+/// ([`lock`]): updates the identity graph and the report aggregates for the
+/// rules at `etag`. Rows this transaction inserted are the new ones (their
+/// `xmin` is its transaction id).
 pub async fn after_insert(
     tx: &Transaction<'_>,
     key: &str,
     events: &[NewEvent],
+    etag: Option<String>,
 ) -> Result<(), Error> {
-    let goals = goals_of(tx, key).await?;
+    let goals = goals_at(tx, key, etag).await?;
     let relevant: Vec<&str> = graph::relevant(&goals, events);
     let mut fresh = HashSet::new();
     if !relevant.is_empty() {
-        let rows = tx
-            .query(
+        let stmt = tx
+            .prepare_cached(
                 "SELECT message_id FROM events WHERE write_key = $1 AND message_id = ANY($2)
                    AND xmin::text::bigint = txid_current() % 4294967296",
-                &[&key, &relevant],
             )
             .await?;
+        let rows = tx.query(&stmt, &[&key, &relevant]).await?;
         fresh.extend(rows.iter().map(|r| r.get::<_, String>(0)));
     }
-    lock(tx, key, ids_in(events)).await?;
     let mut l = PgLedger { tx, key };
     graph::maintain(&mut l, &goals, events, &fresh).await
 }
