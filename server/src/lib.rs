@@ -61,6 +61,8 @@ pub struct AppState {
     pub static_dir: Option<PathBuf>,
     /// Served at `/pkg/` when set.
     pub pkg_dir: Option<PathBuf>,
+    /// Served at `/studio/` when set (the marketer's studio, built by `cargo xtask build`).
+    pub studio_dir: Option<PathBuf>,
     /// The sites' origins, tokens and keys.
     pub sites: Arc<Sites>,
     /// Largest request body, after decoding.
@@ -81,6 +83,7 @@ impl AppState {
             db,
             static_dir: None,
             pkg_dir: None,
+            studio_dir: None,
             sites: Arc::new(Sites::default()),
             max_body: body::DEFAULT_MAX_BODY,
             limiter: None,
@@ -112,6 +115,8 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Served at `/pkg/`.
     pub pkg_dir: Option<PathBuf>,
+    /// Served at `/studio/`.
+    pub studio_dir: Option<PathBuf>,
     /// A rules document to store at start when the seed site has none.
     pub seed_rules: Option<PathBuf>,
     /// The site the seed rules are for.
@@ -138,6 +143,7 @@ impl Default for Config {
             sites: BTreeMap::new(),
             static_dir: None,
             pkg_dir: None,
+            studio_dir: None,
             seed_rules: None,
             seed_write_key: "demo".into(),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
@@ -316,6 +322,7 @@ impl Server {
             db,
             static_dir: config.static_dir,
             pkg_dir: config.pkg_dir,
+            studio_dir: config.studio_dir,
             sites: Arc::new(sites),
             max_body: config.max_body,
             limiter: config

@@ -117,6 +117,9 @@ struct ServeArgs {
     /// Folder served at /pkg/ (the built SDK).
     #[arg(long, env = "PARCOURS_PKG_DIR", value_name = "DIR")]
     pkg_dir: Option<PathBuf>,
+    /// Folder served at /studio/ (the marketer's studio, built by cargo xtask build).
+    #[arg(long, env = "PARCOURS_STUDIO_DIR", value_name = "DIR")]
+    studio_dir: Option<PathBuf>,
     /// A rules document stored at start when the seed site has none.
     #[arg(long, env = "PARCOURS_SEED_RULES", value_name = "FILE")]
     seed_rules: Option<PathBuf>,
@@ -208,7 +211,10 @@ fn config(args: ServeArgs) -> Result<Config, String> {
         site.admin_token.get_or_insert(config::Secret(token));
     }
     // Not fatal: the SDK may be built after the server starts; it is served once there.
-    for dir in [&args.static_dir, &args.pkg_dir].into_iter().flatten() {
+    for dir in [&args.static_dir, &args.pkg_dir, &args.studio_dir]
+        .into_iter()
+        .flatten()
+    {
         if !dir.is_dir() {
             eprintln!(
                 "parcours-server: warning: {} is not a directory (yet)",
@@ -224,6 +230,7 @@ fn config(args: ServeArgs) -> Result<Config, String> {
         sites,
         static_dir: args.static_dir,
         pkg_dir: args.pkg_dir,
+        studio_dir: args.studio_dir,
         seed_rules: args.seed_rules,
         seed_write_key: args.seed_write_key,
         retention_days: Some(args.retention_days).filter(|d| *d > 0),

@@ -79,3 +79,38 @@ async fn without_static_dirs_unknown_paths_are_a_json_404() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_studio_is_served_at_studio_when_its_folder_is_given() {
+    let mut t = with_dirs();
+    let studio = t.dir.path().join("studio");
+    std::fs::create_dir_all(&studio).unwrap();
+    std::fs::write(
+        studio.join("index.html"),
+        "<!doctype html><title>studio</title>",
+    )
+    .unwrap();
+    std::fs::write(studio.join("studio.js"), "export {}").unwrap();
+    t.state.studio_dir = Some(studio);
+    let index = t.get("/studio/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&index.body).contains("studio"));
+    assert_eq!(index.header("cache-control"), Some("no-cache"));
+    let bare = t.get("/studio").await;
+    assert_eq!(bare.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.header("location"), Some("/studio/"));
+    assert!(t
+        .get("/studio/studio.js")
+        .await
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    // The shop's own files are not served under /studio/.
+    assert_eq!(t.get("/studio/app.js").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_a_studio_folder_studio_is_the_shops_404() {
+    let t = with_dirs();
+    assert_eq!(t.get("/studio/").await.status, StatusCode::NOT_FOUND);
+}

@@ -1,7 +1,7 @@
 // Shared set-up for the end-to-end tests: the real server binary on a free
 // loopback port with a fresh SQLite folder, and Debian's headless Chromium.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,9 @@ const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/p
 const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 /** The SDK build the server serves under /pkg (another one for side-by-side benchmarks). */
 export const PKG_DIR = process.env.PARCOURS_PKG_DIR ?? join(ROOT, "pkg");
+/** The studio as `cargo xtask build` writes it (served at /studio/ when it was built). */
+export const STUDIO_DIR = process.env.PARCOURS_STUDIO_DIR
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "studio");
 
 /**
  * Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }.
@@ -34,6 +37,7 @@ export async function startServer({ origins, userTokenSecret, adminToken, source
     ].join("\n") + "\n");
     sites.push("--sites", file);
   }
+  if (existsSync(join(STUDIO_DIR, "index.html"))) sites.push("--studio-dir", STUDIO_DIR);
   const child = spawn(
     SERVER_BIN,
     ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,

@@ -1,4 +1,5 @@
-//! `cargo xtask build`: the browser SDK into `pkg/`.
+//! `cargo xtask build`: the browser SDK into `pkg/` (and the studio, see
+//! `studio.rs`).
 //!
 //! `pkg/parcours.js` is a classic script (the script tag is `async`, not a
 //! module): wasm-bindgen's `no-modules` output and `src/loader.js`, wrapped in
@@ -25,7 +26,7 @@ pub fn run() -> Result {
 }
 
 /// Builds `pkg/`: the site build, the tools build, the npm package files
-/// and their SRI hashes.
+/// and their SRI hashes; then the studio (`crate::studio`).
 pub fn build() -> Result {
     install::wasm_target()?;
     install::wasm_bindgen_cli()?;
@@ -43,7 +44,8 @@ pub fn build() -> Result {
     optimise(&tools.join("parcours_tools_bg.wasm"))?;
     minify(&tools.join("parcours_tools.js"), "esm")?;
     npm_files(&pkg)?;
-    crate::integrity::write(&pkg)
+    crate::integrity::write(&pkg)?;
+    crate::studio::build()
 }
 
 fn cargo_wasm(features: &[&str]) -> Result {

@@ -24,6 +24,8 @@ pub fn run(args: &[String]) -> Result {
         .args(["run", "--release", "-p", "parcours-server", "--", "serve"])
         .args(["--listen", &addr, "--database", "data/parcours.sqlite3"])
         .args(["--static-dir", "demo", "--pkg-dir", "pkg"])
+        .arg("--studio-dir")
+        .arg(crate::studio::out_dir())
         .args([
             "--seed-rules",
             "demo/rules.json",

@@ -103,6 +103,8 @@ pub fn chromium() -> Result {
 pub fn node_modules() -> Result {
     let root = root();
     let installed = [
+        "@codemirror/lang-json",
+        "codemirror",
         "@openfeature/core",
         "@openfeature/web-sdk",
         "axe-core",

@@ -14,6 +14,7 @@ mod integrity;
 mod postgres;
 mod simulate;
 mod size;
+mod studio;
 mod test;
 mod util;
 
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  build   build the browser SDK into pkg/ (wasm + parcours.js)
+  build   build the browser SDK into pkg/ (wasm + parcours.js) and the studio into target/studio/
   demo    build, start the reference server with the demo shop, print its URL
   test    run every test: native, in-browser (headless Chromium), end-to-end
   bench   run the benchmarks and the size report (`bench peers`: only the peer comparison; `bench load`, `bench reports`: the server)

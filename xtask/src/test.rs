@@ -2,7 +2,8 @@
 //! 1. native: `cargo test --workspace` (engine, server, xtask, shared vectors);
 //! 2. in-browser: wasm-bindgen-test in headless Chromium (shared vectors again, SDK);
 //! 3. end-to-end: the built SDK in Chromium against the real server (Node's test runner + playwright-core),
-//!    the tools module, and `pkg/` as an npm package (packed, installed offline, bundled by esbuild);
+//!    the tools module, the studio, and `pkg/` as an npm package (packed, installed offline, bundled by esbuild);
+//!    the studio's pure modules under Node;
 //! 4. real Node clients (RudderStack's and Segment's) against the server;
 //! 5. delivery over W3C WebDriver in Chromium, Firefox ESR and WebKitGTK (selenium-webdriver).
 
@@ -64,6 +65,12 @@ pub fn run() -> Result {
                 "CHROMIUM_BIN",
                 which("chromium").ok_or("chromium is not installed")?,
             ),
+    )?;
+    // The studio's pure modules (JSON path locator, diff, simulator).
+    exec(
+        Command::new("node")
+            .args(["--test", "studio/test/"])
+            .current_dir(root()),
     )?;
     // Real Segment-compatible Node clients (RudderStack's, Segment's) against the server.
     exec(

@@ -17,7 +17,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::HashMap;
@@ -52,6 +52,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/rules/schema", get(schema::get));
     if let Some(dir) = &state.pkg_dir {
         app = app.nest_service("/pkg", static_files(dir));
+    }
+    if let Some(dir) = &state.studio_dir {
+        app = app
+            .route("/studio", get(|| async { Redirect::permanent("/studio/") }))
+            .nest_service("/studio/", static_files(dir));
     }
     let app = match &state.static_dir {
         Some(dir) => app.fallback_service(static_files(dir)),

@@ -1,0 +1,147 @@
+// The campaign list as a form, in sync with the JSON: status, schedule,
+// priority, holdout and placement of every campaign. An edit here rewrites
+// the document in the editor (two-space JSON, as the editor shows it); an
+// edit there redraws the form. The engine's errors are shown on the field
+// they are about.
+import { el, pretty } from "./util.js";
+import { parsePath } from "./locate.js";
+
+const $ = (id) => document.getElementById(id);
+const STATUSES = ["active", "paused", "draft", "archived"];
+const PLACEMENTS = [["popin", "pop-in"], ["banner", "banner (bottom)"], ["banner-top", "banner (top)"], ["none", "none (headless)"]];
+
+export function mount(studio) {
+  const box = $("campaign-form");
+  const note = el("p", "muted");
+  note.setAttribute("role", "status");
+  const table = el("table", "form-table");
+  box.append(note, table);
+  let pending = false;
+
+  const placementKey = (p) => (typeof p === "string" ? p : p?.type === "banner" && p.position === "top" ? "banner-top" : p?.type ?? "");
+  const placementValue = (k, old) => (k === "banner-top" ? { type: "banner", position: "top" } : k === "banner" && typeof old === "object" ? { type: "banner", position: "bottom" } : k);
+
+  /** Applies `fn(campaign)` to campaign `i` of the editor's document. */
+  function edit(i, fn) {
+    let doc;
+    try { doc = JSON.parse(studio.editor.text()); } catch { return; }
+    const c = doc.campaigns?.[i];
+    if (!c || typeof c !== "object") return;
+    fn(c);
+    pending = true;
+    studio.editor.setText(pretty(JSON.stringify(doc)));
+  }
+
+  function render(result) {
+    const doc = result.document;
+    if (!doc) { note.textContent = "Fix the JSON to use the form."; table.replaceChildren(); return; }
+    const campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
+    note.textContent = campaigns.length ? "Edits here rewrite the JSON; errors show on their field." : "No campaign yet: add one in the JSON.";
+    const head = el("tr");
+    for (const h of ["campaign", "status", "start", "end", "priority", "holdout %", "placement", "trigger"]) head.append(el("th", "", h));
+    const thead = el("thead");
+    thead.append(head);
+    const tbody = el("tbody");
+    campaigns.forEach((c, i) => {
+      if (!c || typeof c !== "object") return;
+      const id = typeof c.id === "string" ? c.id : `#${i + 1}`;
+      const errs = (field) => result.errors.filter((e) => {
+        const p = parsePath(e.path);
+        return p[0] === "campaigns" && p[1] === i && (field === null ? p.length <= 2 : p[2] === field);
+      });
+      const tr = el("tr");
+      tr.dataset.campaign = id;
+      const cell = (input, field, label) => {
+        const td = el("td");
+        input.setAttribute("aria-label", `${label} of ${id}`);
+        const problems = errs(field);
+        if (problems.length) {
+          input.setAttribute("aria-invalid", "true");
+          const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
+          msg.id = `form-err-${i}-${field}`;
+          input.setAttribute("aria-describedby", msg.id);
+          td.append(input, msg);
+        } else td.append(input);
+        tr.append(td);
+      };
+      const name = el("th", "", id);
+      name.scope = "row";
+      if (c.name && c.name !== id) name.append(el("span", "muted", ` ${c.name}`));
+      for (const p of errs(null)) name.append(el("span", "field-error", p.message));
+      tr.append(name);
+
+      const status = select(STATUSES.map((s) => [s, s]), c.status ?? "active");
+      status.addEventListener("change", () => edit(i, (x) => { x.status = status.value; }));
+      cell(status, "status", "Status");
+
+      for (const [k, label] of [["start", "Start"], ["end", "End"]]) {
+        const input = document.createElement("input");
+        input.type = "text";
+        input.placeholder = k === "start" ? "now" : "open";
+        input.value = c.schedule?.[k] ?? "";
+        input.size = 11;
+        input.addEventListener("change", () => edit(i, (x) => {
+          const v = input.value.trim();
+          x.schedule = { ...(x.schedule ?? {}), [k]: v || null };
+          if (x.schedule.start == null && x.schedule.end == null) delete x.schedule;
+        }));
+        cell(input, "schedule", label);
+      }
+
+      const priority = number(c.priority);
+      if (typeof c.priority === "object" && c.priority) {
+        priority.value = String((c.priority.business_value ?? 0) * (c.priority.customer_interest ?? 0) * (c.priority.feasibility ?? 0));
+        priority.disabled = true;
+        priority.title = "business value × customer interest × feasibility: edit it in the JSON";
+      }
+      priority.addEventListener("change", () => edit(i, (x) => { if (priority.value === "") delete x.priority; else x.priority = Number(priority.value); }));
+      cell(priority, "priority", "Priority");
+
+      const holdout = number(c.holdout_percent);
+      holdout.min = "0"; holdout.max = "100";
+      holdout.addEventListener("change", () => edit(i, (x) => { if (holdout.value === "") delete x.holdout_percent; else x.holdout_percent = Number(holdout.value); }));
+      cell(holdout, "holdout_percent", "Holdout percent");
+
+      const key = placementKey(c.placement);
+      const options = key === "slot" ? [...PLACEMENTS, ["slot", `slot ${c.placement.selector ?? ""}`]] : PLACEMENTS;
+      const placement = select(options, key);
+      placement.disabled = key === "slot";
+      placement.addEventListener("change", () => edit(i, (x) => { x.placement = placementValue(placement.value, x.placement); }));
+      cell(placement, "placement", "Placement");
+
+      const t = c.trigger?.on ?? "?";
+      const trigger = el("td", "mono", t === "event" ? `event “${c.trigger.event ?? ""}”` : t);
+      for (const p of errs("trigger")) trigger.append(el("span", "field-error", p.message));
+      tr.append(trigger);
+      tbody.append(tr);
+    });
+    table.replaceChildren(thead, tbody);
+  }
+
+  let latest = null;
+  studio.onValidated((r) => {
+    latest = r;
+    // Never redraw under the marketer's fingers, except after the form's own edit.
+    if (box.contains(document.activeElement) && !pending) return;
+    const focused = document.activeElement?.getAttribute?.("aria-label");
+    render(r);
+    if (pending && focused) box.querySelector(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
+    pending = false;
+  });
+  box.addEventListener("focusout", (e) => { if (!box.contains(e.relatedTarget) && latest) render(latest); });
+}
+
+function select(options, value) {
+  const s = document.createElement("select");
+  for (const [v, t] of options) s.append(new Option(t, v, false, v === value));
+  return s;
+}
+
+function number(value) {
+  const i = document.createElement("input");
+  i.type = "number";
+  i.step = "any";
+  i.value = typeof value === "number" ? String(value) : "";
+  i.classList.add("num");
+  return i;
+}
