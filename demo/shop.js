@@ -445,10 +445,18 @@
     });
   }
 
+  /** A product as Segment's e-commerce properties (what the bridge makes of a GA4 item), for scripts such as bench/browser/track.mjs. */
+  function props(p, extra) {
+    var o = { product_id: p.sku, sku: p.sku, name: p.name, price: p.price, category: p.category, currency: "EUR" };
+    for (var k in extra || {}) o[k] = extra[k];
+    return o;
+  }
+
   var current = null;
   window.SHOP = {
     catalogue: CATALOGUE,
     product: product,
+    props: props,
     param: param,
     cart: cart,
     keys: KEYS,
