@@ -15,7 +15,9 @@
 //            N `parcours.track("Product Viewed", …)` calls are timed one by one
 //            (`performance.now()` around the synchronous call; a timer yield
 //            between calls so each call is its own task, as a click would be).
-//   pending  `data-consent="required"` and no consent given: the same, nothing
+//            The shop's tag has `data-consent="required"`: this visitor accepted
+//            the shop's cookie banner, so the shop grants consent on the page.
+//   pending  the same tag and no answer to the banner: the same, nothing
 //            may be stored or sent.
 // Also counted: `localStorage` characters written (Storage.prototype.setItem
 // wrapped before the SDK loads) inside each call and between calls (flushes),
@@ -155,13 +157,14 @@ function longtasksIn(B, phase) {
 }
 
 async function openShop(browser, base, { consentRequired }) {
-  const context = await browser.newContext();
+  // The shop's tag says data-consent="required": "granted" is a visitor who
+  // accepted its cookie banner (the harness's default), "pending" one who did not answer.
+  const context = await browser.newContext({ shopConsent: !consentRequired });
   await context.addInitScript(instrument);
   await context.route((url) => url.pathname === PAGE, async (route) => {
     const response = await route.fetch();
     let body = await response.text();
     body = body.replace(/\sdata-debug(?=[\s>])/, "");
-    if (consentRequired) body = body.replace('data-write-key="demo"', 'data-write-key="demo" data-consent="required"');
     await route.fulfill({
       response,
       body,

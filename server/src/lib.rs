@@ -73,6 +73,9 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpAddr]>,
     /// Events are kept this many days (`None`: forever); reports say so.
     pub retention_days: Option<u32>,
+    /// The site whose tokens `POST /demo/login` signs (`--demo-backend`);
+    /// `None`: the route does not exist.
+    pub demo_site: Option<String>,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             limiter: None,
             trusted_proxies: Arc::from([]),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
+            demo_site: None,
         }
     }
 }
@@ -131,6 +135,9 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Serves the demo shop's login route (`POST /demo/login`) for the seed
+    /// site (`--demo-backend`); never on by default.
+    pub demo_backend: bool,
 }
 
 impl Default for Config {
@@ -150,6 +157,7 @@ impl Default for Config {
             max_body: body::DEFAULT_MAX_BODY,
             rate_limit: Some(RateLimit::DEFAULT),
             trusted_proxies: Vec::new(),
+            demo_backend: false,
         }
     }
 }
@@ -330,6 +338,7 @@ impl Server {
                 .map(|l| Arc::new(ratelimit::Limiter::new(l))),
             trusted_proxies: config.trusted_proxies.into(),
             retention_days: config.retention_days,
+            demo_site: config.demo_backend.then(|| config.seed_write_key.clone()),
         };
         Ok(Server {
             listener,

@@ -131,6 +131,12 @@ struct ServeArgs {
         value_name = "KEY"
     )]
     seed_write_key: String,
+    /// Serve POST /demo/login for the seed site: the demo shop's stand-in for
+    /// a site backend, signing a user token with the site's user_token_secret
+    /// for any e-mail address, without a password. Demo only: a real site
+    /// signs its tokens in its own backend.
+    #[arg(long, env = "PARCOURS_DEMO_BACKEND")]
+    demo_backend: bool,
 
     /// Older form of --listen: the interface.
     #[arg(long, help_heading = "Older options (still accepted)")]
@@ -233,6 +239,7 @@ fn config(args: ServeArgs) -> Result<Config, String> {
         studio_dir: args.studio_dir,
         seed_rules: args.seed_rules,
         seed_write_key: args.seed_write_key,
+        demo_backend: args.demo_backend,
         retention_days: Some(args.retention_days).filter(|d| *d > 0),
         max_body: config::parse_size(&args.max_body).map_err(|e| e.to_string())?,
         rate_limit: config::RateLimit::parse(&args.rate_limit).map_err(|e| e.to_string())?,

@@ -12,21 +12,20 @@ after(() => closeServerAndBrowser(server, browser));
 const ourKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("parcours:")));
 const storedRun = (run) => storedEvents(server.dataDir).filter((e) => e.payload?.properties?.run === run);
 
-/** The demo cart page with `data-consent="required"` on its script tag. */
+/**
+ * The demo cart page (its tag says `data-consent="required"`) for a visitor
+ * who has not answered the shop's cookie banner: nothing granted yet.
+ */
 async function consentRequiredPage(context) {
-  await context.route("**/cart.html", async (route) => {
-    const res = await route.fetch();
-    const html = (await res.text()).replace('data-write-key="demo"', 'data-write-key="demo" data-consent="required"');
-    await route.fulfill({ response: res, body: html });
-  });
   const page = await context.newPage();
   await page.goto(`${server.url}/cart.html`);
+  assert.equal(await page.locator("script[data-write-key]").getAttribute("data-consent"), "required");
   await page.evaluate(() => window.parcours.ready());
   return page;
 }
 
 test("consent required → granted → refused: stored and sent only while granted", async () => {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ shopConsent: false });
   let batches = 0;
   context.on("request", (r) => { if (r.url().includes("/v1/batch")) batches++; });
   const page = await consentRequiredPage(context);

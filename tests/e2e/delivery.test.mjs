@@ -3,7 +3,7 @@
 // real server would not give it), offline, and the copies a navigation costs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually } from "./harness.mjs";
+import { openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually, serveFixtures } from "./harness.mjs";
 
 let server, browser;
 before(async () => ({ server, browser } = await openServerAndBrowser()));
@@ -193,7 +193,10 @@ test("401/403/404 pause sending and keep the queue; the next page load resumes",
   const context = await browser.newContext();
   let refused = 0;
   await context.route("**/v1/batch", (route) => { refused++; return route.fulfill({ status: 401, body: "" }); });
-  const { page } = await openTab(context);
+  // A page granted by default (the shop's pages grant at load, which sends the
+  // page view at once, before the listener below is there to see the pause).
+  await serveFixtures(context);
+  const { page } = await openTab(context, "/fixtures/landing.html");
   const errors = await page.evaluate(() => new Promise((done) => {
     const seen = [];
     window.parcours.on("error", (e) => seen.push(e));

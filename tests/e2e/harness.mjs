@@ -17,14 +17,33 @@ export const STUDIO_DIR = process.env.PARCOURS_STUDIO_DIR
   ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "studio");
 
 /**
- * Starts the server with the demo shop and rules; resolves to { url, dataDir, stop }.
+ * `demo/rules.json` as the tests seed it: by default with every holdout and
+ * the site-wide control group at 0, so a visitor a test plays is never held
+ * out at random and the pop-in it waits for always shows (tests of holdouts
+ * bring their own rules); `{ holdouts: true }` keeps the document as it is.
+ */
+export function demoRules({ holdouts = false } = {}) {
+  const rules = JSON.parse(readFileSync(join(ROOT, "demo/rules.json"), "utf8"));
+  if (!holdouts) {
+    rules.global_holdout_percent = 0;
+    for (const c of rules.campaigns) if (c.holdout_percent) c.holdout_percent = 0;
+  }
+  return rules;
+}
+
+/**
+ * Starts the server with the demo shop and rules ({@link demoRules}, holdouts
+ * off unless `holdouts`); resolves to { url, dataDir, stop }.
  * The demo site allows the server's own origin; pages on other origins need
  * `origins` (written to a `--sites` file with `userTokenSecret`,
  * `adminToken`, for `PUT /v1/rules`, and `sourceKey`, for server-side
- * sources, if given).
+ * sources, if given). `demoBackend` serves the shop's `POST /demo/login`
+ * (it needs `userTokenSecret`).
  */
-export async function startServer({ origins, userTokenSecret, adminToken, sourceKey } = {}) {
+export async function startServer({ origins, userTokenSecret, adminToken, sourceKey, holdouts, demoBackend } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
+  const seed = join(dataDir, "rules.json");
+  writeFileSync(seed, JSON.stringify(demoRules({ holdouts }), null, 2));
   const sites = [];
   if (origins || userTokenSecret || adminToken || sourceKey) {
     const file = join(dataDir, "sites.toml");
@@ -42,7 +61,7 @@ export async function startServer({ origins, userTokenSecret, adminToken, source
     SERVER_BIN,
     ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
      "--static-dir", join(ROOT, "demo"), "--pkg-dir", PKG_DIR,
-     "--seed-rules", join(ROOT, "demo/rules.json"), "--seed-write-key", "demo", ...sites],
+     "--seed-rules", seed, "--seed-write-key", "demo", ...sites, ...(demoBackend ? ["--demo-backend"] : [])],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolve, reject) => {
@@ -72,14 +91,32 @@ export function storedEvents(dataDir) {
 /**
  * Headless Chromium as this machine allows it (root, closed network).
  * `{ bfcache: true }` keeps the back-forward cache, which Playwright turns off by default.
+ *
+ * The demo shop asks for consent (`data-consent="required"` on its script
+ * tag, its cookie banner remembering the answer as `shop:consent`). Every
+ * context of this browser plays a visitor who accepted it on an earlier
+ * visit (`shop:consent` = `granted` whenever it is unset, so the shop grants
+ * Parcours consent on each page), unless opened with
+ * `browser.newContext({ shopConsent: false })`: tests of consent itself.
  */
-export function launchBrowser({ bfcache = false } = {}) {
-  return chromium.launch({
+export async function launchBrowser({ bfcache = false } = {}) {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_BIN,
     ignoreDefaultArgs: bfcache ? ["--disable-back-forward-cache"] : [],
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async ({ shopConsent = true, ...options } = {}) => {
+    const context = await newContext(options);
+    if (shopConsent) {
+      await context.addInitScript(() => {
+        try { if (localStorage.getItem("shop:consent") === null) localStorage.setItem("shop:consent", "granted"); } catch { /* no storage here */ }
+      });
+    }
+    return context;
+  };
+  return browser;
 }
 
 /** Collects the messages the page sends to /v1/batch (fetch and sendBeacon alike). */

@@ -12,7 +12,7 @@ let server, browser;
 before(async () => ({ server, browser } = await openServerAndBrowser()));
 after(() => closeServerAndBrowser(server, browser));
 
-const DEMO_VERSION = "2026-11-27T10:00:00Z#1";
+const DEMO_VERSION = "2026-12-03T09:00:00Z#2";
 const NOT_LOADED = { rules: "none", version: null };
 
 /** Holds the wasm back until the returned function is called. */

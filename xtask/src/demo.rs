@@ -2,6 +2,11 @@
 //! on 127.0.0.1 with SQLite under `data/` and the demo shop, and prints the
 //! shop's and the studio's URLs and the demo site's admin token once the
 //! server answers `GET /healthz`.
+//!
+//! The demo site gets a user-token secret (`data/sites.toml`, written once
+//! with a random secret) and `--demo-backend`, so the shop's account page can
+//! sign a visitor in through `POST /demo/login`, the server's stand-in for a
+//! site backend. A real site signs its user tokens in its own backend.
 
 use crate::util::{cargo, root, Result};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -19,6 +24,7 @@ pub fn run(args: &[String]) -> Result {
         _ => return Err("usage: cargo xtask demo [--port N]".into()),
     };
     let addr = format!("127.0.0.1:{port}");
+    let sites = sites_file()?;
     eprintln!("Starting the Parcours demo (rules: demo/rules.json, data: data/) …");
     let mut child = cargo()
         .args(["run", "--release", "-p", "parcours-server", "--", "serve"])
@@ -32,6 +38,7 @@ pub fn run(args: &[String]) -> Result {
             "--seed-write-key",
             "demo",
         ])
+        .args(["--sites", &sites, "--demo-backend"])
         .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
@@ -73,6 +80,27 @@ pub fn run(args: &[String]) -> Result {
     } else {
         Err(format!("the server exited with {status}"))
     }
+}
+
+/// `data/sites.toml`, written once: the demo site with a random
+/// `user_token_secret` (the server allows its own origin without `origins`).
+fn sites_file() -> Result<String> {
+    let path = root().join("data/sites.toml");
+    if !path.exists() {
+        let mut bytes = [0u8; 24];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut bytes))
+            .map_err(|e| format!("no random bytes for the demo's user-token secret: {e}"))?;
+        let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::create_dir_all(root().join("data")).map_err(|e| e.to_string())?;
+        let text = format!(
+            "# Written by `cargo xtask demo`: the demo site's secret for signing user tokens\n\
+             # (POST /demo/login stands in for the site's backend). Delete it for a new one.\n\
+             [sites.demo]\nuser_token_secret = \"{secret}\"\n"
+        );
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok("data/sites.toml".into())
 }
 
 /// Whether `GET /healthz` answers 200.

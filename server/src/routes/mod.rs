@@ -2,6 +2,7 @@
 //! static files, and the shared extractors.
 
 pub mod batch;
+pub mod demo;
 pub mod draft;
 pub mod forget;
 pub mod health;
@@ -50,6 +51,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), origin::layer))
         // Public for every origin: the same document for every site, no credentials.
         .route("/v1/rules/schema", get(schema::get));
+    if state.demo_site.is_some() {
+        // The demo shop's stand-in for a site backend (see `demo`), same origin as the shop.
+        app = app.route("/demo/login", post(demo::login).layer(limit));
+    }
     if let Some(dir) = &state.pkg_dir {
         app = app.nest_service("/pkg", static_files(dir));
     }
