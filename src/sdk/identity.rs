@@ -127,6 +127,7 @@ impl Sdk {
                     .journal
                     .write_snapshot(&self.visitor, js_sys::Date::now());
                 self.links.persist();
+                self.cache_rules();
             }
         }
         if c.analytics != self.delivery.enabled() {

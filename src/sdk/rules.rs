@@ -132,16 +132,8 @@ impl Sdk {
                                 "draft: this tab runs unpublished rules",
                                 &JsValue::NULL,
                             );
-                            self.rules_loaded();
-                            return;
                         }
-                        let cached = obj(&[
-                            ("etag", r.etag.map_or(JsValue::NULL, |e| e.into())),
-                            ("rules", r.body),
-                        ]);
-                        if let Some(text) = convert::stringify(&cached) {
-                            let _ = self.store.set(keys::RULES, &text);
-                        }
+                        self.cache_rules();
                     }
                     Err(errors) => self.error(
                         "invalid rules rejected; keeping the last good rules",
@@ -157,6 +149,25 @@ impl Sdk {
             Err(e) => self.error("rules fetch failed", e.detail()),
         }
         self.rules_loaded();
+    }
+
+    /// Stores the running rules for the next pages and the other tabs
+    /// (never a draft; nothing before consent to store). Also called when
+    /// consent is given: the next page must replay this page's journal
+    /// with these rules (a campaign's impressions count for the pressure
+    /// cap only with its placement known).
+    pub(super) fn cache_rules(&self) {
+        if !matches!(self.rules_source, RulesSource::Network) {
+            return;
+        }
+        let etag = self
+            .rules_etag
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from);
+        let cached = obj(&[("etag", etag), ("rules", self.rules_doc.clone())]);
+        if let Some(text) = convert::stringify(&cached) {
+            let _ = self.store.set(keys::RULES, &text);
+        }
     }
 
     pub(super) fn rules_loaded(&mut self) {
