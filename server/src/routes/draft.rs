@@ -10,15 +10,15 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::rules::check_rules;
-use super::{header_str, WriteKeyQuery};
+use super::rules::{admin, check_rules, utf8_document};
+use super::WriteKeyQuery;
 use crate::validate::format_utc;
 use crate::{origin, sites, AppError, AppState};
 
@@ -32,11 +32,8 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    origin::check(&state.sites, &headers, &key)?;
-    let auth = header_str(&headers, AUTHORIZATION);
-    sites::authorize_admin(&state.db, &state.sites, &key, auth).await?;
-    let document = String::from_utf8(body.to_vec())
-        .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
+    admin(&state, &headers, &key).await?;
+    let document = utf8_document(&body)?;
     let (rules_version, warnings) = check_rules(&document)?;
     let token = format!("d1.{}", sites::generate_token());
     let expires_at =

@@ -46,12 +46,21 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
-    origin::check(&state.sites, &headers, &key)?;
-    let auth = header_str(&headers, AUTHORIZATION);
-    sites::authorize_admin(&state.db, &state.sites, &key, auth).await?;
-    let document = String::from_utf8(body.to_vec())
-        .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))?;
-    publish(&state, &key, &headers, document).await
+    admin(&state, &headers, &key).await?;
+    publish(&state, &key, &headers, utf8_document(&body)?).await
+}
+
+/// The studio's calls: an allowed origin (or none) and the site's admin token.
+pub async fn admin(state: &AppState, headers: &HeaderMap, key: &str) -> Result<(), AppError> {
+    origin::check(&state.sites, headers, key)?;
+    let auth = header_str(headers, AUTHORIZATION);
+    sites::authorize_admin(&state.db, &state.sites, key, auth).await
+}
+
+/// A request body as a rules document's text.
+pub fn utf8_document(body: &Bytes) -> Result<String, AppError> {
+    String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::BadRequest("the rules document is not UTF-8".into()))
 }
 
 /// Validates `document` and stores it as the site's rules if the request's

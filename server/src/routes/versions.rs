@@ -6,24 +6,18 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::rules::publish;
-use super::{header_str, WriteKeyQuery};
-use crate::{origin, sites, AppError, AppState};
+use super::rules::{admin, publish};
+use super::WriteKeyQuery;
+use crate::{AppError, AppState};
 
 /// Versions listed at most.
 pub const MAX_LISTED: i64 = 100;
-
-async fn admin(state: &AppState, headers: &HeaderMap, key: &str) -> Result<(), AppError> {
-    origin::check(&state.sites, headers, key)?;
-    let auth = header_str(headers, AUTHORIZATION);
-    sites::authorize_admin(&state.db, &state.sites, key, auth).await
-}
 
 /// `{versions: [{version, etag, rulesVersion, updated_at, current}]}`, newest first.
 pub async fn list(

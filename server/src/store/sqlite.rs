@@ -597,15 +597,18 @@ fn rules(conn: &Connection, write_key: &str) -> rusqlite::Result<Option<StoredRu
     conn.prepare_cached(
         "SELECT document, etag, version, updated_at FROM rules WHERE write_key = ?1",
     )?
-    .query_row([write_key], |r| {
-        Ok(StoredRules {
-            document: r.get(0)?,
-            etag: r.get(1)?,
-            version: r.get(2)?,
-            updated_at: r.get(3)?,
-        })
-    })
+    .query_row([write_key], stored_rules)
     .optional()
+}
+
+/// A `(document, etag, version, updated_at)` row.
+pub(super) fn stored_rules(r: &rusqlite::Row) -> rusqlite::Result<StoredRules> {
+    Ok(StoredRules {
+        document: r.get(0)?,
+        etag: r.get(1)?,
+        version: r.get(2)?,
+        updated_at: r.get(3)?,
+    })
 }
 
 fn register_site(conn: &Connection, write_key: &str) -> rusqlite::Result<()> {

@@ -79,14 +79,7 @@ pub fn version(
         "SELECT document, etag, version, created_at FROM rules_versions
          WHERE write_key = ?1 AND version = ?2",
     )?
-    .query_row(params![write_key, version], |r| {
-        Ok(StoredRules {
-            document: r.get(0)?,
-            etag: r.get(1)?,
-            version: r.get(2)?,
-            updated_at: r.get(3)?,
-        })
-    })
+    .query_row(params![write_key, version], super::sqlite::stored_rules)
     .optional()
 }
 
