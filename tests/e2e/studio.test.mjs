@@ -4,8 +4,8 @@
 // and cannot be published; fixed, the simulated visitor's explanation says
 // which campaign shows and why the others do not, down to the clause;
 // publishing uses If-Match (a concurrent publish is refused, not
-// overwritten) and GET /v1/rules then serves it; rolling back (when the
-// server has version history) makes the old document current again.
+// overwritten) and the shop then runs it; rolling back makes the old
+// document current again, and what the newer one added leaves the shop.
 // PARCOURS_SCREENSHOTS=1 writes docs/screenshots/studio.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -57,6 +57,25 @@ async function putRules(doc) {
 }
 const published = async () => (await (await fetch(`${server.url}/v1/rules?writeKey=demo`)).json());
 
+/** A new visitor on the shop's home page: the rules version it runs and the campaign it shows. */
+async function shopShows() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  const { version } = await page.evaluate(() => window.parcours.ready());
+  const shown = page.locator("[data-parcours-campaign]").first();
+  await shown.locator("[role=dialog]").waitFor({ timeout: 10000 });
+  const campaign = await shown.getAttribute("data-parcours-campaign");
+  await context.close();
+  return { version, campaign };
+}
+
+/** What another editor adds: a flash sale that outranks the welcome offer. */
+const FLASH = {
+  id: "flash", trigger: { on: "page_view" }, placement: "popin", priority: 20,
+  variants: [{ id: "a", content: { title: "Flash sale" } }],
+};
+
 /** Puts the cursor at `offset` characters before the end of the editor line holding `text`. */
 async function cursorIn(page, text, fromEnd) {
   await page.locator(".cm-line", { hasText: text }).first().click();
@@ -64,7 +83,7 @@ async function cursorIn(page, text, fromEnd) {
   for (let i = 0; i < fromEnd; i++) await page.keyboard.press("ArrowLeft");
 }
 
-test("break, see the error at its path, fix, simulate, publish, roll back", { skip: !built && "the studio is not built (cargo xtask build)" }, async (t) => {
+test("break, see the error at its path, fix, simulate, preview, publish to the shop, roll back off it", { skip: !built && "the studio is not built (cargo xtask build)" }, async (t) => {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
@@ -158,11 +177,13 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   await page.locator("#notice.ok", { hasText: "Published version" }).waitFor();
   assert.equal((await published()).version, "studio-e2e#2", "GET /v1/rules serves what the studio published");
   assert.match(await page.locator("#rules-state").textContent(), /“studio-e2e#2” · the editor shows it/);
+  assert.deepEqual(await shopShows(), { version: "studio-e2e#2", campaign: "welcome" }, "the shop runs what was published");
   assert.equal(await page.evaluate(() => sessionStorage.getItem("parcours-studio:token:demo")), TOKEN);
   assert.ok(await page.evaluate((t) => !Object.values(localStorage).some((v) => v.includes(t)), TOKEN), "the token is not kept beyond the tab");
 
   // Another editor publishes meanwhile: the studio's next publish is refused (If-Match), not lost.
-  await putRules({ ...RULES, version: "someone-else#3" });
+  await putRules({ ...RULES, version: "someone-else#3", campaigns: [...RULES.campaigns, FLASH] });
+  assert.deepEqual(await shopShows(), { version: "someone-else#3", campaign: "flash" });
   await cursorIn(page, '"version": "studio-e2e#2"', 2);
   await page.keyboard.type("b");
   await page.locator("#validity", { hasText: /^valid/ }).waitFor();
@@ -173,23 +194,23 @@ test("break, see the error at its path, fix, simulate, publish, roll back", { sk
   await conflict.getByRole("button", { name: "Reload the published rules" }).click();
   await page.locator(".cm-line", { hasText: '"someone-else#3"' }).waitFor();
 
-  // Roll back to what the studio published (needs GET /v1/rules/versions on the server).
+  // Roll back to what the studio published: the flash sale is gone from the shop.
   const versions = await api("/v1/rules/versions?writeKey=demo");
-  if (versions.status === 404) {
-    t.diagnostic("the server has no /v1/rules/versions yet: rollback not exercised");
-  } else {
-    const list = (await versions.json()).versions;
-    const ours = list.find((v) => !v.current && list.indexOf(v) === 1);
-    await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
-    await page.locator(".diff .del").first().waitFor();
-    assert.deepEqual(await page.locator(".diff .del").allTextContents(), ['  "version": "studio-e2e#2",']);
-    assert.deepEqual(await page.locator(".diff .add").allTextContents(), ['  "version": "someone-else#3",']);
-    page.once("dialog", (d) => d.accept());
-    await page.locator("#versions").getByRole("button", { name: `Roll back to v${ours.version}` }).click();
-    await page.locator("#notice.ok", { hasText: "Rolled back" }).waitFor();
-    assert.equal((await published()).version, "studio-e2e#2", "the old document is current again");
-    await page.locator(".cm-line", { hasText: '"studio-e2e#2"' }).waitFor();
-  }
+  assert.equal(versions.status, 200);
+  const list = (await versions.json()).versions;
+  const ours = list.find((v) => !v.current && list.indexOf(v) === 1);
+  await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
+  await page.locator(".diff .del").first().waitFor();
+  assert.deepEqual(await page.locator(".diff .del").allTextContents(), ['  "version": "studio-e2e#2",']);
+  const added = await page.locator(".diff .add").allTextContents();
+  assert.equal(added[0], '  "version": "someone-else#3",');
+  assert.ok(added.some((l) => l.includes('"id": "flash"')), added.join("\n"));
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#versions").getByRole("button", { name: `Roll back to v${ours.version}` }).click();
+  await page.locator("#notice.ok", { hasText: "Rolled back" }).waitFor();
+  assert.equal((await published()).version, "studio-e2e#2", "the old document is current again");
+  await page.locator(".cm-line", { hasText: '"studio-e2e#2"' }).waitFor();
+  assert.deepEqual(await shopShows(), { version: "studio-e2e#2", campaign: "welcome" }, "rolled back: the flash sale is gone");
   t.diagnostic(`the marketer flow took ${Date.now() - t0} ms`);
   assert.deepEqual(problems, [], "no page error, no CSP violation");
   await page.close();
