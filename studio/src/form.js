@@ -5,6 +5,7 @@
 // they are about.
 import { el, pretty } from "./util.js";
 import { parsePath } from "./locate.js";
+import { details } from "./form-details.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["active", "paused", "draft", "archived"];
@@ -17,6 +18,7 @@ export function mount(studio) {
   const table = el("table", "form-table");
   box.append(note, table);
   let pending = false;
+  const open = new Set();
 
   const placementKey = (p) => (typeof p === "string" ? p : p?.type === "banner" && p.position === "top" ? "banner-top" : p?.type ?? "");
   const placementValue = (k, old) => (k === "banner-top" ? { type: "banner", position: "top" } : k === "banner" && typeof old === "object" ? { type: "banner", position: "bottom" } : k);
@@ -32,7 +34,15 @@ export function mount(studio) {
     studio.editor.setText(pretty(JSON.stringify(doc)));
   }
 
+  let rendering = false;
   function render(result) {
+    // Replacing a focused input blurs it, and focusout would render again.
+    if (rendering) return;
+    rendering = true;
+    try { draw(result); } finally { rendering = false; }
+  }
+
+  function draw(result) {
     const doc = result.document;
     if (!doc) { note.textContent = "Fix the JSON to use the form."; table.replaceChildren(); return; }
     const campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
@@ -114,6 +124,44 @@ export function mount(studio) {
       for (const p of errs("trigger")) trigger.append(el("span", "field-error", p.message));
       tr.append(trigger);
       tbody.append(tr);
+
+      // The campaign's details, in a row that expands.
+      const shown = new Set();
+      const under = (prefix) => result.errors.filter((e) => {
+        const p = parsePath(e.path);
+        return p[0] === "campaigns" && p[1] === i && prefix.every((k, n) => p[2 + n] === k);
+      });
+      const field = (input, prefix, label, visible, inline) => {
+        const wrap = el("label", inline ? "field inline" : "field");
+        input.setAttribute("aria-label", label);
+        const problems = under(prefix);
+        problems.forEach((p) => shown.add(p));
+        if (inline) wrap.append(input, ` ${visible}`); else wrap.append(el("span", "muted", visible), input);
+        if (problems.length) {
+          input.setAttribute("aria-invalid", "true");
+          const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
+          msg.id = `form-err-${i}-${prefix.join("-")}`;
+          input.setAttribute("aria-describedby", msg.id);
+          wrap.append(msg);
+        }
+        return wrap;
+      };
+      const leftover = (node, prefix) => {
+        for (const p of under(prefix)) if (!shown.has(p)) { shown.add(p); node.append(el("span", "field-error", `${p.path}: ${p.message}`)); }
+      };
+      const more = el("tr", "details-row");
+      more.dataset.details = id;
+      const td = el("td");
+      td.colSpan = 8;
+      const box = document.createElement("details");
+      box.open = open.has(id);
+      box.addEventListener("toggle", () => { if (box.open) open.add(id); else open.delete(id); });
+      box.append(el("summary", "", `Details of ${id}: trigger, frequency, variants`));
+      if (box.open) box.append(details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
+      else box.addEventListener("toggle", () => { if (box.open && latest) render(latest); }, { once: true });
+      td.append(box);
+      more.append(td);
+      tbody.append(more);
     });
     table.replaceChildren(thead, tbody);
   }
