@@ -7,6 +7,7 @@
 // about (`errs(prefix)` takes the path under the campaign).
 import { el } from "./util.js";
 import { contextInput } from "./visitor.js";
+import { audience } from "./form-audience.js";
 
 const TRIGGERS = ["page_view", "event", "exit_intent", "scroll", "time_on_page", "inactivity", "flag"];
 const STOPS = ["clicked", "dismissed", "converted"];
@@ -17,6 +18,7 @@ const STOPS = ["clicked", "dismissed", "converted"];
  */
 export function details({ c, id, doc, studio, field, edit, leftover }) {
   const box = el("div", "form-details");
+  box.append(audience({ c, id, doc, field, edit, leftover }));
 
   // Trigger.
   const t = c.trigger && typeof c.trigger === "object" ? c.trigger : {};

@@ -156,7 +156,7 @@ export function mount(studio) {
       const box = document.createElement("details");
       box.open = open.has(id);
       box.addEventListener("toggle", () => { if (box.open) open.add(id); else open.delete(id); });
-      box.append(el("summary", "", `Details of ${id}: trigger, frequency, variants`));
+      box.append(el("summary", "", `Details of ${id}: audience, trigger, frequency, variants`));
       if (box.open) box.append(details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
       else box.addEventListener("toggle", () => { if (box.open && latest) render(latest); }, { once: true });
       td.append(box);
