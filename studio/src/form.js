@@ -16,7 +16,8 @@ export function mount(studio) {
   const note = el("p", "muted");
   note.setAttribute("role", "status");
   const table = el("table", "form-table");
-  box.append(note, table);
+  const pressureBox = el("div");
+  box.append(note, pressureBox, table);
   let pending = false;
   const open = new Set();
 
@@ -25,13 +26,54 @@ export function mount(studio) {
 
   /** Applies `fn(campaign)` to campaign `i` of the editor's document. */
   function edit(i, fn) {
+    editDoc((doc) => {
+      const c = doc.campaigns?.[i];
+      if (!c || typeof c !== "object") return false;
+      fn(c);
+    });
+  }
+
+  /** Applies `fn(document)` to the editor's document (`false` to give up). */
+  function editDoc(fn) {
     let doc;
     try { doc = JSON.parse(studio.editor.text()); } catch { return; }
-    const c = doc.campaigns?.[i];
-    if (!c || typeof c !== "object") return;
-    fn(c);
+    if (!doc || typeof doc !== "object" || fn(doc) === false) return;
     pending = true;
     studio.editor.setText(pretty(JSON.stringify(doc)));
+  }
+
+  /** The global pressure cap: pop-ins and banners per session, per day, and the gap between them. */
+  function pressure(result) {
+    const doc = result.document;
+    const p = doc.pressure && typeof doc.pressure === "object" ? doc.pressure : {};
+    const f = document.createElement("fieldset");
+    f.className = "form-group pressure";
+    f.setAttribute("aria-label", "Pressure cap");
+    f.append(el("legend", "", "Pressure cap: pop-ins and banners, all campaigns together (empty = no cap)"));
+    const errs = (k) => result.errors.filter((e) => { const q = parsePath(e.path); return q[0] === "pressure" && (k === null ? q.length === 1 : q[1] === k); });
+    for (const [k, label] of [["max_per_session", "max per session"], ["max_per_day", "max per day"], ["min_gap_minutes", "min gap (minutes)"]]) {
+      const n = number(p[k]);
+      n.min = "0";
+      n.setAttribute("aria-label", `Pressure ${label}`);
+      n.addEventListener("change", () => editDoc((d) => {
+        d.pressure = d.pressure && typeof d.pressure === "object" ? { ...d.pressure } : {};
+        if (n.value === "") delete d.pressure[k]; else d.pressure[k] = Number(n.value);
+        if (!Object.keys(d.pressure).length) delete d.pressure;
+      }));
+      const wrap = el("label", "field");
+      wrap.append(el("span", "muted", label), n);
+      const problems = errs(k);
+      if (problems.length) {
+        n.setAttribute("aria-invalid", "true");
+        const msg = el("span", "field-error", problems.map((x) => x.message).join("; "));
+        msg.id = `form-err-pressure-${k}`;
+        n.setAttribute("aria-describedby", msg.id);
+        wrap.append(msg);
+      }
+      f.append(wrap);
+    }
+    for (const x of errs(null)) f.append(el("span", "field-error", `${x.path}: ${x.message}`));
+    return f;
   }
 
   let rendering = false;
@@ -44,7 +86,8 @@ export function mount(studio) {
 
   function draw(result) {
     const doc = result.document;
-    if (!doc) { note.textContent = "Fix the JSON to use the form."; table.replaceChildren(); return; }
+    if (!doc) { note.textContent = "Fix the JSON to use the form."; pressureBox.replaceChildren(); table.replaceChildren(); return; }
+    pressureBox.replaceChildren(pressure(result));
     const campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
     note.textContent = campaigns.length ? "Edits here rewrite the JSON; errors show on their field." : "No campaign yet: add one in the JSON.";
     const head = el("tr");
