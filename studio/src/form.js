@@ -1,5 +1,7 @@
-// The campaign list as a form, in sync with the JSON: status, schedule,
-// priority, holdout and placement of every campaign. An edit here rewrites
+// The campaign list as a form, in sync with the JSON: the pressure cap, then
+// status, schedule, priority, holdout and placement of every campaign, and
+// in a row that expands its audience, trigger, frequency and variants with a
+// live template preview (form-details.js, form-audience.js). An edit here rewrites
 // the document in the editor (two-space JSON, as the editor shows it); an
 // edit there redraws the form. The engine's errors are shown on the field
 // they are about.
@@ -219,6 +221,8 @@ export function mount(studio) {
     if (pending && focused) box.querySelector(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
     pending = false;
   });
+  // The template previews follow the simulated visitor (not while typing in the form).
+  studio.simulated.push(() => { if (latest && open.size && !box.contains(document.activeElement)) render(latest); });
   box.addEventListener("focusout", (e) => { if (!box.contains(e.relatedTarget) && latest) render(latest); });
 }
 

@@ -416,6 +416,11 @@ test("a campaign's details in the form: trigger, frequency, variants with a live
   await page.locator("#validity", { hasText: /^valid/ }).waitFor();
   await eventually(async () => (await form.getByLabel("Preview of welcome variant a").textContent()).includes("Bonjour à vous, code OFFRE"));
   await eventually(async () => (await page.locator("#winner").textContent()).includes("“Bonjour à vous, code OFFRE”"));
+  // The preview follows the simulated visitor.
+  await page.getByRole("button", { name: "VIP", exact: true }).click();
+  await eventually(async () => (await form.getByLabel("Preview of welcome variant a").textContent()).includes("Bonjour Camille, code OFFRE"));
+  await page.getByRole("button", { name: "New visitor", exact: true }).click();
+  await eventually(async () => (await form.getByLabel("Preview of welcome variant a").textContent()).includes("Bonjour à vous, code OFFRE"));
   await form.getByLabel("CTA label of welcome variant a").fill("J'en profite");
   await form.getByLabel("CTA label of welcome variant a").press("Tab");
   await page.locator(".cm-line", { hasText: `"label": "J'en profite"` }).waitFor();
