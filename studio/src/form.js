@@ -1,10 +1,13 @@
-// The campaign list as a form, in sync with the JSON: status, schedule,
-// priority, holdout and placement of every campaign. An edit here rewrites
+// The campaign list as a form, in sync with the JSON: the pressure cap, then
+// status, schedule, priority, holdout and placement of every campaign, and
+// in a row that expands its audience, trigger, frequency and variants with a
+// live template preview (form-details.js, form-audience.js). An edit here rewrites
 // the document in the editor (two-space JSON, as the editor shows it); an
 // edit there redraws the form. The engine's errors are shown on the field
 // they are about.
 import { el, pretty } from "./util.js";
 import { parsePath } from "./locate.js";
+import { details } from "./form-details.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["active", "paused", "draft", "archived"];
@@ -15,26 +18,78 @@ export function mount(studio) {
   const note = el("p", "muted");
   note.setAttribute("role", "status");
   const table = el("table", "form-table");
-  box.append(note, table);
+  const pressureBox = el("div");
+  box.append(note, pressureBox, table);
   let pending = false;
+  const open = new Set();
 
   const placementKey = (p) => (typeof p === "string" ? p : p?.type === "banner" && p.position === "top" ? "banner-top" : p?.type ?? "");
   const placementValue = (k, old) => (k === "banner-top" ? { type: "banner", position: "top" } : k === "banner" && typeof old === "object" ? { type: "banner", position: "bottom" } : k);
 
   /** Applies `fn(campaign)` to campaign `i` of the editor's document. */
   function edit(i, fn) {
+    editDoc((doc) => {
+      const c = doc.campaigns?.[i];
+      if (!c || typeof c !== "object") return false;
+      fn(c);
+    });
+  }
+
+  /** Applies `fn(document)` to the editor's document (`false` to give up). */
+  function editDoc(fn) {
     let doc;
     try { doc = JSON.parse(studio.editor.text()); } catch { return; }
-    const c = doc.campaigns?.[i];
-    if (!c || typeof c !== "object") return;
-    fn(c);
+    if (!doc || typeof doc !== "object" || fn(doc) === false) return;
     pending = true;
     studio.editor.setText(pretty(JSON.stringify(doc)));
   }
 
-  function render(result) {
+  /** The global pressure cap: pop-ins and banners per session, per day, and the gap between them. */
+  function pressure(result) {
     const doc = result.document;
-    if (!doc) { note.textContent = "Fix the JSON to use the form."; table.replaceChildren(); return; }
+    const p = doc.pressure && typeof doc.pressure === "object" ? doc.pressure : {};
+    const f = document.createElement("fieldset");
+    f.className = "form-group pressure";
+    f.setAttribute("aria-label", "Pressure cap");
+    f.append(el("legend", "", "Pressure cap: pop-ins and banners, all campaigns together (empty = no cap)"));
+    const errs = (k) => result.errors.filter((e) => { const q = parsePath(e.path); return q[0] === "pressure" && (k === null ? q.length === 1 : q[1] === k); });
+    for (const [k, label] of [["max_per_session", "max per session"], ["max_per_day", "max per day"], ["min_gap_minutes", "min gap (minutes)"]]) {
+      const n = number(p[k]);
+      n.min = "0";
+      n.setAttribute("aria-label", `Pressure ${label}`);
+      n.addEventListener("change", () => editDoc((d) => {
+        d.pressure = d.pressure && typeof d.pressure === "object" ? { ...d.pressure } : {};
+        if (n.value === "") delete d.pressure[k]; else d.pressure[k] = Number(n.value);
+        if (!Object.keys(d.pressure).length) delete d.pressure;
+      }));
+      const wrap = el("label", "field");
+      wrap.append(el("span", "muted", label), n);
+      const problems = errs(k);
+      if (problems.length) {
+        n.setAttribute("aria-invalid", "true");
+        const msg = el("span", "field-error", problems.map((x) => x.message).join("; "));
+        msg.id = `form-err-pressure-${k}`;
+        n.setAttribute("aria-describedby", msg.id);
+        wrap.append(msg);
+      }
+      f.append(wrap);
+    }
+    for (const x of errs(null)) f.append(el("span", "field-error", `${x.path}: ${x.message}`));
+    return f;
+  }
+
+  let rendering = false;
+  function render(result) {
+    // Replacing a focused input blurs it, and focusout would render again.
+    if (rendering) return;
+    rendering = true;
+    try { draw(result); } finally { rendering = false; }
+  }
+
+  function draw(result) {
+    const doc = result.document;
+    if (!doc) { note.textContent = "Fix the JSON to use the form."; pressureBox.replaceChildren(); table.replaceChildren(); return; }
+    pressureBox.replaceChildren(pressure(result));
     const campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
     note.textContent = campaigns.length ? "Edits here rewrite the JSON; errors show on their field." : "No campaign yet: add one in the JSON.";
     const head = el("tr");
@@ -114,6 +169,44 @@ export function mount(studio) {
       for (const p of errs("trigger")) trigger.append(el("span", "field-error", p.message));
       tr.append(trigger);
       tbody.append(tr);
+
+      // The campaign's details, in a row that expands.
+      const shown = new Set();
+      const under = (prefix) => result.errors.filter((e) => {
+        const p = parsePath(e.path);
+        return p[0] === "campaigns" && p[1] === i && prefix.every((k, n) => p[2 + n] === k);
+      });
+      const field = (input, prefix, label, visible, inline) => {
+        const wrap = el("label", inline ? "field inline" : "field");
+        input.setAttribute("aria-label", label);
+        const problems = under(prefix);
+        problems.forEach((p) => shown.add(p));
+        if (inline) wrap.append(input, ` ${visible}`); else wrap.append(el("span", "muted", visible), input);
+        if (problems.length) {
+          input.setAttribute("aria-invalid", "true");
+          const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
+          msg.id = `form-err-${i}-${prefix.join("-")}`;
+          input.setAttribute("aria-describedby", msg.id);
+          wrap.append(msg);
+        }
+        return wrap;
+      };
+      const leftover = (node, prefix) => {
+        for (const p of under(prefix)) if (!shown.has(p)) { shown.add(p); node.append(el("span", "field-error", `${p.path}: ${p.message}`)); }
+      };
+      const more = el("tr", "details-row");
+      more.dataset.details = id;
+      const td = el("td");
+      td.colSpan = 8;
+      const box = document.createElement("details");
+      box.open = open.has(id);
+      box.addEventListener("toggle", () => { if (box.open) open.add(id); else open.delete(id); });
+      box.append(el("summary", "", `Details of ${id}: audience, trigger, frequency, variants`));
+      if (box.open) box.append(details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
+      else box.addEventListener("toggle", () => { if (box.open && latest) render(latest); }, { once: true });
+      td.append(box);
+      more.append(td);
+      tbody.append(more);
     });
     table.replaceChildren(thead, tbody);
   }
@@ -128,6 +221,8 @@ export function mount(studio) {
     if (pending && focused) box.querySelector(`[aria-label="${CSS.escape(focused)}"]`)?.focus();
     pending = false;
   });
+  // The template previews follow the simulated visitor (not while typing in the form).
+  studio.simulated.push(() => { if (latest && open.size && !box.contains(document.activeElement)) render(latest); });
   box.addEventListener("focusout", (e) => { if (!box.contains(e.relatedTarget) && latest) render(latest); });
 }
 

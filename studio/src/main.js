@@ -27,6 +27,8 @@ const server = api(writeKey, () => tokenInput.value.trim());
 const studio = {
   writeKey, server, tools: null, schema: null, editor: null,
   etag: null, published: "", result: null, listeners: [],
+  /** Run after each change of the simulated visitor (the form's template previews). */
+  simulated: [],
   /** Runs `fn(result)` after each validation. */
   onValidated(fn) { this.listeners.push(fn); if (this.result) fn(this.result); },
 };

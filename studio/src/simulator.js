@@ -206,6 +206,7 @@ export function mount(studio) {
     const explained = studio.tools.explain({ rules: good.document, trigger: triggerValue(), ...input });
     const decisions = good.engine.decide(ctx, triggerValue());
     renderVerdicts(studio, $("verdicts"), explained, decisions, { stale: good !== r });
+    for (const fn of studio.simulated ?? []) fn(sim);
   }
 
   studio.simulation = () => sim;
