@@ -227,7 +227,10 @@ test("the editor completes fields and values and documents them on hover, from t
   const list = page.locator(".cm-tooltip-autocomplete");
   await list.waitFor();
   await list.locator('li[aria-selected="true"]', { hasText: '"holdout_percent"' }).waitFor();
-  await page.keyboard.press("Enter");
+  // Picked with the mouse: a key press can land while a busy machine is
+  // still re-querying the list for the last letter typed, and make a newline.
+  await list.locator("li", { hasText: '"holdout_percent"' }).first().click();
+  await page.locator(".cm-line", { hasText: '"holdout_percent": ' }).waitFor();
   await page.keyboard.type("10,");
   await page.locator(".cm-line", { hasText: '"holdout_percent": 10,' }).waitFor();
   await page.locator("#validity", { hasText: /^valid/ }).waitFor({ timeout: 3000 }).catch(async (e) => {
