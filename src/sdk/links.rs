@@ -84,24 +84,8 @@ impl Links {
         let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else {
             return changed;
         };
-        match params.get(PREVIEW_PARAM).as_deref().map(str::trim) {
-            None | Some("") => {}
-            Some(parcours_engine::preview::OFF) => {
-                changed.preview = self.preview.take().is_some();
-            }
-            Some(link) => {
-                changed.preview = self.preview.as_deref() != Some(link);
-                self.preview = Some(link.to_owned());
-            }
-        }
-        match params.get(DRAFT_PARAM).as_deref().map(str::trim) {
-            None | Some("") => {}
-            Some(parcours_engine::preview::OFF) => changed.draft = self.draft.take().is_some(),
-            Some(token) => {
-                changed.draft = self.draft.as_deref() != Some(token);
-                self.draft = Some(token.to_owned());
-            }
-        }
+        changed.preview = read_value(&params, PREVIEW_PARAM, &mut self.preview);
+        changed.draft = read_value(&params, DRAFT_PARAM, &mut self.draft);
         match params.get(DEBUG_PARAM).as_deref().map(str::trim) {
             None | Some("") => {}
             Some(v) => {
@@ -119,17 +103,13 @@ impl Links {
     /// Writes the state to `sessionStorage` (nothing without consent to
     /// store; called again when it is given).
     pub fn persist(&self) {
-        match &self.preview {
-            Some(p) => {
-                let _ = self.tab.set(keys::PREVIEW, p);
+        for (key, value) in [(keys::PREVIEW, &self.preview), (keys::DRAFT, &self.draft)] {
+            match value {
+                Some(v) => {
+                    let _ = self.tab.set(key, v);
+                }
+                None => self.tab.remove(key),
             }
-            None => self.tab.remove(keys::PREVIEW),
-        }
-        match &self.draft {
-            Some(d) => {
-                let _ = self.tab.set(keys::DRAFT, d);
-            }
-            None => self.tab.remove(keys::DRAFT),
         }
         if self.debug {
             let _ = self.tab.set(keys::DEBUG, "1");
@@ -142,5 +122,19 @@ impl Links {
     /// go (the state stays in memory for this page).
     pub fn forget_stored(&self) {
         self.tab.clear_all();
+    }
+}
+
+/// Reads a link that holds a value until `off` (preview, draft) into
+/// `current`: whether it changed. An absent or empty value changes nothing.
+fn read_value(params: &web_sys::UrlSearchParams, name: &str, current: &mut Option<String>) -> bool {
+    match params.get(name).as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some(parcours_engine::preview::OFF) => current.take().is_some(),
+        Some(v) => {
+            let changed = current.as_deref() != Some(v);
+            *current = Some(v.to_owned());
+            changed
+        }
     }
 }

@@ -38,7 +38,6 @@ pub use answers::form_answered;
 pub use config::{Config, RulesSource};
 pub use host::{obj, Host};
 pub use record::IntoDerived;
-use rules::fetch_rules;
 pub use screen::Screen;
 pub use show::decisions_js;
 
@@ -327,9 +326,7 @@ impl Sdk {
         delivery::start();
         self.delivery.schedule(delivery::FLUSH_DELAY_MS);
         self.join_remote_profile();
-        if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {
-            wasm_bindgen_futures::spawn_local(fetch_rules());
-        } else {
+        if !self.start_rules_fetch() {
             self.rules_loaded();
         }
     }

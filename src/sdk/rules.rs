@@ -91,9 +91,16 @@ impl Sdk {
             self.engine = None;
             self.rules_etag = None;
         }
-        if self.cfg.fetch_rules && !self.cfg.endpoint.is_empty() {
+        self.start_rules_fetch();
+    }
+
+    /// Starts fetching the rules, if this page fetches them at all.
+    pub(super) fn start_rules_fetch(&self) -> bool {
+        let fetches = self.cfg.fetch_rules && !self.cfg.endpoint.is_empty();
+        if fetches {
             wasm_bindgen_futures::spawn_local(fetch_rules());
         }
+        fetches
     }
 
     /// Takes a rules response: a valid document replaces the engine (and
@@ -197,7 +204,7 @@ impl Sdk {
     }
 }
 
-pub(super) async fn fetch_rules() {
+async fn fetch_rules() {
     let Some((url, etag)) = with_sdk(|s| s.rules_request()) else {
         return;
     };
