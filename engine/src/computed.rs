@@ -362,6 +362,12 @@ impl TraitState {
         match (self, def.window_days) {
             (TraitState::Windowed(buckets, total), Some(w)) => {
                 let day = local_day(e.at_ms, tz_offset_min);
+                if buckets
+                    .back()
+                    .is_some_and(|(d, _)| day <= *d - i64::from(w))
+                {
+                    return; // a day already out of the window (a clock or zone moved back)
+                }
                 if counts_values(def.aggregate) {
                     let counted = match scalar_key(v) {
                         Some(k) if def.aggregate == Aggregate::CountDistinct => {
@@ -387,7 +393,7 @@ impl TraitState {
                     .is_some_and(|(d, _)| *d <= newest - i64::from(w))
                 {
                     if let Some((_, gone)) = buckets.pop_front() {
-                        subtract(total, &gone.freq);
+                        subtract(total, &gone.freq, buckets);
                     }
                 }
             }
@@ -433,22 +439,32 @@ impl TraitState {
                 if stale == 0 {
                     return total.values().map(row).collect();
                 }
-                let mut gone: StrMap<f64> = StrMap::new();
+                let mut gone: StrMap<(f64, f64)> = StrMap::new();
                 for (_, acc) in buckets.range(..stale) {
                     for (k, f) in &acc.freq {
-                        *gone.get_or_insert_with(k, || 0.0) += f.count;
+                        let g = gone.get_or_insert_with(k, || (0.0, f64::NEG_INFINITY));
+                        g.0 += f.count;
+                        g.1 = g.1.max(f.last_ms);
                     }
                 }
+                let live = buckets.range(stale..);
                 total
                     .iter()
-                    .map(|(k, f)| {
-                        (
-                            f.count - gone.get(k.as_str()).copied().unwrap_or(0.0),
-                            f.last_ms,
-                            &f.value,
-                        )
+                    .filter_map(|(k, f)| {
+                        let Some(&(count, last)) = gone.get(k.as_str()) else {
+                            return Some(row(f));
+                        };
+                        let left = f.count - count;
+                        if left <= 0.0 {
+                            return None;
+                        }
+                        if last < f.last_ms {
+                            return Some((left, f.last_ms, &f.value));
+                        }
+                        // The latest sighting slid out: the latest one left.
+                        let (at, v) = latest(live.clone().map(|(_, a)| a), k)?;
+                        Some((left, at, v))
                     })
-                    .filter(|(c, _, _)| *c > 0.0)
                     .collect()
             }
         }
@@ -493,15 +509,30 @@ impl<'a> View<'a> {
 }
 
 /// Removes `gone`'s counts from `total`.
-fn subtract(total: &mut StrMap<Freq>, gone: &StrMap<Freq>) {
+fn subtract(total: &mut StrMap<Freq>, gone: &StrMap<Freq>, rest: &VecDeque<(i64, Acc)>) {
     for (k, f) in gone {
-        if let Some(t) = total.get_mut(k) {
-            t.count -= f.count;
-            if t.count <= 0.0 {
-                total.remove(k);
+        let Some(t) = total.get_mut(k) else { continue };
+        t.count -= f.count;
+        if t.count <= 0.0 {
+            total.remove(k);
+        } else if f.last_ms >= t.last_ms {
+            // Zones differ between events, so a later day can hold an earlier
+            // time: the latest sighting is then in the days left.
+            if let Some((at, v)) = latest(rest.iter().map(|(_, a)| a), k) {
+                t.last_ms = at;
+                t.value = v.clone();
             }
         }
     }
+}
+
+/// The latest sighting of `key` in `accs` (a later fold wins a tie).
+fn latest<'a>(accs: impl Iterator<Item = &'a Acc>, key: &str) -> Option<(f64, &'a Value)> {
+    accs.filter_map(|a| a.freq.get(key))
+        .fold(None, |best: Option<(f64, &Value)>, f| match best {
+            Some((t, _)) if t > f.last_ms => best,
+            _ => Some((f.last_ms, &f.value)),
+        })
 }
 
 /// The value of `def` with state `state` now; `null` when there is none.

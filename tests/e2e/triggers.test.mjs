@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  openServerAndBrowser, closeServerAndBrowser, storedEvents, recordBatches, eventually,
+  openServerAndBrowser, closeServerAndBrowser, storedEvents, eventually,
 } from "./harness.mjs";
 
 let server, browser;
@@ -17,7 +17,6 @@ test("the exit-intent pop-in appears only after the pointer leaves through the t
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
-  const sent = recordBatches(page);
 
   await page.goto(`${server.url}/product.html?sku=TSHIRT-1`);
   await page.evaluate(() => window.parcours.ready());
@@ -50,7 +49,6 @@ test("the exit-intent pop-in appears only after the pointer leaves through the t
   const viewed = stored.filter((e) => e.event === "Promotion Viewed");
   assert.equal(viewed.length, 1, "one Promotion Viewed");
   assert.equal(viewed[0].payload.properties.promotion_id, "exit-newsletter");
-  assert.ok(sent.some((m) => m.event === "Promotion Viewed"));
   assert.deepEqual(errors, [], "the SDK throws nothing into the page");
   await context.close();
 });
