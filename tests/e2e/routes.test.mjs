@@ -58,28 +58,31 @@ test("a page restored from the back-forward cache is a page view, with its liste
     addEventListener("pageshow", (e) => { if (e.persisted) window.__restored = (window.__restored || 0) + 1; }));
   const sent = recordBatches(page);
 
-  await page.goto(`${server.url}/product.html?sku=TSHIRT-1`);
-  await page.evaluate(() => window.parcours.ready());
-  await page.goto(`${server.url}/cart.html`);
-  await page.evaluate(() => window.parcours.ready());
-  // The cart page changes the visitor while the product page is frozen.
-  await page.evaluate(() => window.parcours.identify("user-on-cart"));
-  // A restored page fires no `load`: wait for the commit, then for `pageshow`.
-  await page.goBack({ waitUntil: "commit" });
-  const restored = await page.waitForFunction(() => window.__restored, null, { timeout: 5000 })
-    .then((h) => h.jsonValue(), async () => page.evaluate(() =>
-      JSON.stringify(performance.getEntriesByType("navigation")[0]?.notRestoredReasons ?? "no reasons")));
-  assert.equal(restored, 1, "the product page came back from the back-forward cache");
-  const views = await eventually(() => {
-    // One per messageId: the cart page may send the product page's queue again.
-    const v = [...new Map(sent.filter((m) => m.type === "page" && m.context.page.path === "/product.html")
-      .map((m) => [m.messageId, m])).values()];
-    return v.length >= 2 && v;
-  });
-  assert.ok(views, `a second product page view is sent on restore: ${JSON.stringify(pageViews(sent))}`);
-  // The restore's page view is the latest (queues may be sent out of order).
-  const latest = views.reduce((a, b) => (a.timestamp > b.timestamp ? a : b));
-  assert.equal(latest.userId, "user-on-cart", "the restored page read back the visitor the cart page saved");
+  // Whether a page is kept is the browser's call (Chromium reports some
+  // evictions only as "masked"): up to three tries, each reason kept.
+  let restored, userId;
+  const reasons = [];
+  for (let attempt = 0; attempt < 3 && restored !== 1; attempt++) {
+    await page.goto(`${server.url}/product.html?sku=TSHIRT-1`);
+    await page.evaluate(() => window.parcours.ready());
+    await page.goto(`${server.url}/cart.html`);
+    await page.evaluate(() => window.parcours.ready());
+    // The cart page changes the visitor while the product page is frozen.
+    userId = `user-on-cart-${attempt}`;
+    await page.evaluate((id) => window.parcours.identify(id), userId);
+    // A restored page fires no `load`: wait for the commit, then for `pageshow`.
+    await page.goBack({ waitUntil: "commit" });
+    restored = await page.waitForFunction(() => window.__restored, null, { timeout: 5000 })
+      .then((h) => h.jsonValue(), async () => page.evaluate(() =>
+        JSON.stringify(performance.getEntriesByType("navigation")[0]?.notRestoredReasons ?? "no reasons")));
+    if (restored !== 1) reasons.push(restored);
+  }
+  assert.equal(restored, 1, `the product page came back from the back-forward cache (${reasons.join("; ")})`);
+  // The product page was loaded before the cart page's identify: only the
+  // restored page, reading the visitor back, sends a page view with its id.
+  const restoredView = await eventually(() => sent.find((m) => m.type === "page"
+    && m.context.page.path === "/product.html" && m.userId === userId));
+  assert.ok(restoredView, `a product page view with the new visitor is sent on restore: ${JSON.stringify(pageViews(sent))}`);
 
   // The exit-intent trigger still listens.
   await page.evaluate(() => document.dispatchEvent(new MouseEvent("mouseout", { clientX: 400, clientY: -1, bubbles: true })));
