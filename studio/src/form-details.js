@@ -6,8 +6,11 @@
 // document through `edit`; the engine's errors show on the field they are
 // about (`errs(prefix)` takes the path under the campaign).
 import { el } from "./util.js";
+import { fieldset, number, select, text } from "./form-inputs.js";
 import { contextInput } from "./visitor.js";
 import { audience } from "./form-audience.js";
+import { conditionEditor } from "./form-condition.js";
+import { contentEditor } from "./form-content.js";
 
 const TRIGGERS = ["page_view", "event", "exit_intent", "scroll", "time_on_page", "inactivity", "flag"];
 const STOPS = ["clicked", "dismissed", "converted"];
@@ -42,7 +45,15 @@ export function details({ c, id, doc, studio, field, edit, leftover }) {
     delay.min = "0";
     delay.addEventListener("change", () => setTrig("delay_minutes", delay.value === "" ? undefined : Number(delay.value)));
     trig.append(field(delay, ["trigger", "delay_minutes"], `Trigger delay minutes of ${id}`, "delay (minutes)"));
-    if (t.where) trig.append(el("p", "muted", "Its `where` filter is edited in the JSON."));
+    trig.append(el("p", "muted", "only when the event's properties match:"));
+    trig.append(conditionEditor({
+      condition: t.where, prefix: ["trigger", "where"], name: `the trigger of ${id}`, field,
+      set: (fn) => edit((x) => {
+        x.trigger = { ...(x.trigger ?? {}) };
+        const next = fn(x.trigger.where && typeof x.trigger.where === "object" ? x.trigger.where : {});
+        if (Object.keys(next).length) x.trigger.where = next; else delete x.trigger.where;
+      }),
+    }));
   }
   if (t.on === "scroll") {
     const pct = number(t.percent);
@@ -112,42 +123,96 @@ export function details({ c, id, doc, studio, field, edit, leftover }) {
     w.addEventListener("change", () => setVar((y) => { if (w.value === "") delete y.weight; else y.weight = Number(w.value); }));
     row.append(field(w, ["variants", k, "weight"], `Weight of ${name}`, "weight %"));
     const content = v.content && typeof v.content === "object" ? v.content : {};
-    if (isLocalised(content)) {
-      row.append(el("p", "muted", `Localised content (${Object.keys(content).join(", ")}): edited in the JSON.`));
-    } else {
-      const setContent = (fn) => setVar((y) => { y.content = y.content && typeof y.content === "object" ? y.content : {}; fn(y.content); });
-      for (const [k2, label] of [["title", "title"], ["body", "body"]]) {
-        const input = k2 === "body" ? document.createElement("textarea") : text(content[k2]);
-        if (k2 === "body") { input.rows = 2; input.value = typeof content.body === "string" ? content.body : ""; }
-        input.classList.add("wide");
-        input.addEventListener("change", () => setContent((ct) => { if (input.value === "") delete ct[k2]; else ct[k2] = input.value; }));
-        row.append(field(input, ["variants", k, "content", k2], `Content ${label} of ${name}`, label));
-      }
-      const cta = content.cta && typeof content.cta === "object" ? content.cta : {};
-      for (const [k2, label] of [["label", "CTA label"], ["url", "CTA URL"]]) {
-        const input = text(cta[k2]);
-        input.addEventListener("change", () => setContent((ct) => {
-          ct.cta = ct.cta && typeof ct.cta === "object" ? { ...ct.cta } : {};
-          if (input.value === "") delete ct.cta[k2]; else ct.cta[k2] = input.value;
-          if (!Object.keys(ct.cta).length) delete ct.cta;
-        }));
-        row.append(field(input, ["variants", k, "content", "cta", k2], `${label} of ${name}`, label));
-      }
-      if (content.form) row.append(el("p", "muted", "Its form is edited in the JSON."));
-    }
+    const setContent = (fn) => setVar((y) => { y.content = y.content && typeof y.content === "object" ? y.content : {}; fn(y.content); });
+    row.append(contentEditor({ content, prefix: ["variants", k, "content"], name, field, set: setContent }));
     row.append(previewOf({ doc, c, v, name, studio }));
     leftover(row, ["variants", k]);
     vars.append(row);
   });
   leftover(vars, ["variants"]);
   box.append(vars);
+  box.append(goalEditor({ c, id, field, edit, leftover }), offerEditor({ c, id, field, edit, leftover }));
   return box;
 }
 
-/** Content keyed by locale rather than a content block. */
-function isLocalised(content) {
-  const keys = Object.keys(content);
-  return keys.length > 0 && keys.every((k) => k === "default" || /^[a-z]{2}(-[A-Za-z0-9]+)*$/.test(k));
+/** The conversion goal: its event, the window after the first exposure, and a filter on the event. */
+function goalEditor({ c, id, field, edit, leftover }) {
+  const g = c.goal && typeof c.goal === "object" ? c.goal : null;
+  const box = fieldset(`Goal of ${id}`, "Goal: what counts as a conversion (reports measure it against the holdout)");
+  const setGoal = (fn) => edit((x) => {
+    x.goal = x.goal && typeof x.goal === "object" ? { ...x.goal } : { event: "" };
+    fn(x.goal);
+    if (!x.goal.event && Object.keys(x.goal).length === 1) delete x.goal;
+  });
+  const name = text(g?.event);
+  name.placeholder = "Order Completed";
+  name.addEventListener("change", () => setGoal((y) => { y.event = name.value.trim(); if (!y.event) { delete y.where; delete y.within_hours; } }));
+  box.append(field(name, ["goal", "event"], `Goal event of ${id}`, "event (empty = no goal)"));
+  if (g) {
+    const hours = number(g.within_hours);
+    hours.min = "0";
+    hours.placeholder = "72";
+    hours.addEventListener("change", () => setGoal((y) => { if (hours.value === "") delete y.within_hours; else y.within_hours = Number(hours.value); }));
+    box.append(field(hours, ["goal", "within_hours"], `Goal window hours of ${id}`, "within (hours after first exposure)"));
+    box.append(el("p", "muted", "only when the event's properties match:"));
+    box.append(conditionEditor({
+      condition: g.where, prefix: ["goal", "where"], name: `the goal of ${id}`, field, newPath: "revenue",
+      set: (fn) => setGoal((y) => {
+        const next = fn(y.where && typeof y.where === "object" ? y.where : {});
+        if (Object.keys(next).length) y.where = next; else delete y.where;
+      }),
+    }));
+  }
+  leftover(box, ["goal"]);
+  return box;
+}
+
+/** The offer: free-form values the content reads as `{{ offer.<key> }}` (a coupon code…). */
+function offerEditor({ c, id, field, edit, leftover }) {
+  const o = c.offer && typeof c.offer === "object" && !Array.isArray(c.offer) ? c.offer : {};
+  const box = fieldset(`Offer of ${id}`, "Offer: values the content reads as {{ offer.key }}");
+  const setOffer = (fn) => edit((x) => {
+    x.offer = x.offer && typeof x.offer === "object" && !Array.isArray(x.offer) ? { ...x.offer } : {};
+    fn(x.offer);
+    if (!Object.keys(x.offer).length) delete x.offer;
+  });
+  Object.entries(o).forEach(([key, value]) => {
+    const row = el("div", "offer-row");
+    const k = text(key);
+    k.size = 12;
+    const nested = value !== null && typeof value === "object";
+    const v = text(typeof value === "string" ? value : JSON.stringify(value));
+    v.disabled = nested;
+    if (nested) v.title = "a nested value: edit it in the JSON";
+    const write = () => setOffer((y) => {
+      const entries = Object.entries(y).map(([kk, vv]) => (kk === key ? [k.value.trim(), readScalar(v.value, vv)] : [kk, vv]));
+      for (const kk of Object.keys(y)) delete y[kk];
+      for (const [kk, vv] of entries) if (kk) y[kk] = vv;
+    });
+    k.addEventListener("change", write);
+    v.addEventListener("change", write);
+    row.append(field(k, ["offer", key, "-key"], `Offer key ${key} of ${id}`, "key"), field(v, ["offer", key], `Offer value ${key} of ${id}`, "value"));
+    const rm = el("button", "", "Remove");
+    rm.type = "button";
+    rm.setAttribute("aria-label", `Remove offer ${key} of ${id}`);
+    rm.addEventListener("click", () => setOffer((y) => { delete y[key]; }));
+    row.append(rm);
+    box.append(row);
+  });
+  const add = el("button", "", "Add an offer value");
+  add.type = "button";
+  add.setAttribute("aria-label", `Add an offer value to ${id}`);
+  add.addEventListener("click", () => setOffer((y) => { y[["code", "discount", "ends"].find((x) => !(x in y)) ?? `key_${Object.keys(y).length + 1}`] = ""; }));
+  box.append(add);
+  leftover(box, ["offer"]);
+  return box;
+}
+
+/** An offer value as typed: a number or boolean stays one when the old value was, else text. */
+function readScalar(raw, old) {
+  if (typeof old === "number" && raw.trim() !== "" && Number.isFinite(Number(raw))) return Number(raw);
+  if (typeof old === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  return raw;
 }
 
 /**
@@ -195,35 +260,4 @@ function marked(node, text) {
   for (const part of text.split(/(\{\{[^}]*\}\})/)) {
     if (/^\{\{[^}]*\}\}$/.test(part)) node.append(el("mark", "", part)); else if (part) node.append(part);
   }
-}
-
-function fieldset(label, legend) {
-  const f = document.createElement("fieldset");
-  f.className = "form-group";
-  f.setAttribute("aria-label", label);
-  f.append(el("legend", "", legend));
-  return f;
-}
-
-export function select(options, value) {
-  const s = document.createElement("select");
-  if (!options.some(([v]) => v === value)) s.append(new Option(value === "" ? "(none)" : String(value), value, false, true));
-  for (const [v, t] of options) s.append(new Option(t, v, false, v === value));
-  return s;
-}
-
-export function text(value) {
-  const i = document.createElement("input");
-  i.type = "text";
-  i.value = typeof value === "string" ? value : "";
-  return i;
-}
-
-export function number(value) {
-  const i = document.createElement("input");
-  i.type = "number";
-  i.step = "any";
-  i.value = typeof value === "number" ? String(value) : "";
-  i.classList.add("num");
-  return i;
 }

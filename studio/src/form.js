@@ -8,6 +8,7 @@
 import { el, pretty } from "./util.js";
 import { parsePath } from "./locate.js";
 import { details } from "./form-details.js";
+import { number, select } from "./form-inputs.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["active", "paused", "draft", "archived"];
@@ -201,7 +202,7 @@ export function mount(studio) {
       const box = document.createElement("details");
       box.open = open.has(id);
       box.addEventListener("toggle", () => { if (box.open) open.add(id); else open.delete(id); });
-      box.append(el("summary", "", `Details of ${id}: audience, trigger, frequency, variants`));
+      box.append(el("summary", "", `Details of ${id}: audience, trigger, frequency, variants, goal, offer`));
       if (box.open) box.append(details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
       else box.addEventListener("toggle", () => { if (box.open && latest) render(latest); }, { once: true });
       td.append(box);
@@ -224,19 +225,4 @@ export function mount(studio) {
   // The template previews follow the simulated visitor (not while typing in the form).
   studio.simulated.push(() => { if (latest && open.size && !box.contains(document.activeElement)) render(latest); });
   box.addEventListener("focusout", (e) => { if (!box.contains(e.relatedTarget) && latest) render(latest); });
-}
-
-function select(options, value) {
-  const s = document.createElement("select");
-  for (const [v, t] of options) s.append(new Option(t, v, false, v === value));
-  return s;
-}
-
-function number(value) {
-  const i = document.createElement("input");
-  i.type = "number";
-  i.step = "any";
-  i.value = typeof value === "number" ? String(value) : "";
-  i.classList.add("num");
-  return i;
 }

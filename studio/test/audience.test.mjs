@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clauses, parseValue, showValue, withClause } from "../src/form-audience.js";
+import { clauses, parseValue, showValue, withClause } from "../src/form-condition.js";
 
 test("simple conditions become rows, complex ones are left to the JSON", () => {
   assert.deepEqual(clauses({ "session.is_first": true, "visit.count": { $gte: 2 } }), [
