@@ -176,9 +176,13 @@ test("data-cookie-domain: www. and checkout. share one anonymous id; nothing wri
     const page = await sdkPage(fresh, { attrs: attrs + ' data-consent="required"', url: `http://www.shop.test:${port}/signals.html` });
     assert.equal((await fresh.cookies()).length, 0, "nothing written before consent");
     await page.evaluate(() => window.parcours.consent(true));
-    assert.equal((await fresh.cookies()).filter((k) => k.name === "parcours_aid")[0]?.value, await anonOf(page));
+    // The page sets document.cookie at once; the browser's store, which
+    // Playwright reads, follows a moment later.
+    const id = await anonOf(page);
+    assert.ok(await eventually(async () => (await fresh.cookies()).some((k) => k.name === "parcours_aid" && k.value === id), 5000, 50));
     await page.evaluate(() => window.parcours.consent(false));
-    assert.equal((await fresh.cookies()).length, 0, "a refusal deletes it");
+    assert.doesNotMatch(await page.evaluate(() => document.cookie), /parcours_aid/, "a refusal deletes it");
+    assert.ok(await eventually(async () => (await fresh.cookies()).length === 0, 5000, 50), "and the browser forgets it");
     await fresh.close();
   } finally {
     await subBrowser.close();
