@@ -151,6 +151,8 @@ export function createEditor(host, { text, onChange, getSchema }) {
       ],
     }),
   });
+  // The document as the host's `value`, as a textarea has it (for tests and tools).
+  Object.defineProperty(host, "value", { get: () => view.state.doc.toString(), configurable: true });
   return {
     view,
     text: () => view.state.doc.toString(),

@@ -20,7 +20,8 @@ export function mount(studio) {
   note.setAttribute("role", "status");
   const table = el("table", "form-table");
   const pressureBox = el("div");
-  box.append(note, pressureBox, table);
+  const adder = el("div", "add-campaign");
+  box.append(note, pressureBox, table, adder);
   let pending = false;
   const open = new Set();
 
@@ -92,7 +93,7 @@ export function mount(studio) {
     if (!doc) { note.textContent = "Fix the JSON to use the form."; pressureBox.replaceChildren(); table.replaceChildren(); return; }
     pressureBox.replaceChildren(pressure(result));
     const campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
-    note.textContent = campaigns.length ? "Edits here rewrite the JSON; errors show on their field." : "No campaign yet: add one in the JSON.";
+    note.textContent = campaigns.length ? "Edits here rewrite the JSON; errors show on their field." : "No campaign yet: add one below.";
     const head = el("tr");
     for (const h of ["campaign", "status", "start", "end", "priority", "holdout %", "placement", "trigger"]) head.append(el("th", "", h));
     const thead = el("thead");
@@ -203,13 +204,71 @@ export function mount(studio) {
       box.open = open.has(id);
       box.addEventListener("toggle", () => { if (box.open) open.add(id); else open.delete(id); });
       box.append(el("summary", "", `Details of ${id}: audience, trigger, frequency, variants, goal, offer`));
-      if (box.open) box.append(details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
+      if (box.open) box.append(actions(i, id, campaigns), details({ c, id, doc, studio, field, leftover, edit: (fn) => edit(i, fn) }));
       else box.addEventListener("toggle", () => { if (box.open && latest) render(latest); }, { once: true });
       td.append(box);
       more.append(td);
       tbody.append(more);
     });
     table.replaceChildren(thead, tbody);
+    adder.replaceChildren(...addCampaign(campaigns));
+  }
+
+  /** A new campaign's id and its button: a paused pop-in on page views, to fill in. */
+  function addCampaign(campaigns) {
+    const taken = new Set(campaigns.map((c) => c?.id));
+    const input = document.createElement("input");
+    input.type = "text";
+    input.placeholder = "autumn-sale";
+    input.setAttribute("aria-label", "Id of the new campaign");
+    const add = el("button", "", "Add a campaign");
+    add.type = "button";
+    const problem = el("span");
+    problem.setAttribute("role", "alert");
+    add.addEventListener("click", () => {
+      const id = input.value.trim();
+      const why = !/^[A-Za-z0-9_-]+$/.test(id) ? "an id of letters, digits, - and _" : taken.has(id) ? `${id} is taken` : "";
+      problem.textContent = why;
+      problem.className = why ? "field-error" : "";
+      if (why) return;
+      open.add(id);
+      editDoc((doc) => {
+        doc.campaigns = Array.isArray(doc.campaigns) ? doc.campaigns : [];
+        doc.campaigns.push(newCampaign(id));
+      });
+    });
+    return [input, " ", add, " ", problem];
+  }
+
+
+  /** Duplicate (a paused copy under a new id) and remove campaign `i`. */
+  function actions(i, id, campaigns) {
+    const row = el("div", "campaign-actions");
+    const dup = el("button", "", "Duplicate");
+    dup.type = "button";
+    dup.setAttribute("aria-label", `Duplicate ${id}`);
+    dup.addEventListener("click", () => {
+      const taken = new Set(campaigns.map((c) => c?.id));
+      let n = 2;
+      while (taken.has(`${id}-${n}`)) n++;
+      open.add(`${id}-${n}`);
+      editDoc((doc) => {
+        const copy = structuredClone(doc.campaigns[i]);
+        copy.id = `${id}-${n}`;
+        copy.status = "paused";
+        doc.campaigns.splice(i + 1, 0, copy);
+      });
+    });
+    const rm = el("button", "danger", "Remove");
+    rm.type = "button";
+    rm.setAttribute("aria-label", `Remove ${id}`);
+    rm.addEventListener("click", () => {
+      if (!confirm(`Remove the campaign ${id} from the document? (Nothing is published until you publish.)`)) return;
+      open.delete(id);
+      editDoc((doc) => { doc.campaigns.splice(i, 1); });
+    });
+    row.append(dup, " ", rm);
+    return row;
   }
 
   let latest = null;
@@ -225,4 +284,17 @@ export function mount(studio) {
   // The template previews follow the simulated visitor (not while typing in the form).
   studio.simulated.push(() => { if (latest && open.size && !box.contains(document.activeElement)) render(latest); });
   box.addEventListener("focusout", (e) => { if (!box.contains(e.relatedTarget) && latest) render(latest); });
+}
+
+/** What "Add a campaign" writes: paused until the marketer makes it active. */
+export function newCampaign(id) {
+  return {
+    id,
+    status: "paused",
+    trigger: { on: "page_view" },
+    placement: "popin",
+    priority: 1,
+    frequency: { max_impressions: 1, stop_after: ["clicked", "dismissed"] },
+    variants: [{ id: "a", content: { title: "A new campaign", body: "Its text, with {{ traits.first_name | default: \"templates\" }}." } }],
+  };
 }

@@ -194,23 +194,48 @@ test("break, see the error at its path, fix, simulate, preview, publish to the s
   await conflict.getByRole("button", { name: "Reload the published rules" }).click();
   await page.locator(".cm-line", { hasText: '"someone-else#3"' }).waitFor();
 
-  // Roll back to what the studio published: the flash sale is gone from the shop.
-  const versions = await api("/v1/rules/versions?writeKey=demo");
-  assert.equal(versions.status, 200);
-  const list = (await versions.json()).versions;
-  const ours = list.find((v) => !v.current && list.indexOf(v) === 1);
+  // The other editor's change, as the history shows it.
+  let list = (await (await api("/v1/rules/versions?writeKey=demo")).json()).versions;
   await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
   await page.locator(".diff .del").first().waitFor();
   assert.deepEqual(await page.locator(".diff .del").allTextContents(), ['  "version": "studio-e2e#2",']);
   const added = await page.locator(".diff .add").allTextContents();
   assert.equal(added[0], '  "version": "someone-else#3",');
   assert.ok(added.some((l) => l.includes('"id": "flash"')), added.join("\n"));
+
+  // The marketer adds a campaign of their own in the form, over the reloaded rules, and publishes it.
+  const form = page.locator("#campaign-form");
+  await form.getByLabel("Id of the new campaign").fill("autumn");
+  await form.getByRole("button", { name: "Add a campaign" }).click();
+  await form.getByLabel("Status of autumn").waitFor();
+  assert.equal(await form.getByLabel("Status of autumn").inputValue(), "paused", "a new campaign starts paused");
+  await form.getByLabel("Status of autumn").selectOption("active");
+  await form.getByLabel("Priority of autumn").fill("30");
+  await form.getByLabel("Priority of autumn").press("Tab");
+  await form.getByLabel("Content title of autumn variant a").fill("Soldes d'automne");
+  await form.getByLabel("Content title of autumn variant a").press("Tab");
+  await page.locator(".cm-line", { hasText: `"title": "Soldes d'automne"` }).waitFor();
+  await cursorIn(page, '"version": "someone-else#3"', 2);
+  await page.keyboard.type("-autumn");
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  await eventually(async () => (await page.locator("#winner").textContent()).includes("autumn"));
+  await page.locator("#publish").click();
+  await page.locator("#notice.ok", { hasText: "Published version" }).waitFor();
+  assert.deepEqual(await shopShows(), { version: "someone-else#3-autumn", campaign: "autumn" }, "the shop shows the studio's new campaign");
+
+  // Roll back to what the studio published first: its autumn campaign and the flash sale are gone from the shop.
+  list = (await (await api("/v1/rules/versions?writeKey=demo")).json()).versions;
+  const ours = list.find((v) => !v.current && v.rulesVersion === "studio-e2e#2");
+  assert.ok(ours, JSON.stringify(list));
+  await page.locator("#versions").getByRole("button", { name: `Changes in v${list[0].version}` }).click();
+  await eventually(async () => (await page.locator(".diff .add").allTextContents()).some((l) => l.includes('"id": "autumn"')));
   page.once("dialog", (d) => d.accept());
   await page.locator("#versions").getByRole("button", { name: `Roll back to v${ours.version}` }).click();
   await page.locator("#notice.ok", { hasText: "Rolled back" }).waitFor();
   assert.equal((await published()).version, "studio-e2e#2", "the old document is current again");
   await page.locator(".cm-line", { hasText: '"studio-e2e#2"' }).waitFor();
-  assert.deepEqual(await shopShows(), { version: "studio-e2e#2", campaign: "welcome" }, "rolled back: the flash sale is gone");
+  assert.ok(await eventually(async () => (await form.getByLabel("Status of autumn").count()) === 0), "the form follows the rollback");
+  assert.deepEqual(await shopShows(), { version: "studio-e2e#2", campaign: "welcome" }, "rolled back: autumn and the flash sale are gone");
   t.diagnostic(`the marketer flow took ${Date.now() - t0} ms`);
   assert.deepEqual(problems, [], "no page error, no CSP violation");
   await page.close();
@@ -436,7 +461,7 @@ test("a campaign's details in the form: trigger, frequency, variants with a live
   await weight.fill("");
   await weight.press("Tab");
   await page.locator("#validity", { hasText: /^valid/ }).waitFor();
-  const doc = JSON.parse(await page.evaluate(() => document.querySelector("#editor").shadowRoot.querySelector(".cm-content").innerText));
+  const doc = JSON.parse(await page.evaluate(() => document.querySelector("#editor").value));
   assert.deepEqual(doc.campaigns[1], RULES.campaigns[1], "other campaigns are untouched");
   assert.deepEqual(doc.campaigns[0].audience, RULES.campaigns[0].audience);
   assert.deepEqual(doc.campaigns[0].frequency, { max_impressions: 1, stop_after: ["dismissed"] });
@@ -527,7 +552,7 @@ test("the rest of a campaign in the form: segments all/none, an event trigger's 
   await page.goto(`${server.url}/studio/?writeKey=demo`);
   await page.locator("#validity", { hasText: "valid" }).waitFor();
   const form = page.locator("#campaign-form");
-  const editorDoc = async () => JSON.parse(await page.evaluate(() => document.querySelector("#editor").shadowRoot.querySelector(".cm-content").innerText));
+  const editorDoc = async () => JSON.parse(await page.evaluate(() => document.querySelector("#editor").value));
   const commit = async (locator, value) => { await locator.fill(value); await locator.press("Tab"); };
   const welcome = page.locator('.verdict[data-campaign="welcome"]');
   await form.getByText("Details of welcome").click();
@@ -599,6 +624,20 @@ test("the rest of a campaign in the form: segments all/none, an event trigger's 
   assert.deepEqual(doc.campaigns.slice(1), RULES.campaigns.slice(1), "other campaigns are untouched");
   // What the form wrote, the engine accepts: the studio shows no error.
   assert.match(await page.locator("#validity").textContent(), /^valid/);
+
+  // Duplicate: a paused copy under a new id, right after it; remove takes it out again.
+  await form.getByRole("button", { name: "Duplicate welcome" }).click();
+  await form.getByLabel("Status of welcome-2").waitFor();
+  let after = await editorDoc();
+  assert.deepEqual(after.campaigns.map((x) => x.id), ["welcome", "welcome-2", "qr-landing", "vip-offer"]);
+  const { status, ...copy } = after.campaigns[1];
+  assert.equal(status, "paused");
+  assert.deepEqual({ ...copy, id: "welcome" }, c, "the copy is the campaign, paused");
+  page.once("dialog", (d) => d.accept());
+  await form.getByRole("button", { name: "Remove welcome-2" }).click();
+  assert.ok(await eventually(async () => (await form.getByLabel("Status of welcome-2").count()) === 0));
+  after = await editorDoc();
+  assert.deepEqual(after.campaigns.map((x) => x.id), ["welcome", "qr-landing", "vip-offer"]);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -632,7 +671,7 @@ test("the pressure cap in the form: the JSON has it, the simulator obeys it, err
   await session.press("Tab");
   await page.locator("#validity", { hasText: /^valid/ }).waitFor();
   await eventually(async () => !(await welcome.textContent()).includes("blocked: pressure"));
-  const doc = JSON.parse(await page.evaluate(() => document.querySelector("#editor").shadowRoot.querySelector(".cm-content").innerText));
+  const doc = JSON.parse(await page.evaluate(() => document.querySelector("#editor").value));
   assert.deepEqual(doc.pressure, { min_gap_minutes: 30 });
   assert.deepEqual(doc.campaigns, RULES.campaigns, "the campaigns are untouched");
   assert.deepEqual(problems, []);
