@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { createEditor } from "./editor.js";
 import { validate } from "./validate.js";
+import { schemaValidator } from "./schema-lint.js";
 import { notice } from "./notice.js";
 import { pretty, showPublished } from "./util.js";
 import * as simulator from "./simulator.js";
@@ -43,6 +44,7 @@ async function start() {
   ]);
   studio.tools = tools;
   studio.schema = schema;
+  studio.schemaValidator = schemaValidator(schema);
   studio.etag = rules.etag;
   studio.published = rules.text;
   const text = pretty(rules.text);
@@ -63,7 +65,7 @@ async function start() {
 
 function revalidate() {
   const text = studio.editor.text();
-  const result = validate(text, studio.tools.Engine);
+  const result = validate(text, studio.tools.Engine, studio.schemaValidator);
   studio.result = result;
   showPublished(studio);
   const problems = [...result.errors, ...result.warnings];
@@ -83,7 +85,7 @@ function renderProblems(problems) {
   if (!problems.length) {
     const li = document.createElement("li");
     li.className = "none";
-    li.textContent = "No problems: the engine accepts this document.";
+    li.textContent = "No problems: the engine and the JSON Schema accept this document.";
     list.append(li);
     return;
   }
