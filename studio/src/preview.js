@@ -69,7 +69,7 @@ export function mount(studio) {
       if (inFrame) {
         frame.hidden = false;
         frame.src = href;
-        status.textContent = `${target} on ${href.split("?")[0]}, with ${words}.`;
+        status.textContent = `${target} on ${href.split("?")[0]}, with ${words}. If the shop asks for consent, accept it in the frame: a preview follows the visitor's consent, as the site does.`;
       } else {
         window.open(href, "_blank", "noopener");
         status.textContent = `Opened ${target} in a new tab, with ${words}.`;

@@ -86,6 +86,22 @@ test("the cookie banner holds Parcours until Accept; the answer is remembered an
 
 // The rules fetched before consent are stored once it is given: the next
 // page replays this page's journal (the dismissal) with them.
+test("a preview link follows the visitor's consent: the banner first, the previewed campaign once accepted", async () => {
+  const context = await browser.newContext({ shopConsent: false });
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(`${server.url}/products.html?parcours_preview=vip`);
+  await page.locator("#consent-banner").waitFor({ state: "visible" });
+  await page.evaluate(() => window.parcours.ready());
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator("[data-parcours-campaign]").count(), 0, "nothing shown before Accept, even previewed");
+  await page.locator("#consent-accept").click();
+  await campaign(page, "vip").waitFor({ state: "visible", timeout: 10000 });
+  assert.equal(await page.locator("[data-parcours-campaign]").count(), 1, "only the previewed campaign");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("a pop-in dismissed on the page where consent was given stays dismissed on the next page", async () => {
   const context = await browser.newContext({ shopConsent: false });
   const page = await context.newPage();
