@@ -6,6 +6,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use common::{TestApp, ADMIN};
 use serde_json::{json, Value};
 
@@ -190,12 +192,79 @@ async fn a_draft_is_validated_kept_apart_and_read_only_with_its_token() {
         .json();
     assert_eq!(v["versions"].as_array().unwrap().len(), 1);
 
-    for uri in [
-        "/v1/rules/draft?writeKey=site_1".to_owned(),
-        "/v1/rules/draft?writeKey=site_1&token=d1.guess".to_owned(),
-        format!("/v1/rules/draft?writeKey=site_2&token={token}"),
+    // The token is signed by the server (the site's admin token hash as
+    // key): an altered one, one past its `exp`, one of another site, or
+    // one signed before the admin token changed are all refused.
+    let key = parcours_server::sites::token_hash(ADMIN);
+    let (payload, _) = token["d1.".len()..].split_once('.').unwrap();
+    let claims: parcours_server::user_token::Claims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims.site, "site_1");
+    let now = parcours_server::user_token::now_unix();
+    assert!(
+        (3500..=3600).contains(&(claims.exp - now)),
+        "an hour: {claims:?}"
+    );
+    let sign = |c: &parcours_server::user_token::Claims, k: &str| {
+        parcours_server::user_token::sign_as("d1.", k.as_bytes(), c)
+    };
+    assert_eq!(
+        sign(&claims, &key),
+        token,
+        "HMAC-SHA256 with the admin token hash"
+    );
+    let later = parcours_server::user_token::Claims {
+        exp: claims.exp + 86_400,
+        ..claims.clone()
+    };
+    let altered = format!(
+        "d1.{}.{}",
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&later).unwrap()),
+        token.rsplit_once('.').unwrap().1
+    );
+    let expired = sign(
+        &parcours_server::user_token::Claims {
+            exp: now - 1,
+            ..claims.clone()
+        },
+        &key,
+    );
+    let other_key = sign(
+        &claims,
+        &parcours_server::sites::token_hash("an-older-admin-token"),
+    );
+    for (uri, words) in [
+        (
+            "/v1/rules/draft?writeKey=site_1".to_owned(),
+            "missing token",
+        ),
+        (
+            "/v1/rules/draft?writeKey=site_1&token=d1.guess".to_owned(),
+            "not a draft token",
+        ),
+        (
+            format!("/v1/rules/draft?writeKey=site_1&token={altered}"),
+            "not a draft token",
+        ),
+        (
+            format!("/v1/rules/draft?writeKey=site_1&token={other_key}"),
+            "not a draft token",
+        ),
+        (
+            format!("/v1/rules/draft?writeKey=site_1&token={expired}"),
+            "expired",
+        ),
+        (
+            format!("/v1/rules/draft?writeKey=site_2&token={token}"),
+            "not a draft token",
+        ),
     ] {
         let res = t.get(&uri).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert!(
+            String::from_utf8_lossy(&res.body).contains(words),
+            "{uri}: {:?}",
+            res.body
+        );
     }
 }
