@@ -51,6 +51,8 @@ struct Figures {
     p99_ms: f64,
     raw_per_s: f64,
     cpu: Cpu,
+    /// The largest the WAL file got, in bytes (0 for PostgreSQL).
+    largest_wal: u64,
 }
 
 /// CPU seconds used while the load ran (from /proc): what each event costs
@@ -125,8 +127,8 @@ fn main() {
         "{connections} connections x {seconds} s, {BATCH}-event batches, rate limit off, client on the same machine ({cores} cores), load average {}",
         load_average()
     );
-    println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s | stored / raw | CPU µs/event: server (writer thread) + client | CPU share of the machine |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s | stored / raw | CPU µs/event: server (writer thread) + client | CPU share of the machine | largest WAL |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for t in &targets {
         let f = measure(&server, t, connections, seconds);
         assert!(
@@ -138,7 +140,7 @@ fn main() {
         );
         let per_event = |s: f64| 1e6 * s / f.stored.max(1) as f64;
         println!(
-            "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % | {:.1} ({:.1}) + {:.1} | {:.0} % |",
+            "| {} | {:.0} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} % | {:.1} ({:.1}) + {:.1} | {:.0} % | {} |",
             t.name,
             f.stored_per_s,
             f.acked,
@@ -151,6 +153,10 @@ fn main() {
             per_event(f.cpu.writer),
             per_event(f.cpu.client),
             100.0 * (f.cpu.server + f.cpu.client) / (f.cpu.elapsed * cores as f64),
+            match f.largest_wal {
+                0 => "—".to_owned(),
+                b => format!("{:.0} MB", b as f64 / 1e6),
+            },
         );
     }
     println!("load average at the end: {}", load_average());
@@ -277,6 +283,16 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
     let (server0, writer0, client0) = (cpu_of(pid, None), cpu_of(pid, Some(WRITER)), own_cpu());
     let began = Instant::now();
     let deadline = began + Duration::from_secs_f64(seconds);
+    // The largest the SQLite WAL file got while the load ran.
+    let wal = format!("{}-wal", t.database);
+    let wal_watch = std::thread::spawn(move || {
+        let mut largest = 0u64;
+        while Instant::now() < deadline {
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        largest
+    });
     let results = runtime.block_on(async {
         let tasks: Vec<_> = (0..connections)
             .map(|c| tokio::spawn(connection(addr.clone(), c, deadline)))
@@ -288,6 +304,7 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
         all
     });
     let elapsed = began.elapsed().as_secs_f64();
+    let largest_wal = wal_watch.join().unwrap_or(0);
     let cpu = Cpu {
         server: cpu_of(pid, None) - server0,
         writer: cpu_of(pid, Some(WRITER)) - writer0,
@@ -324,6 +341,7 @@ fn measure(bin: &str, t: &Target, connections: u64, seconds: f64) -> Figures {
             connections,
         ),
         cpu,
+        largest_wal,
     }
 }
 
