@@ -334,6 +334,9 @@ impl Journal {
         }
         self.applied = snapshot.folded;
         let pending = self.take_new(entries, snapshot.visitor.as_ref());
+        // Read again by the same writer (a page back from the bfcache, rules
+        // that arrived late): its next entry follows those it wrote.
+        self.seq = self.seq.max(self.applied.get(&self.writer));
         (snapshot.visitor, pending)
     }
 

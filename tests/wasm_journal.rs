@@ -372,3 +372,36 @@ async fn deferred_writes_land_in_a_later_task_and_never_after_consent_is_withdra
     );
     local().clear().unwrap();
 }
+
+#[wasm_bindgen_test]
+fn a_writer_that_reads_the_journal_again_appends_after_its_own_entries() {
+    local().clear().unwrap();
+    let now = js_sys::Date::now();
+    let visitor = Visitor::new("anon-1".into(), now);
+    let mut page = Journal::new(Store::local(), "tabr".into());
+    page.write_snapshot(&visitor, now).unwrap();
+    page.append("anon-1", now, event("before", now)).unwrap();
+    page.append("anon-1", now + 1.0, event("also-before", now + 1.0))
+        .unwrap();
+    page.flush();
+    // The same page reads storage again (back from the bfcache, or rules
+    // that arrived late): a fresh journal for the same writer.
+    let mut again = Journal::new(Store::local(), "tabr".into());
+    let (_, pending) = again.load(now + 2.0);
+    assert_eq!(names(&pending), ["before", "also-before"]);
+    again
+        .append("anon-1", now + 3.0, event("after", now + 3.0))
+        .unwrap();
+    again.flush();
+    let keys: Vec<String> = stored("parcours:j:tabr:")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        keys,
+        ["j:tabr:1", "j:tabr:2", "j:tabr:3"],
+        "nothing overwritten"
+    );
+    let (_, all) = Journal::new(Store::local(), "tabs".into()).load(now + 4.0);
+    assert_eq!(names(&all), ["before", "also-before", "after"]);
+}

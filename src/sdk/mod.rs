@@ -98,6 +98,10 @@ pub struct Sdk {
     /// The rules are as final as this page gets them (fetched, or the fetch
     /// answered or failed): a preview waits for them.
     rules_settled: bool,
+    /// Stored events were applied with no rules to run them (no cached
+    /// rules yet): once rules arrive the visitor is read again with them,
+    /// so campaign state (impressions, dismissals) is not lost.
+    replayed_bare: bool,
     /// Preview and debug links, for the tab's session.
     links: links::Links,
     /// `(userId, token)` from `identify(…, { token })`, for `forget()`.
@@ -241,6 +245,7 @@ impl Sdk {
             locale: nav.and_then(|n| n.language()).unwrap_or_default(),
             page_decided: false,
             rules_settled: false,
+            replayed_bare: false,
             links,
             user_token: None,
             compact_timer: None,

@@ -36,6 +36,7 @@ impl Sdk {
                 self.rules_doc = doc;
                 self.rules_source = RulesSource::Cached;
                 self.rules_etag = etag;
+                self.replay_with_rules();
                 true
             }
             Err(_) => {
@@ -133,6 +134,7 @@ impl Sdk {
                             RulesSource::Network
                         };
                         self.rules_etag = r.etag.clone();
+                        self.replay_with_rules();
                         self.emit("rules", self.rules_state());
                         if draft {
                             log::warn_always(

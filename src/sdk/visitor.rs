@@ -42,6 +42,17 @@ impl Sdk {
         self.load_visitor();
     }
 
+    /// Rules just arrived on a page that applied stored events without
+    /// any: the visitor is read again from storage (this page's own
+    /// entries written first), each event now run by the engine.
+    pub(super) fn replay_with_rules(&mut self) {
+        if !std::mem::take(&mut self.replayed_bare) || self.engine.is_none() {
+            return;
+        }
+        self.flush_writes();
+        self.reload_visitor();
+    }
+
     /// Applies an entry another tab (or an earlier page) wrote.
     pub(super) fn apply(&mut self, e: &Entry) {
         match &e.op {
@@ -64,6 +75,7 @@ impl Sdk {
                         self.visitor
                             .profile
                             .record(event, &env, &ProfileRules::default());
+                        self.replayed_bare = true;
                     }
                 }
             }

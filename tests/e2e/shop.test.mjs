@@ -118,6 +118,27 @@ test("a pop-in dismissed on the page where consent was given stays dismissed on 
   await context.close();
 });
 
+test("rules that arrive after the stored visitor was read still see its dismissal (no cached rules on the next page)", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = await watchErrors(page);
+  await page.goto(`${server.url}/`);
+  await campaign(page, "welcome").locator("[role=dialog]").waitFor({ state: "visible", timeout: 10000 });
+  await campaign(page, "welcome").locator("button[aria-label]").first().click();
+  await page.waitForTimeout(500);
+  // The rules cache is gone (evicted, or never written): the next page reads
+  // the visitor before any rules, then the fetched rules arrive.
+  await page.evaluate(() => localStorage.removeItem("parcours:rules"));
+  await page.reload();
+  assert.equal((await page.evaluate(() => window.parcours.ready())).rules, "network");
+  await page.waitForTimeout(1000);
+  assert.equal(await campaign(page, "welcome").count(), 0, "dismissed: the replay with the rules kept it");
+  const p = await page.evaluate(async () => (await window.parcours.profile()));
+  assert.ok(JSON.stringify(p).includes("welcome"), "the campaign's state is in the visitor");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("a cart left in one visit brings the cart reminder when the visitor returns in a new session", async () => {
   const context = await browser.newContext();
   await context.clock.install();
