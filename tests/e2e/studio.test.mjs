@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser, eventually, STUDIO_DIR, ROOT } from "./harness.mjs";
+import { startServer, launchBrowser, eventually, demoRules, STUDIO_DIR, ROOT } from "./harness.mjs";
 
 const TOKEN = "studio-e2e-admin-token";
 const RULES = {
@@ -640,6 +640,29 @@ test("the rest of a campaign in the form: segments all/none, an event trigger's 
   assert.deepEqual(after.campaigns.map((x) => x.id), ["welcome", "qr-landing", "vip-offer"]);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("the demo shop's rules in the form: every campaign's details open, nothing rewritten, no error", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
+  const demo = demoRules({ holdouts: true });
+  await putRules(demo);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: /^valid/ }).waitFor();
+  const closed = page.locator("#campaign-form [data-details] > td > details:not([open]) > summary");
+  for (let n = 0; n < 30 && await closed.count(); n++) await closed.first().click();
+  await eventually(async () => (await page.locator("#campaign-form .form-details").count()) === demo.campaigns.length);
+  assert.equal(await page.locator("#campaign-form .form-details").count(), demo.campaigns.length,
+    `${problems} / not open: ${await page.locator("#campaign-form [data-details]:not(:has(.form-details))").evaluateAll((xs) => xs.map((x) => x.dataset.details))}`);
+  // Forms are drawn as fields, not left to the JSON.
+  assert.ok(await page.locator("#campaign-form .form-questions .question").count() > 0, "a form shows its questions");
+  const text = await page.evaluate(() => document.querySelector("#editor").value);
+  assert.deepEqual(JSON.parse(text), demo, "opening the form rewrites nothing");
+  assert.match(await page.locator("#validity").textContent(), /^valid/);
+  assert.deepEqual(problems, []);
+  await page.close();
+  await putRules(RULES);
 });
 
 test("the pressure cap in the form: the JSON has it, the simulator obeys it, errors on their field", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
