@@ -5,7 +5,7 @@
 // still edited here. Audiences, event triggers' `where` and goals' `where`
 // all use it; each edit changes only the condition it is about.
 import { el } from "./util.js";
-import { select, text } from "./form-inputs.js";
+import { button, select, text } from "./form-inputs.js";
 
 export const OPERATORS = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$exists", "$regex"];
 
@@ -101,23 +101,17 @@ export function conditionEditor({ condition, prefix, name, field, set, paths = [
     row.append(field(attr, [...prefix, cl.path], `Attribute of ${rowName}`, "attribute"));
     row.append(field(op, [...prefix, cl.path, "-op"], `Operator of ${rowName}`, "operator"));
     row.append(field(val, [...prefix, cl.path, cl.op], `Value of ${rowName}`, "value"));
-    const rm = el("button", "", "Remove");
-    rm.type = "button";
-    rm.setAttribute("aria-label", `Remove ${rowName}`);
+    const rm = button("Remove", `Remove ${rowName}`);
     rm.addEventListener("click", () => set((cond) => withClause(cond, n, null)));
     row.append(rm);
     box.append(row);
   });
-  const add = el("button", "", "Add a condition");
-  add.type = "button";
-  add.setAttribute("aria-label", `Add a condition to ${name}`);
+  const add = button("Add a condition", `Add a condition to ${name}`);
   add.addEventListener("click", () => set((cond) => {
     const path = paths.map((p) => p.path).find((p) => !p.endsWith(".") && !(p in cond)) ?? newPath;
     return withClause(cond, Object.keys(cond).length, { path, op: "$exists", value: true, bare: false });
   }));
-  const json = el("button", "", "Edit as JSON");
-  json.type = "button";
-  json.setAttribute("aria-label", `Edit as JSON: ${name}`);
+  const json = button("Edit as JSON", `Edit as JSON: ${name}`);
   json.title = "For $or, $and, $not, $elemMatch and several operators on one attribute";
   json.addEventListener("click", () => {
     const wrap = jsonBox({ condition: condition ?? {}, prefix, name, field, set });

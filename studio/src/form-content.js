@@ -4,7 +4,7 @@
 // Each input edits one key under the content through `set(fn)`, which
 // applies `fn` to the variant's content object.
 import { el } from "./util.js";
-import { select, text, number } from "./form-inputs.js";
+import { button, number, select, text } from "./form-inputs.js";
 
 const FIELD_TYPES = ["text", "email", "tel", "number", "date", "checkbox", "choice", "rating", "textarea"];
 const MESSAGES = ["required", "email", "tel", "number", "date", "rating", "checkbox"];
@@ -45,9 +45,7 @@ export function contentEditor({ content, prefix, name, field, set }) {
     const sub = (fn) => set((ct) => { ct[locale] = ct[locale] && typeof ct[locale] === "object" ? ct[locale] : {}; fn(ct[locale]); });
     f.append(block({ b: content[locale], prefix: [...prefix, locale], name: `${name} (${locale})`, field, set: sub }));
     if (Object.keys(content).length > 1) {
-      const rm = el("button", "", `Remove ${locale}`);
-      rm.type = "button";
-      rm.setAttribute("aria-label", `Remove ${locale} from ${name}`);
+      const rm = button(`Remove ${locale}`, `Remove ${locale} from ${name}`);
       rm.addEventListener("click", () => set((ct) => { delete ct[locale]; }));
       f.append(rm);
     }
@@ -65,9 +63,7 @@ function addLocale({ content, prefix, name, field, set, localised }) {
   const code = text("");
   code.size = 6;
   code.placeholder = "fr, fr-CA…";
-  const add = el("button", "", "Add a language");
-  add.type = "button";
-  add.setAttribute("aria-label", `Add a language to ${name}`);
+  const add = button("Add a language", `Add a language to ${name}`);
   const problem = el("span");
   problem.setAttribute("role", "alert");
   add.addEventListener("click", () => {
@@ -121,9 +117,7 @@ function formEditor({ form, prefix, name, field, set }) {
   box.setAttribute("aria-label", `Form of ${name}`);
   box.append(el("legend", "", "Form (progressive profiling, reviews)"));
   if (!form || typeof form !== "object") {
-    const add = el("button", "", "Add a form");
-    add.type = "button";
-    add.setAttribute("aria-label", `Add a form to ${name}`);
+    const add = button("Add a form", `Add a form to ${name}`);
     add.addEventListener("click", () => set((ct) => { ct.form = { fields: [{ trait: "first_name", label: "First name", type: "text" }], submit_label: "Send" }; }));
     box.append(add);
     return box;
@@ -172,23 +166,17 @@ function formEditor({ form, prefix, name, field, set }) {
       max.addEventListener("change", () => setQ((x) => { if (max.value === "") delete x.max_length; else x.max_length = Number(max.value); }));
       row.append(field(max, [...prefix, "fields", n, "max_length"], `Max length of ${qName}`, "max length"));
     }
-    const rm = el("button", "", "Remove");
-    rm.type = "button";
-    rm.setAttribute("aria-label", `Remove ${qName}`);
+    const rm = button("Remove", `Remove ${qName}`);
     rm.addEventListener("click", () => setForm((f) => { f.fields.splice(n, 1); }));
     row.append(rm);
     box.append(row);
   });
-  const add = el("button", "", "Add a question");
-  add.type = "button";
-  add.setAttribute("aria-label", `Add a question to ${name}`);
+  const add = button("Add a question", `Add a question to ${name}`);
   add.addEventListener("click", () => setForm((f) => {
     f.fields = Array.isArray(f.fields) ? f.fields : [];
     f.fields.push({ trait: `question_${f.fields.length + 1}`, label: "Your answer", type: "text" });
   }));
-  const drop = el("button", "", "Remove the form");
-  drop.type = "button";
-  drop.setAttribute("aria-label", `Remove the form of ${name}`);
+  const drop = button("Remove the form", `Remove the form of ${name}`);
   drop.addEventListener("click", () => set((ct) => { delete ct.form; }));
   box.append(add, " ", drop);
   const labels = el("div", "labels");

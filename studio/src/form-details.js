@@ -6,7 +6,7 @@
 // document through `edit`; the engine's errors show on the field they are
 // about (`errs(prefix)` takes the path under the campaign).
 import { el } from "./util.js";
-import { fieldset, number, select, text } from "./form-inputs.js";
+import { button, fieldset, number, select, text } from "./form-inputs.js";
 import { contextInput } from "./visitor.js";
 import { audience } from "./form-audience.js";
 import { conditionEditor } from "./form-condition.js";
@@ -192,16 +192,12 @@ function offerEditor({ c, id, field, edit, leftover }) {
     k.addEventListener("change", write);
     v.addEventListener("change", write);
     row.append(field(k, ["offer", key, "-key"], `Offer key ${key} of ${id}`, "key"), field(v, ["offer", key], `Offer value ${key} of ${id}`, "value"));
-    const rm = el("button", "", "Remove");
-    rm.type = "button";
-    rm.setAttribute("aria-label", `Remove offer ${key} of ${id}`);
+    const rm = button("Remove", `Remove offer ${key} of ${id}`);
     rm.addEventListener("click", () => setOffer((y) => { delete y[key]; }));
     row.append(rm);
     box.append(row);
   });
-  const add = el("button", "", "Add an offer value");
-  add.type = "button";
-  add.setAttribute("aria-label", `Add an offer value to ${id}`);
+  const add = button("Add an offer value", `Add an offer value to ${id}`);
   add.addEventListener("click", () => setOffer((y) => { y[["code", "discount", "ends"].find((x) => !(x in y)) ?? `key_${Object.keys(y).length + 1}`] = ""; }));
   box.append(add);
   leftover(box, ["offer"]);

@@ -35,3 +35,11 @@ export function number(value) {
   i.classList.add("num");
   return i;
 }
+
+/** A `type=button` button showing `text`, named `label` for assistive tech (it must contain `text`). */
+export function button(text, label, className = "") {
+  const b = el("button", className, text);
+  b.type = "button";
+  if (label) b.setAttribute("aria-label", label);
+  return b;
+}

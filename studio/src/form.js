@@ -8,7 +8,7 @@
 import { el, pretty } from "./util.js";
 import { parsePath } from "./locate.js";
 import { details } from "./form-details.js";
-import { number, select } from "./form-inputs.js";
+import { button, number, select } from "./form-inputs.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["active", "paused", "draft", "archived"];
@@ -221,8 +221,7 @@ export function mount(studio) {
     input.type = "text";
     input.placeholder = "autumn-sale";
     input.setAttribute("aria-label", "Id of the new campaign");
-    const add = el("button", "", "Add a campaign");
-    add.type = "button";
+    const add = button("Add a campaign");
     const problem = el("span");
     problem.setAttribute("role", "alert");
     add.addEventListener("click", () => {
@@ -244,9 +243,7 @@ export function mount(studio) {
   /** Duplicate (a paused copy under a new id) and remove campaign `i`. */
   function actions(i, id, campaigns) {
     const row = el("div", "campaign-actions");
-    const dup = el("button", "", "Duplicate");
-    dup.type = "button";
-    dup.setAttribute("aria-label", `Duplicate ${id}`);
+    const dup = button("Duplicate", `Duplicate ${id}`);
     dup.addEventListener("click", () => {
       const taken = new Set(campaigns.map((c) => c?.id));
       let n = 2;
@@ -259,9 +256,7 @@ export function mount(studio) {
         doc.campaigns.splice(i + 1, 0, copy);
       });
     });
-    const rm = el("button", "danger", "Remove");
-    rm.type = "button";
-    rm.setAttribute("aria-label", `Remove ${id}`);
+    const rm = button("Remove", `Remove ${id}`, "danger");
     rm.addEventListener("click", () => {
       if (!confirm(`Remove the campaign ${id} from the document? (Nothing is published until you publish.)`)) return;
       open.delete(id);
