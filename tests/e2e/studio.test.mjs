@@ -57,6 +57,17 @@ async function putRules(doc) {
 }
 const published = async () => (await (await fetch(`${server.url}/v1/rules?writeKey=demo`)).json());
 
+/** The studio on a new page over `rules` (published first): the page, its page errors, the form. */
+async function openStudio(rules) {
+  await putRules(rules);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(`${server.url}/studio/?writeKey=demo`);
+  await page.locator("#validity", { hasText: "valid" }).waitFor();
+  return { page, problems, form: page.locator("#campaign-form") };
+}
+
 /** A new visitor on the shop's home page: the rules version it runs and the campaign it shows. */
 async function shopShows() {
   const context = await browser.newContext();
@@ -395,13 +406,7 @@ test("the campaign form and the JSON stay in sync, errors on their field", { ski
 });
 
 test("a campaign's details in the form: trigger, frequency, variants with a live template preview", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
-  await putRules(RULES);
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(String(e)));
-  await page.goto(`${server.url}/studio/?writeKey=demo`);
-  await page.locator("#validity", { hasText: "valid" }).waitFor();
-  const form = page.locator("#campaign-form");
+  const { page, problems, form } = await openStudio(RULES);
   const welcome = page.locator('.verdict[data-campaign="welcome"]');
   await form.getByText("Details of welcome").click();
   // Trigger: a scroll depth; the simulated page view no longer fires it.
@@ -545,13 +550,7 @@ test("the audience builder: segments as checkboxes, simple condition clauses as 
 });
 
 test("the rest of a campaign in the form: segments all/none, an event trigger's filter, goal, offer, languages and a form", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
-  await putRules(RULES);
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(String(e)));
-  await page.goto(`${server.url}/studio/?writeKey=demo`);
-  await page.locator("#validity", { hasText: "valid" }).waitFor();
-  const form = page.locator("#campaign-form");
+  const { page, problems, form } = await openStudio(RULES);
   const editorDoc = async () => JSON.parse(await page.evaluate(() => document.querySelector("#editor").value));
   const commit = async (locator, value) => { await locator.fill(value); await locator.press("Tab"); };
   const welcome = page.locator('.verdict[data-campaign="welcome"]');
@@ -666,13 +665,7 @@ test("the demo shop's rules in the form: every campaign's details open, nothing 
 });
 
 test("the pressure cap in the form: the JSON has it, the simulator obeys it, errors on their field", { skip: !built && "the studio is not built (cargo xtask build)" }, async () => {
-  await putRules(RULES);
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(String(e)));
-  await page.goto(`${server.url}/studio/?writeKey=demo`);
-  await page.locator("#validity", { hasText: "valid" }).waitFor();
-  const form = page.locator("#campaign-form");
+  const { page, problems, form } = await openStudio(RULES);
   const welcome = page.locator('.verdict[data-campaign="welcome"]');
   const session = form.getByLabel("Pressure max per session");
   assert.equal(await session.inputValue(), "2");
