@@ -22,7 +22,9 @@
 // Also counted: `localStorage` characters written (Storage.prototype.setItem
 // wrapped before the SDK loads) inside each call and between calls (flushes),
 // long tasks (PerformanceObserver 'longtask') per phase, the stored footprint,
-// and how many of the benchmark's events the server stored.
+// the wasm memory after each size (`memory.buffer.byteLength`, MiB, of the
+// instances the page made: WebAssembly.instantiate* wrapped before the SDK
+// loads), and how many of the benchmark's events the server stored.
 //
 // Environment: PARCOURS_SERVER_BIN, CHROMIUM_BIN (as the e2e tests),
 // PARCOURS_PKG_DIR (default pkg/: point it at another build to compare),
@@ -74,6 +76,17 @@ function instrument() {
     B.byKey[family] = (B.byKey[family] || 0) + n;
     return setItem.call(this, k, v);
   };
+  // The wasm memories instantiated (the SDK's: the tools module is not loaded without debug).
+  B.memories = [];
+  const keep = (r) => {
+    const m = (r?.instance ?? r)?.exports?.memory;
+    if (m instanceof WebAssembly.Memory) B.memories.push(m);
+    return r;
+  };
+  for (const k of ["instantiate", "instantiateStreaming"]) {
+    const f = WebAssembly[k];
+    if (f) WebAssembly[k] = function (...args) { return f.apply(this, args).then(keep); };
+  }
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) B.longtasks.push([e.startTime, e.duration]);
@@ -216,7 +229,7 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
     tracked += N;
     const after = await page.evaluate(snapshot);
     const lt = await page.evaluate((n) => window.__bench.phases.find((p) => p.name === n), `measure-${size}`);
-    const B = await page.evaluate(() => ({ longtasks: window.__bench.longtasks }));
+    const B = await page.evaluate(() => ({ longtasks: window.__bench.longtasks, memory: window.__bench.memories.map((m) => m.buffer.byteLength) }));
     rows.push({
       size,
       tracked_before: tracked - N,
@@ -233,6 +246,7 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
       chars_by_key_during_phase: r.chars_by_key,
       wall_ms: r.wall_ms,
       longtasks: longtasksIn(B, lt),
+      wasm_memory_bytes: B.memory,
       samples_ms: r.ms.map((x) => Math.round(x * 1000) / 1000),
     });
   }
@@ -292,13 +306,14 @@ function printTable(result) {
   for (const s of result.scenarios) {
     console.log(`\n${s.name}: consent ${s.consent}; crossOriginIsolated=${s.cross_origin_isolated}, timer step ${fmt(s.timer_resolution_ms, 4)} ms; ` +
       `server stored ${s.stored_by_server}/${s.tracked} benchmark events`);
-    console.log("size    history   median ms   p99 ms   max ms   setItem/call KB (median)   between calls KB/call   stored KB (keys)   long tasks (max ms)");
+    console.log("size    history   median ms   p99 ms   max ms   setItem/call KB (median)   between calls KB/call   stored KB (keys)   long tasks (max ms)   wasm memory MB");
     for (const r of s.rows) {
       const hist = `${r.history_before}→${r.history_after}`;
       console.log(
         `${(String(r.size) + " ").padEnd(6)}${hist.padStart(11)}  ${fmt(r.ms.median, 3).padStart(9)}  ${fmt(r.ms.p99, 3).padStart(7)}  ${fmt(r.ms.max, 2).padStart(7)}  ` +
         `${kb(r.chars_per_call.median).padStart(25)}  ${kb(r.chars_between_calls / r.ms.n).padStart(22)}  ${(kb(r.stored_chars_after) + " (" + r.stored_keys_after + ")").padStart(17)}  ` +
-        `${String(r.longtasks.count).padStart(6)} (${fmt(r.longtasks.max_ms, 0)})`);
+        `${String(r.longtasks.count).padStart(6)} (${fmt(r.longtasks.max_ms, 0)})   ` +
+        `${(r.wasm_memory_bytes.length ? r.wasm_memory_bytes.map((b) => fmt(b / 2 ** 20, 2)).join(" + ") : "?").padStart(14)}`);
     }
     const lt = s.longtasks_by_phase;
     console.log(`long tasks: load ${lt.load?.count ?? "–"} (max ${fmt(lt.load?.max_ms, 0)} ms), ` +
