@@ -28,7 +28,8 @@
 //
 // Environment: PARCOURS_SERVER_BIN, CHROMIUM_BIN (as the e2e tests),
 // PARCOURS_PKG_DIR (default pkg/: point it at another build to compare),
-// BENCH_N (default 200), BENCH_SIZES (default "100,1000,3000"),
+// BENCH_N (default 200), BENCH_SIZES (default "100,1000,3000"), BENCH_RULES=heavy
+// (issue 13's goal 4 workload: 200 campaigns, 50 computed traits, a 5,000-event history),
 // BENCH_OUT (default target/bench/track.json).
 // Exits non-zero when pkg/ changed during the run, or when something was
 // stored or sent while consent was pending.
@@ -39,7 +40,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 // The server and browser as the end-to-end tests start them, the SDK from PARCOURS_PKG_DIR.
-import { startServer, launchBrowser, PKG_DIR } from "../../tests/e2e/harness.mjs";
+import { startServer, launchBrowser, demoRules, PKG_DIR } from "../../tests/e2e/harness.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SERVER_BIN = process.env.PARCOURS_SERVER_BIN ?? join(ROOT, "target/debug/parcours-server");
@@ -325,9 +326,43 @@ function printTable(result) {
     `KB are thousands of UTF-16 code units handed to localStorage.setItem.`);
 }
 
+// Goal 4's workload: the demo rules plus generated campaigns up to 200 and
+// computed traits up to 50, every campaign evaluated on each tracked
+// "Product Viewed" (headless, so nothing covers the page), a 5,000-event history.
+function heavyRules() {
+  const rules = demoRules();
+  const cats = ["t-shirts", "sweaters", "accessories", "shoes"];
+  const aggs = ["count", "sum", "max", "most_frequent", "count_distinct"];
+  for (let i = rules.traits.length; i < 50; i++) {
+    const agg = aggs[i % aggs.length];
+    rules.traits.push({
+      id: `gen_${i}`, event: "Product Viewed", aggregate: agg, window_days: 1 + (i * 7) % 90,
+      ...(agg === "count" ? {} : { property: agg === "sum" || agg === "max" ? "price" : "category" }),
+    });
+  }
+  for (let i = rules.campaigns.length; i < 200; i++) {
+    const conditions = [
+      { [`computed.gen_${10 + (i % 40)}`]: { $gte: i % 7 } },
+      { "page.path": { $regex: `^/(products|product)` }, "session.pageviews": { $gte: i % 5 } },
+      { "event.properties.category": cats[i % cats.length], "visit.count": { $lt: 100 } },
+      { $or: [{ "device.type": "mobile" }, { [`computed.gen_${10 + (i % 40)}`]: { $in: cats } }] },
+    ];
+    rules.campaigns.push({
+      id: `gen-${i}`, status: "active", priority: i % 50,
+      audience: { condition: conditions[i % conditions.length] },
+      trigger: { on: "event", event: "Product Viewed" }, placement: "none",
+      frequency: { max_impressions: 1000 },
+      variants: [{ id: "a", content: { title: `Offer ${i}` } }],
+    });
+  }
+  rules.history = { max_events: 5000 };
+  return rules;
+}
+
 async function main() {
   const wall0 = Date.now();
-  const server = await startServer();
+  const heavy = process.env.BENCH_RULES === "heavy";
+  const server = await startServer(heavy ? { rules: heavyRules() } : {});
   const browser = await launchBrowser();
   const result = {
     benchmark: "parcours.track() main-thread cost",
@@ -338,7 +373,7 @@ async function main() {
     pkg_dir: PKG_DIR,
     pkg: fingerprint(),
     page: PAGE,
-    rules: "demo/rules.json",
+    rules: heavy ? "demo/rules.json + generated: 200 campaigns, 50 computed traits, history.max_events 5000 (BENCH_RULES=heavy)" : "demo/rules.json",
     calls_per_size: N,
     sizes: SIZES,
     grow_batch: GROW_BATCH,

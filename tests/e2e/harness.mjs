@@ -38,12 +38,12 @@ export function demoRules({ holdouts = false } = {}) {
  * `origins` (written to a `--sites` file with `userTokenSecret`,
  * `adminToken`, for `PUT /v1/rules`, and `sourceKey`, for server-side
  * sources, if given). `demoBackend` serves the shop's `POST /demo/login`
- * (it needs `userTokenSecret`).
+ * (it needs `userTokenSecret`). `rules` seeds another document than the demo's.
  */
-export async function startServer({ origins, userTokenSecret, adminToken, sourceKey, holdouts, demoBackend } = {}) {
+export async function startServer({ origins, userTokenSecret, adminToken, sourceKey, holdouts, demoBackend, rules } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parcours-e2e-"));
   const seed = join(dataDir, "rules.json");
-  writeFileSync(seed, JSON.stringify(demoRules({ holdouts }), null, 2));
+  writeFileSync(seed, JSON.stringify(rules ?? demoRules({ holdouts }), null, 2));
   const sites = [];
   if (origins || userTokenSecret || adminToken || sourceKey) {
     const file = join(dataDir, "sites.toml");
