@@ -162,9 +162,9 @@ impl Sdk {
 
     /// Stores the running rules for the next pages and the other tabs
     /// (never a draft; nothing before consent to store). Also called when
-    /// consent is given: the next page must replay this page's journal
-    /// with these rules (a campaign's impressions count for the pressure
-    /// cap only with its placement known).
+    /// consent is given, so the next page decides at once on cached rules
+    /// instead of waiting for the network (and reading its visitor twice,
+    /// see [`Sdk::replay_with_rules`]).
     pub(super) fn cache_rules(&self) {
         if !matches!(self.rules_source, RulesSource::Network) {
             return;

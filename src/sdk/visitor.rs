@@ -42,11 +42,11 @@ impl Sdk {
         self.load_visitor();
     }
 
-    /// Rules just arrived on a page that applied stored events without
-    /// any: the visitor is read again from storage (this page's own
-    /// entries written first), each event now run by the engine.
+    /// Rules just arrived (the engine is set) on a page that applied stored
+    /// events without any: the visitor is read again from storage (this
+    /// page's own entries written first), each event now run by the engine.
     pub(super) fn replay_with_rules(&mut self) {
-        if !std::mem::take(&mut self.replayed_bare) || self.engine.is_none() {
+        if !std::mem::take(&mut self.replayed_bare) {
             return;
         }
         self.flush_writes();

@@ -61,13 +61,10 @@ pub async fn login(State(state): State<AppState>, body: Bytes) -> Result<Json<Lo
             ))
         })?;
     let user_id = user_id(&login.email);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
     let claims = Claims {
         site: site.to_owned(),
         sub: user_id.clone(),
-        exp: now + TOKEN_TTL_SECONDS,
+        exp: user_token::now_unix() + TOKEN_TTL_SECONDS,
     };
     let token = user_token::sign(secret.0.as_bytes(), &claims);
     Ok(Json(LoggedIn { user_id, token }))
