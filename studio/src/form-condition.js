@@ -5,7 +5,7 @@
 // still edited here. Audiences, event triggers' `where` and goals' `where`
 // all use it; each edit changes only the condition it is about.
 import { el } from "./util.js";
-import { button, select, text } from "./form-inputs.js";
+import { alertLine, button, select, text } from "./form-inputs.js";
 
 export const OPERATORS = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$exists", "$regex"];
 
@@ -129,15 +129,13 @@ function jsonBox({ condition, prefix, name, field, set }) {
   area.value = JSON.stringify(condition, null, 2);
   area.rows = Math.min(12, Math.max(4, area.value.split("\n").length));
   const wrap = field(area, prefix, `JSON of ${name}`, "condition (JSON)");
-  const problem = el("span");
-  problem.setAttribute("role", "alert");
+  const problem = alertLine();
   area.addEventListener("change", () => {
     const r = readConditionText(area.value);
-    problem.textContent = r.error ?? "";
-    problem.className = r.error ? "field-error" : "";
+    problem.say(r.error ?? "");
     if (r.error) area.setAttribute("aria-invalid", "true"); else area.removeAttribute("aria-invalid");
     if (!r.error) set(() => r.value ?? {});
   });
-  wrap.append(problem);
+  wrap.append(problem.node);
   return wrap;
 }

@@ -4,7 +4,7 @@
 // Each input edits one key under the content through `set(fn)`, which
 // applies `fn` to the variant's content object.
 import { el } from "./util.js";
-import { button, number, select, text } from "./form-inputs.js";
+import { alertLine, button, number, select, text } from "./form-inputs.js";
 
 const FIELD_TYPES = ["text", "email", "tel", "number", "date", "checkbox", "choice", "rating", "textarea"];
 const MESSAGES = ["required", "email", "tel", "number", "date", "rating", "checkbox"];
@@ -64,13 +64,11 @@ function addLocale({ content, prefix, name, field, set, localised }) {
   code.size = 6;
   code.placeholder = "fr, fr-CA…";
   const add = button("Add a language", `Add a language to ${name}`);
-  const problem = el("span");
-  problem.setAttribute("role", "alert");
+  const problem = alertLine();
   add.addEventListener("click", () => {
     const k = code.value.trim();
-    const refuse = (why) => { problem.textContent = why; problem.className = "field-error"; };
-    if (!LOCALE.test(k) || (!localised && k === "default")) return refuse("a two-letter language with optional subtags (fr, fr-CA)");
-    if (localised && k in content) return refuse(`${k} is already there`);
+    if (!LOCALE.test(k) || (!localised && k === "default")) return problem.say("a two-letter language with optional subtags (fr, fr-CA)");
+    if (localised && k in content) return problem.say(`${k} is already there`);
     set((ct) => {
       if (!localised) {
         const copy = { ...ct };
@@ -81,7 +79,7 @@ function addLocale({ content, prefix, name, field, set, localised }) {
     });
   });
   const row = el("div", "add-locale");
-  row.append(field(code, [...prefix, "-new"], `New language of ${name}`, localised ? "language" : "translate into"), add, problem);
+  row.append(field(code, [...prefix, "-new"], `New language of ${name}`, localised ? "language" : "translate into"), add, problem.node);
   return row;
 }
 

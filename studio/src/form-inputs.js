@@ -43,3 +43,11 @@ export function button(text, label, className = "") {
   if (label) b.setAttribute("aria-label", label);
   return b;
 }
+
+/** An alert line for an input's refusal: `say(text)` shows it, `say("")` clears it. */
+export function alertLine() {
+  const node = el("span");
+  node.setAttribute("role", "alert");
+  const say = (text) => { node.textContent = text; node.className = text ? "field-error" : ""; };
+  return { node, say };
+}

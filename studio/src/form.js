@@ -8,7 +8,7 @@
 import { el, pretty } from "./util.js";
 import { parsePath } from "./locate.js";
 import { details } from "./form-details.js";
-import { button, number, select } from "./form-inputs.js";
+import { alertLine, button, number, select } from "./form-inputs.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["active", "paused", "draft", "archived"];
@@ -66,14 +66,7 @@ export function mount(studio) {
       }));
       const wrap = el("label", "field");
       wrap.append(el("span", "muted", label), n);
-      const problems = errs(k);
-      if (problems.length) {
-        n.setAttribute("aria-invalid", "true");
-        const msg = el("span", "field-error", problems.map((x) => x.message).join("; "));
-        msg.id = `form-err-pressure-${k}`;
-        n.setAttribute("aria-describedby", msg.id);
-        wrap.append(msg);
-      }
+      wrap.append(...invalid(n, errs(k), `form-err-pressure-${k}`));
       f.append(wrap);
     }
     for (const x of errs(null)) f.append(el("span", "field-error", `${x.path}: ${x.message}`));
@@ -111,14 +104,7 @@ export function mount(studio) {
       const cell = (input, field, label) => {
         const td = el("td");
         input.setAttribute("aria-label", `${label} of ${id}`);
-        const problems = errs(field);
-        if (problems.length) {
-          input.setAttribute("aria-invalid", "true");
-          const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
-          msg.id = `form-err-${i}-${field}`;
-          input.setAttribute("aria-describedby", msg.id);
-          td.append(input, msg);
-        } else td.append(input);
+        td.append(input, ...invalid(input, errs(field), `form-err-${i}-${field}`));
         tr.append(td);
       };
       const name = el("th", "", id);
@@ -184,13 +170,7 @@ export function mount(studio) {
         const problems = under(prefix);
         problems.forEach((p) => shown.add(p));
         if (inline) wrap.append(input, ` ${visible}`); else wrap.append(el("span", "muted", visible), input);
-        if (problems.length) {
-          input.setAttribute("aria-invalid", "true");
-          const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
-          msg.id = `form-err-${i}-${prefix.join("-")}`;
-          input.setAttribute("aria-describedby", msg.id);
-          wrap.append(msg);
-        }
+        wrap.append(...invalid(input, problems, `form-err-${i}-${prefix.join("-")}`));
         return wrap;
       };
       const leftover = (node, prefix) => {
@@ -222,13 +202,11 @@ export function mount(studio) {
     input.placeholder = "autumn-sale";
     input.setAttribute("aria-label", "Id of the new campaign");
     const add = button("Add a campaign");
-    const problem = el("span");
-    problem.setAttribute("role", "alert");
+    const problem = alertLine();
     add.addEventListener("click", () => {
       const id = input.value.trim();
       const why = !/^[A-Za-z0-9_-]+$/.test(id) ? "an id of letters, digits, - and _" : taken.has(id) ? `${id} is taken` : "";
-      problem.textContent = why;
-      problem.className = why ? "field-error" : "";
+      problem.say(why);
       if (why) return;
       open.add(id);
       editDoc((doc) => {
@@ -236,7 +214,7 @@ export function mount(studio) {
         doc.campaigns.push(newCampaign(id));
       });
     });
-    return [input, " ", add, " ", problem];
+    return [input, " ", add, " ", problem.node];
   }
 
 
@@ -292,4 +270,17 @@ export function newCampaign(id) {
     frequency: { max_impressions: 1, stop_after: ["clicked", "dismissed"] },
     variants: [{ id: "a", content: { title: "A new campaign", body: "Its text, with {{ traits.first_name | default: \"templates\" }}." } }],
   };
+}
+
+/**
+ * Marks `input` invalid with `problems` (the engine's errors about it): the
+ * message node to show after it, with id `id`, or nothing when there are none.
+ */
+function invalid(input, problems, id) {
+  if (!problems.length) return [];
+  const msg = el("span", "field-error", problems.map((p) => p.message).join("; "));
+  msg.id = id;
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", msg.id);
+  return [msg];
 }
