@@ -30,7 +30,10 @@
 // PARCOURS_PKG_DIR (default pkg/: point it at another build to compare),
 // BENCH_N (default 200), BENCH_SIZES (default "100,1000,3000"), BENCH_RULES=heavy
 // (issue 13's goal 4 workload: 200 campaigns, 50 computed traits, a 5,000-event history),
-// BENCH_OUT (default target/bench/track.json).
+// BENCH_OUT (default target/bench/track.json), BENCH_PROFILE=DIR (a CPU
+// profile of each timed phase, written to DIR as .cpuprofile with its top
+// functions by self time printed; build the wasm with its name section, see
+// `cargo xtask build --profiling`, or the wasm frames are unnamed).
 // Exits non-zero when pkg/ changed during the run, or when something was
 // stored or sent while consent was pending.
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
@@ -226,7 +229,9 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
     }
     const before = await page.evaluate(snapshot);
     progress(`${name}: timing ${N} calls at ${size} (history ${before.history}, ${before.stored_keys} keys stored)`);
+    const cdp = PROFILE_DIR ? await startProfile(page) : null;
     const r = await page.evaluate(measure, { n: N, from: tracked, tag, name: `measure-${size}` });
+    if (cdp) await stopProfile(cdp, `${name}-${size}`);
     tracked += N;
     const after = await page.evaluate(snapshot);
     const lt = await page.evaluate((n) => window.__bench.phases.find((p) => p.name === n), `measure-${size}`);
@@ -298,6 +303,40 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
 function countStored(dataDir, tag) {
   const out = execFileSync(SERVER_BIN, ["events", "--data-dir", dataDir], { encoding: "utf8", maxBuffer: 1 << 30 });
   return out.split("\n").filter((l) => l.includes(`"bench_tag":"${tag}"`)).length;
+}
+
+const PROFILE_DIR = process.env.BENCH_PROFILE;
+
+async function startProfile(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  await cdp.send("Profiler.start");
+  return cdp;
+}
+
+// Writes the profile and prints its top functions by self time (idle and
+// the benchmark's own timer yields left out of the share).
+async function stopProfile(cdp, label) {
+  const { profile } = await cdp.send("Profiler.stop");
+  await cdp.detach();
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const file = join(PROFILE_DIR, `${label}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i + 1] ?? 0));
+  });
+  const skip = /^\((idle|program|garbage collector)\)/;
+  const busy = [...self].filter(([k]) => !skip.test(k)).reduce((a, [, v]) => a + v, 0);
+  console.error(`profile ${label}: ${file}; busy ${(busy / 1000).toFixed(1)} ms; top self time:`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.error(`  ${(v / 1000).toFixed(2).padStart(8)} ms ${skip.test(k) ? "     " : ((100 * v) / busy).toFixed(1).padStart(4) + "%"} ${k}`);
+  }
 }
 
 const fmt = (x, d = 2) => (x == null ? "–" : x.toFixed(d));

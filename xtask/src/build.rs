@@ -19,15 +19,25 @@ use crate::util::{cargo, exec, root, which, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds `pkg/` and prints its size.
-pub fn run() -> Result {
-    build()?;
+/// Builds `pkg/` and prints its size. `--profiling`: the wasm keeps its
+/// name section, so a browser CPU profile names Rust functions (the
+/// module is larger: do not ship it, nor quote its size).
+pub fn run(args: &[String]) -> Result {
+    match args {
+        [] => build()?,
+        [flag] if flag == "--profiling" => build_with(true)?,
+        _ => return Err(format!("unknown arguments {args:?} (build [--profiling])")),
+    }
     crate::size::run().map(|_| ())
 }
 
 /// Builds `pkg/`: the site build, the tools build, the npm package files
 /// and their SRI hashes; then the studio (`crate::studio`).
 pub fn build() -> Result {
+    build_with(false)
+}
+
+fn build_with(names: bool) -> Result {
     install::wasm_target()?;
     install::wasm_bindgen_cli()?;
     let pkg = root().join("pkg");
@@ -35,13 +45,13 @@ pub fn build() -> Result {
     // Both builds write target/…/parcours.wasm: bind each before the next.
     cargo_wasm(&[])?;
     bindgen(&pkg, "no-modules", "parcours")?;
-    optimise(&pkg.join("parcours_bg.wasm"))?;
+    optimise(&pkg.join("parcours_bg.wasm"), names)?;
     wrap_script(&pkg.join("parcours.js"))?;
     minify(&pkg.join("parcours.js"), "iife")?;
 
     cargo_wasm(&["--no-default-features", "--features", "tools"])?;
     bindgen(&tools, "web", "parcours_tools")?;
-    optimise(&tools.join("parcours_tools_bg.wasm"))?;
+    optimise(&tools.join("parcours_tools_bg.wasm"), names)?;
     minify(&tools.join("parcours_tools.js"), "esm")?;
     npm_files(&pkg)?;
     crate::integrity::write(&pkg)?;
@@ -114,8 +124,9 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// `wasm-opt -Oz` (binaryen from npm): shrinks and speeds up the module.
-fn optimise(wasm: &Path) -> Result {
+/// `wasm-opt -Oz` (binaryen from npm): shrinks and speeds up the module;
+/// with `names`, its name section is kept (`-g`).
+fn optimise(wasm: &Path, names: bool) -> Result {
     let wasm_opt = install::wasm_opt()?;
     let features = [
         "--enable-bulk-memory",
@@ -129,6 +140,7 @@ fn optimise(wasm: &Path) -> Result {
         Command::new("node")
             .arg(wasm_opt)
             .arg("-Oz")
+            .args(names.then_some("-g"))
             .args(features)
             .arg(wasm)
             .arg("-o")

@@ -24,6 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   build   build the browser SDK into pkg/ (wasm + parcours.js) and the studio into target/studio/
+          (`build --profiling`: the wasm keeps its function names, for browser CPU profiles)
   demo    build, start the reference server with the demo shop, print its URL
   test    run every test: native, in-browser (headless Chromium), end-to-end
   bench   run the benchmarks and the size report (`bench peers`: only the peer comparison; `bench load`, `bench reports`: the server)
@@ -34,7 +35,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build") => build::run(),
+        Some("build") => build::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
