@@ -43,7 +43,16 @@ impl Host {
 
     /// Emits `name` to the `on(name, fn)` listeners (after the current call).
     pub fn emit(&mut self, name: &'static str, data: JsValue) {
-        self.pending.push((name, data));
+        self.emit_with(name, || data);
+    }
+
+    /// [`emit`](Self::emit), the data made only when `name` has a
+    /// listener: a decision converted for nobody cost a third of a
+    /// `track()` with 200 campaigns.
+    pub fn emit_with(&mut self, name: &'static str, data: impl FnOnce() -> JsValue) {
+        if self.listeners.iter().any(|(n, _)| n == name) {
+            self.pending.push((name, data()));
+        }
     }
 
     /// Logs (debug) and emits an `error` event `{message, detail}`.

@@ -89,7 +89,8 @@ impl Sdk {
         }
         let mut overlay = false;
         for d in decisions {
-            self.emit("decision", convert::to_js(&d.to_value()));
+            self.host
+                .emit_with("decision", || convert::to_js(&d.to_value()));
             self.experiment_viewed(&d);
             if d.holdout {
                 continue;
