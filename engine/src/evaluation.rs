@@ -14,12 +14,16 @@ use crate::value::{Map, Value};
 /// membership by index (see [`segment::ids`]).
 ///
 /// `campaigns.<id>` entries already in `ctx` are kept (preview tools may
-/// write them by hand); the others come from `exposures`.
+/// write them by hand); the others come from `exposures`: for `every`
+/// campaign (a context to show), else only those the rules can read
+/// ([`Rules::read_campaigns`]), as 200 campaigns' states built for each
+/// decision cost more than their conditions.
 pub fn enrich(
     rules: &Rules,
     ctx: &mut Value,
     exposures: &Exposures,
     trigger: Option<&Trigger>,
+    every: bool,
 ) -> Vec<bool> {
     if !matches!(ctx, Value::Object(_)) {
         *ctx = Value::object();
@@ -39,14 +43,48 @@ pub fn enrich(
         _ => Map::new(),
     };
     let empty = CampaignState::default();
-    for c in &rules.campaigns {
-        if !campaigns.contains_key(&c.id) {
+    let read = |i: usize| every || rules.read_campaigns.as_ref().is_none_or(|r| r.contains(&i));
+    for (i, c) in rules.campaigns.iter().enumerate() {
+        if read(i) && !campaigns.contains_key(&c.id) {
             let st = exposures.campaign(&c.id).unwrap_or(&empty);
             campaigns.insert(c.id.clone(), state_value(st));
         }
     }
     ctx.insert("campaigns", Value::Object(campaigns));
     segment::evaluate_into(&rules.segments, ctx, &rules.saved_groups)
+}
+
+/// The campaigns (indices) whose `campaigns.<id>.*` the rules document
+/// `doc` can read, or `None` for all of them. A path can only be written as
+/// an object key (a condition) or inside a string (a template), so: a key
+/// `campaigns.<id>…` reads that campaign; the key `campaigns` below the
+/// root, or a string that names `campaigns`, may read any (conservative: a
+/// content text saying "campaigns" only costs speed).
+pub fn read_campaigns(doc: &Value, ids: &[&str]) -> Option<Vec<usize>> {
+    fn walk(v: &Value, ids: &[&str], out: &mut Vec<usize>, root: bool) -> Option<()> {
+        match v {
+            Value::String(s) if s.contains("campaigns") => None,
+            Value::Array(items) => items.iter().try_for_each(|x| walk(x, ids, out, false)),
+            Value::Object(m) => m.iter().try_for_each(|(k, x)| {
+                if let Some(rest) = k.strip_prefix("campaigns.") {
+                    let named = ids.iter().enumerate().filter(|(_, id)| {
+                        rest.strip_prefix(**id)
+                            .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+                    });
+                    out.extend(named.map(|(i, _)| i));
+                } else if k.contains("campaigns") && !(root && k == "campaigns") {
+                    return None;
+                }
+                walk(x, ids, out, false)
+            }),
+            _ => Some(()),
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, ids, &mut out, true)?;
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
 }
 
 /// `{impressions, clicked, dismissed, converted, last_shown, variant}`.

@@ -179,7 +179,7 @@ impl Engine {
     /// plus `segments` and `campaigns.<id>.*`.
     pub fn context(&self, visitor: &Visitor, env: &Env, event: Option<&Event>) -> Value {
         let mut ctx = context::build(&visitor.profile, env, &self.rules.profile, event);
-        evaluation::enrich(&self.rules, &mut ctx, &visitor.exposures, None);
+        evaluation::enrich(&self.rules, &mut ctx, &visitor.exposures, None, true);
         ctx
     }
 
@@ -201,7 +201,7 @@ impl Engine {
         let ctx = self.base_context(visitor, env, trigger);
         let session = visitor.profile.current_session_id();
         let (full, verdicts, delayed) = self.run(
-            &ctx,
+            ctx,
             &visitor.exposures,
             Some(visitor.profile.history()),
             session,
@@ -219,7 +219,7 @@ impl Engine {
         let session = visitor.profile.current_session_id();
         let now = Now::new(env.now_ms, env.tz_offset_min);
         let (full, verdicts, _) = self.run(
-            &ctx,
+            ctx,
             &visitor.exposures,
             Some(visitor.profile.history()),
             session,
@@ -243,8 +243,15 @@ impl Engine {
         trigger: &Trigger,
     ) -> Vec<Decision> {
         let now = Now::new(now_ms, tz_offset_min);
-        let (full, verdicts, delayed) =
-            self.run(ctx, exposures, None, session_id, now, trigger, false);
+        let (full, verdicts, delayed) = self.run(
+            ctx.clone(),
+            exposures,
+            None,
+            session_id,
+            now,
+            trigger,
+            false,
+        );
         decide::decisions(&self.rules, &verdicts, &full, &delayed)
     }
 
@@ -259,7 +266,8 @@ impl Engine {
         trigger: &Trigger,
     ) -> Vec<Explanation> {
         let now = Now::new(now_ms, tz_offset_min);
-        let (full, verdicts, _) = self.run(ctx, exposures, None, session_id, now, trigger, true);
+        let (full, verdicts, _) =
+            self.run(ctx.clone(), exposures, None, session_id, now, trigger, true);
         self.explanations(&full, verdicts)
     }
 
@@ -293,7 +301,7 @@ impl Engine {
             .campaigns
             .iter()
             .position(|c| c.id == campaign_id)?;
-        let (full, member, visitor_id) = self.enriched(ctx, exposures, None);
+        let (full, member, visitor_id) = self.enriched(ctx.clone(), exposures, None);
         let input = Input {
             ctx: &full,
             member: &member,
@@ -321,12 +329,11 @@ impl Engine {
     /// membership, and the id new assignments hash (its `anonymous_id`).
     fn enriched(
         &self,
-        ctx: &Value,
+        mut full: Value,
         exposures: &Exposures,
         trigger: Option<&Trigger>,
     ) -> (Value, Vec<bool>, String) {
-        let mut full = ctx.clone();
-        let member = evaluation::enrich(&self.rules, &mut full, exposures, trigger);
+        let member = evaluation::enrich(&self.rules, &mut full, exposures, trigger, false);
         let visitor_id = full
             .get("anonymous_id")
             .and_then(Value::as_str)
@@ -386,7 +393,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
-        ctx: &Value,
+        ctx: Value,
         exposures: &Exposures,
         history: Option<&history::History>,
         session_id: &str,

@@ -47,6 +47,10 @@ pub struct Rules {
     pub global_holdout_percent: f64,
     /// Campaigns, in document order.
     pub campaigns: Vec<Campaign>,
+    /// The campaigns whose `campaigns.<id>.*` a condition or template may
+    /// read (`None`: any): the only ones a decision's context is given
+    /// ([`crate::evaluation::read_campaigns`]).
+    pub read_campaigns: Option<Vec<usize>>,
 }
 
 impl Rules {
@@ -129,7 +133,10 @@ impl Rules {
         if !errs.is_empty() {
             return Err(errs);
         }
+        let ids: Vec<&str> = campaigns.iter().map(|c| c.id.as_str()).collect();
+        let read_campaigns = crate::evaluation::read_campaigns(doc, &ids);
         let rules = Rules {
+            read_campaigns,
             version,
             saved_groups,
             profile,

@@ -318,3 +318,52 @@ fn content_is_templated_as_text_with_the_offer() {
         )
     );
 }
+
+#[test]
+fn a_decision_reads_the_campaign_state_its_rules_name_and_only_that() {
+    // A segment and a template read other campaigns' state: both still see it.
+    let e = engine(json!({
+        "segments": [{ "id": "clicker", "condition": { "campaigns.first.clicked": true } }],
+        "campaigns": [
+            campaign("first", json!({ "placement": "none" })),
+            campaign("second", json!({ "placement": "none", "audience": { "segments": { "any": ["clicker"] } } })),
+            campaign("third", json!({ "placement": "none", "variants": [{ "id": "a", "weight": 100,
+                "content": { "title": "seen {{ campaigns.first.impressions }} times" } }] })),
+        ]
+    }));
+    let mut ex = Exposures::default();
+    ex.click("first");
+    ex.impression("first", "a", at(NOW - HOUR), false);
+    let d = e.decide_context(&ctx("v", json!({})), &ex, "s1", NOW, 0, &Trigger::PageView);
+    let ids: Vec<_> = d.iter().map(|d| d.campaign_id.as_str()).collect();
+    assert_eq!(ids, ["first", "second", "third"]);
+    assert_eq!(
+        d[2].content
+            .get("title")
+            .and_then(parcours_engine::Value::as_str),
+        Some("seen 1 times")
+    );
+}
+
+#[test]
+fn the_campaigns_a_rules_document_reads_are_found_in_its_keys_and_strings() {
+    use parcours_engine::evaluation::read_campaigns;
+    let ids = ["a", "a.b", "c"];
+    let read = |doc: serde_json::Value| read_campaigns(&v(doc), &ids);
+    assert_eq!(read(json!({ "campaigns": [{ "id": "a" }] })), Some(vec![]));
+    assert_eq!(
+        read(json!({ "x": { "campaigns.c.clicked": true } })),
+        Some(vec![2])
+    );
+    // A dotted id: the key names both `a` (its `b` field) and `a.b`.
+    assert_eq!(
+        read(json!({ "x": [{ "campaigns.a.b.impressions": 1 }] })),
+        Some(vec![0, 1])
+    );
+    // The whole map, or a string that may be a template path: any campaign.
+    assert_eq!(
+        read(json!({ "x": { "campaigns": { "$exists": true } } })),
+        None
+    );
+    assert_eq!(read(json!({ "t": "{{ campaigns.a.impressions }}" })), None);
+}
