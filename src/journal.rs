@@ -279,17 +279,38 @@ struct Snapshot {
     folded: Marks,
 }
 
-fn read_snapshot(text: Option<&str>, now_ms: f64) -> Snapshot {
-    let v = text
-        .and_then(convert::parse_json)
-        .map(|js| convert::to_value(&js))
-        .unwrap_or(Value::Null);
+/// Reads a snapshot (`JSON.parse`d). The history's rows are taken out of
+/// the parsed object first and converted one at a time into the packed
+/// history: the whole history as one `Value` tree took five times its
+/// packed size in wasm memory.
+fn read_snapshot(js: Option<JsValue>, now_ms: f64) -> Snapshot {
+    use wasm_bindgen::JsCast;
+    let js = js.unwrap_or(JsValue::NULL);
     // Before the journal, the key held the visitor itself.
-    let visitor_value = if v.get("profile").is_some() {
-        Some(&v)
+    let legacy = convert::get(&js, "profile").is_object();
+    let visitor_js = if legacy {
+        js.clone()
     } else {
-        v.get("visitor")
+        convert::get(&js, "visitor")
     };
+    let profile_js = convert::get(&visitor_js, "profile");
+    let rows = convert::get(&profile_js, "history");
+    if profile_js.is_object() {
+        let _ = js_sys::Reflect::delete_property(
+            profile_js.unchecked_ref::<js_sys::Object>(),
+            &"history".into(),
+        );
+    }
+    let v = convert::to_value(&js);
+    let visitor_value = if legacy { Some(&v) } else { v.get("visitor") };
+    let mut visitor = visitor_value.and_then(|v| Visitor::from_value(v, now_ms));
+    if let (Some(visitor), true) = (&mut visitor, js_sys::Array::is_array(&rows)) {
+        let rows: js_sys::Array = rows.unchecked_into();
+        let entries = rows
+            .iter()
+            .filter_map(|row| parcours_engine::history::Entry::from_row(&convert::to_value(&row)));
+        visitor.profile.extend_history(entries);
+    }
     let folded = v
         .get("folded")
         .and_then(Value::as_object)
@@ -300,10 +321,7 @@ fn read_snapshot(text: Option<&str>, now_ms: f64) -> Snapshot {
         })
         .map(Marks)
         .unwrap_or_default();
-    Snapshot {
-        visitor: visitor_value.and_then(|v| Visitor::from_value(v, now_ms)),
-        folded,
-    }
+    Snapshot { visitor, folded }
 }
 
 impl Journal {
@@ -325,8 +343,11 @@ impl Journal {
         // The journal first, then the snapshot: see the module doc.
         let entries = self.read_entries();
         let text = self.store.get(SNAPSHOT);
-        let snapshot = read_snapshot(text.as_deref(), now_ms);
-        if snapshot.visitor.is_none() && text.is_some() {
+        let stored = text.is_some();
+        // The text goes before the snapshot becomes values (wasm memory).
+        let js = text.and_then(|t| convert::parse_json(&t));
+        let snapshot = read_snapshot(js, now_ms);
+        if snapshot.visitor.is_none() && stored {
             crate::log::warn(
                 "stored visitor unreadable; starting a new one",
                 &JsValue::NULL,
@@ -401,7 +422,7 @@ impl Journal {
             let Some(text) = new_value else {
                 return Change::Erased;
             };
-            let snap = read_snapshot(Some(text), js_sys::Date::now());
+            let snap = read_snapshot(convert::parse_json(text), js_sys::Date::now());
             let Some(v) = snap.visitor else {
                 return Change::None;
             };
@@ -483,7 +504,7 @@ impl Journal {
             }
         }
         folded.close();
-        snap.value("visitor", &visitor.to_value());
+        crate::json::write_visitor(snap.key("visitor"), visitor);
         snap.close();
         let written = self.store.set(SNAPSHOT, &text);
         if written.is_ok() {

@@ -8,6 +8,7 @@
 //! characters.
 
 use parcours_engine::value::{number_to_string, Map, Value};
+use parcours_engine::Visitor;
 
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut String, s: &str) {
@@ -79,6 +80,39 @@ pub fn write_map(out: &mut String, m: &Map) {
     o.close();
 }
 
+/// Appends [`Visitor::to_value`] as JSON, one history row unpacked at a
+/// time: the whole history as `Value`s took five times its packed size
+/// in wasm memory at each snapshot.
+pub fn write_visitor(out: &mut String, v: &Visitor) {
+    // Keys in the order a `Map` keeps them (sorted), as `to_value` writes them.
+    let mut o = Obj::open(out);
+    o.value("exposures", &v.exposures.to_value());
+    let mut p = Obj::open(o.key("profile"));
+    let rest = v.profile.to_value_except_history();
+    let fields = rest.as_object().map(|m| m.iter().collect::<Vec<_>>());
+    let (before, after): (Vec<_>, Vec<_>) = fields
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|(k, _)| k.as_str() < "history");
+    for (k, x) in before {
+        p.value(k, x);
+    }
+    let rows = p.key("history");
+    rows.push('[');
+    for (i, e) in v.profile.history().iter().enumerate() {
+        if i > 0 {
+            rows.push(',');
+        }
+        write_value(rows, &e.to_row());
+    }
+    rows.push(']');
+    for (k, x) in after {
+        p.value(k, x);
+    }
+    p.close();
+    o.close();
+}
+
 /// `v` as JSON text.
 pub fn to_string(v: &Value) -> String {
     let mut out = String::new();
@@ -144,6 +178,37 @@ impl<'a> Obj<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visitor_is_written_as_its_value_would_be() {
+        use parcours_engine::env::Env;
+        use parcours_engine::profile::ProfileRules;
+        use parcours_engine::{Event, EventKind};
+        let mut v = Visitor::new("a1".into(), 1.0);
+        for (i, name) in ["Product Viewed", "Order Completed"].iter().enumerate() {
+            let e = Event {
+                kind: EventKind::Track,
+                name: (*name).into(),
+                properties: Value::from_pairs([
+                    ("price", Value::Number(19.5)),
+                    ("n", (i as f64).into()),
+                ]),
+                at_ms: 1000.0 * i as f64,
+            };
+            let env = Env {
+                now_ms: e.at_ms,
+                ..Env::default()
+            };
+            v.profile.record(&e, &env, &ProfileRules::default());
+        }
+        let mut out = String::new();
+        write_visitor(&mut out, &v);
+        assert_eq!(out, to_string(&v.to_value()));
+        assert!(
+            out.contains(r#"["t","Order Completed",{"n":1,"price":19.5},1000,0]"#),
+            "{out}"
+        );
+    }
 
     #[test]
     fn escapes_like_json_stringify() {

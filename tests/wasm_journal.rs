@@ -245,7 +245,13 @@ fn compaction_folds_settled_entries_and_a_new_tab_sees_the_same_visitor() {
         "the fresh entry is folded into the snapshot already"
     );
     let v = v.unwrap();
-    assert_eq!(v.profile.history().len(), visitor.profile.history().len());
+    assert!(v.profile.history().len() > parcours::journal::COMPACT_AFTER);
+    assert_eq!(
+        v.profile.history(),
+        visitor.profile.history(),
+        "every event comes back whole"
+    );
+    assert_eq!(v.to_value(), visitor.to_value());
     local().clear().unwrap();
 }
 
@@ -289,13 +295,34 @@ fn another_tab_switching_or_erasing_the_visitor_is_seen() {
 fn a_visitor_stored_before_the_journal_is_read_back_and_corrupt_entries_are_dropped() {
     local().clear().unwrap();
     let now = js_sys::Date::now();
-    let old = Visitor::new("anon-legacy".into(), now);
-    let text = parcours::json::to_string(&old.to_value());
+    let mut old = Visitor::new("anon-legacy".into(), now);
+    if let Op::Event { event, page, .. } = event("Legacy", now) {
+        let env = parcours_engine::Env {
+            now_ms: now,
+            tz_offset_min: 60,
+            page,
+            device: Default::default(),
+        };
+        old.profile.record(&event, &env, &Default::default());
+    }
+    let mut doc = old.to_value();
+    // A row no reader understands is skipped, the others kept.
+    if let Value::Object(d) = &mut doc {
+        if let Some(Value::Object(p)) = d.get_mut("profile") {
+            if let Some(Value::Array(rows)) = p.get_mut("history") {
+                rows.insert(0, Value::from("junk"));
+            }
+        }
+    }
+    let text = parcours::json::to_string(&doc);
     local().set_item("parcours:visitor", &text).unwrap();
     local().set_item("parcours:j:x:1", "{broken").unwrap();
     let mut c = Journal::new(Store::local(), "tabc".into());
     let (v, pending) = c.load(now);
-    assert_eq!(v.unwrap().profile.anonymous_id, "anon-legacy");
+    let v = v.unwrap();
+    assert_eq!(v.profile.anonymous_id, "anon-legacy");
+    assert_eq!(v.profile.history(), old.profile.history());
+    assert!(v.profile.history().iter().any(|e| e.name() == "Legacy"));
     assert!(pending.is_empty());
     assert_eq!(
         local().get_item("parcours:j:x:1").unwrap(),

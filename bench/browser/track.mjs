@@ -24,7 +24,9 @@
 // long tasks (PerformanceObserver 'longtask') per phase, the stored footprint,
 // the wasm memory after each size (`memory.buffer.byteLength`, MiB, of the
 // instances the page made: WebAssembly.instantiate* wrapped before the SDK
-// loads), and how many of the benchmark's events the server stored.
+// loads), the wasm memory of the page loaded again once ready (a returning
+// visitor with that history, granted only), and how many of the
+// benchmark's events the server stored.
 //
 // Environment: PARCOURS_SERVER_BIN, CHROMIUM_BIN (as the e2e tests),
 // PARCOURS_PKG_DIR (default pkg/: point it at another build to compare),
@@ -268,6 +270,21 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
     await page.waitForTimeout(500);
   }
   const B = await page.evaluate(() => ({ ...window.__bench }));
+  // A returning visitor: the page loaded again on the history just grown
+  // (granted only: pending stored nothing), its wasm memory once ready.
+  let reload = null;
+  if (!consentRequired) {
+    const t = Date.now();
+    await page.reload();
+    await page.waitForFunction(() => window.parcours && typeof window.parcours.ready === "function");
+    reload = await page.evaluate(async () => {
+      await window.parcours.ready();
+      const find = (o) => (o && typeof o === "object" ? (Array.isArray(o.history) ? o.history.length : Object.values(o).map(find).find((n) => n != null)) : null);
+      return { memory: window.__bench.memories.map((m) => m.buffer.byteLength), history: find(parcours.profile()) };
+    });
+    reload.ms = Date.now() - t;
+    progress(`${name}: reloaded with a history of ${reload.history}`);
+  }
   // Long tasks per phase (the growth batches summed); "other" is everything
   // between phases (first flushes after load, snapshots, delivery).
   const phases = {};
@@ -290,6 +307,7 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
     longtask_observer: B.longtaskObserver,
     tracked,
     rows,
+    reload,
     longtasks_by_phase: phases,
     longtasks_total: { count: B.longtasks.length, max_ms: B.longtasks.reduce((a, [, d]) => Math.max(a, d), 0) },
     chars_written_total: B.chars,
@@ -354,6 +372,9 @@ function printTable(result) {
         `${kb(r.chars_per_call.median).padStart(25)}  ${kb(r.chars_between_calls / r.ms.n).padStart(22)}  ${(kb(r.stored_chars_after) + " (" + r.stored_keys_after + ")").padStart(17)}  ` +
         `${String(r.longtasks.count).padStart(6)} (${fmt(r.longtasks.max_ms, 0)})   ` +
         `${(r.wasm_memory_bytes.length ? r.wasm_memory_bytes.map((b) => fmt(b / 2 ** 20, 2)).join(" + ") : "?").padStart(14)}`);
+    }
+    if (s.reload) {
+      console.log(`reloaded (a returning visitor, history ${s.reload.history}): wasm memory ${s.reload.memory.map((b) => fmt(b / 2 ** 20, 2)).join(" + ")} MB once ready`);
     }
     const lt = s.longtasks_by_phase;
     console.log(`long tasks: load ${lt.load?.count ?? "–"} (max ${fmt(lt.load?.max_ms, 0)} ms), ` +

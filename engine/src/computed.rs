@@ -617,7 +617,7 @@ impl ComputedState {
             states: defs.iter().map(TraitState::empty).collect(),
         };
         for entry in history.iter() {
-            s.update(defs, &entry.event, entry.tz_offset_min);
+            s.update(defs, &entry.event(), entry.tz_offset_min());
         }
         s
     }

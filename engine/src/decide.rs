@@ -120,9 +120,9 @@ pub fn delayed(
         ctx.insert(
             "event",
             Value::from_pairs([
-                ("name", e.name.as_str().into()),
+                ("name", e.name.into()),
                 ("type", "track".into()),
-                ("properties", e.properties.clone()),
+                ("properties", e.properties),
             ]),
         );
         Some(ctx)

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use crate::decode::Obj;
 use crate::error::{RuleError, RuleErrorKind};
 use crate::event::{Event, EventKind};
+use crate::packed;
 use crate::time::DAY_MS;
 use crate::value::Value;
 
@@ -85,13 +86,105 @@ pub(crate) fn whole(
     Some(n)
 }
 
-/// One recorded event with the visitor's UTC offset at the time (for local days).
+/// One recorded event with the visitor's UTC offset at the time (for local
+/// days). Its name and properties are kept [`packed`](crate::packed): an
+/// event's properties as a `Value` cost five times the memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// The event.
-    pub event: Event,
+    kind: EventKind,
+    at_ms: f64,
+    tz_offset_min: i32,
+    /// The name ([`packed::pack_str`]), then the properties.
+    packed: Box<[u8]>,
+}
+
+impl Entry {
+    /// Packs `event`, recorded at `tz_offset_min`.
+    pub fn new(event: &Event, tz_offset_min: i32) -> Entry {
+        let mut b = Vec::with_capacity(64);
+        packed::pack_str(&event.name, &mut b);
+        packed::pack(&event.properties, &mut b);
+        Entry {
+            kind: event.kind,
+            at_ms: event.at_ms,
+            tz_offset_min,
+            packed: b.into_boxed_slice(),
+        }
+    }
+
+    /// Track or page.
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// When it happened, epoch ms.
+    pub fn at_ms(&self) -> f64 {
+        self.at_ms
+    }
+
     /// Minutes east of UTC when it was recorded.
-    pub tz_offset_min: i32,
+    pub fn tz_offset_min(&self) -> i32 {
+        self.tz_offset_min
+    }
+
+    /// The event's name, without unpacking its properties.
+    pub fn name(&self) -> &str {
+        packed::unpack_str(&self.packed).map_or("", |(n, _)| n)
+    }
+
+    /// The event, unpacked.
+    pub fn event(&self) -> Event {
+        let (name, rest) = packed::unpack_str(&self.packed).unwrap_or(("", &[]));
+        let properties = packed::unpack(rest).map_or_else(Value::object, |(v, _)| v);
+        Event {
+            kind: self.kind,
+            name: name.to_owned(),
+            properties,
+            at_ms: self.at_ms,
+        }
+    }
+
+    /// The stored row `[type, name, properties, at_ms, tz]` ([`History::to_value`]).
+    pub fn to_row(&self) -> Value {
+        let kind = match self.kind {
+            EventKind::Track => "t",
+            EventKind::Page => "p",
+        };
+        let e = self.event();
+        Value::Array(vec![
+            kind.into(),
+            e.name.into(),
+            e.properties,
+            self.at_ms.into(),
+            f64::from(self.tz_offset_min).into(),
+        ])
+    }
+
+    /// Reads a [`to_row`](Self::to_row) back; `None` when unreadable.
+    pub fn from_row(row: &Value) -> Option<Entry> {
+        let r = row.as_array()?;
+        let kind = match r.first()?.as_str()? {
+            "t" => EventKind::Track,
+            "p" => EventKind::Page,
+            _ => return None,
+        };
+        let at_ms = r.get(3)?.as_f64().filter(|t| t.is_finite())?;
+        let tz = r.get(4).and_then(Value::as_f64).unwrap_or(0.0);
+        let name = r.get(1)?.as_str()?;
+        let props = r.get(2).filter(|p| p.as_object().is_some());
+        let mut b = Vec::with_capacity(64);
+        packed::pack_str(name, &mut b);
+        match props {
+            Some(p) => packed::pack(p, &mut b),
+            None => packed::pack(&Value::object(), &mut b),
+        }
+        Some(Entry {
+            kind,
+            at_ms,
+            tz_offset_min: tz.clamp(-1440.0, 1440.0) as i32,
+            packed: b.into_boxed_slice(),
+        })
+    }
 }
 
 /// The bounded history, oldest first.
@@ -102,31 +195,33 @@ pub struct History {
 
 impl History {
     /// Appends an event, then drops what exceeds the bounds.
-    pub fn push(&mut self, event: Event, tz_offset_min: i32, rules: &HistoryRules) {
-        self.entries.push_back(Entry {
-            event,
-            tz_offset_min,
-        });
+    pub fn push(&mut self, event: &Event, tz_offset_min: i32, rules: &HistoryRules) {
+        self.push_entry(Entry::new(event, tz_offset_min), rules);
+    }
+
+    /// Appends an entry (a stored row read back), then drops what exceeds the bounds.
+    pub fn push_entry(&mut self, entry: Entry, rules: &HistoryRules) {
+        self.entries.push_back(entry);
         self.compact(rules);
+    }
+
+    /// Appends stored entries as they come, oldest first, as
+    /// [`from_value`](Self::from_value) reads them (no bounds applied).
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = Entry>) {
+        self.entries.extend(entries);
     }
 
     /// Inserts an event in time order (after those at the same time), then
     /// drops what exceeds the bounds: for events recorded elsewhere and
     /// learnt late ([`crate::Profile::merge_remote`]).
-    pub fn insert(&mut self, event: Event, tz_offset_min: i32, rules: &HistoryRules) {
+    pub fn insert(&mut self, event: &Event, tz_offset_min: i32, rules: &HistoryRules) {
         let at = event.at_ms;
         let pos = self
             .entries
             .iter()
-            .rposition(|e| e.event.at_ms <= at)
+            .rposition(|e| e.at_ms <= at)
             .map_or(0, |i| i + 1);
-        self.entries.insert(
-            pos,
-            Entry {
-                event,
-                tz_offset_min,
-            },
-        );
+        self.entries.insert(pos, Entry::new(event, tz_offset_min));
         self.compact(rules);
     }
 
@@ -136,11 +231,11 @@ impl History {
         while self.entries.len() > rules.max_events.max(1) {
             self.entries.pop_front();
         }
-        let Some(newest) = self.entries.back().map(|e| e.event.at_ms) else {
+        let Some(newest) = self.entries.back().map(|e| e.at_ms) else {
             return;
         };
         let oldest = newest - f64::from(rules.max_age_days) * DAY_MS;
-        while self.entries.front().is_some_and(|e| e.event.at_ms < oldest) {
+        while self.entries.front().is_some_and(|e| e.at_ms < oldest) {
             self.entries.pop_front();
         }
     }
@@ -162,53 +257,15 @@ impl History {
 
     /// As a compact array of `[type, name, properties, at_ms, tz]` rows.
     pub fn to_value(&self) -> Value {
-        Value::Array(
-            self.entries
-                .iter()
-                .map(|e| {
-                    let kind = match e.event.kind {
-                        EventKind::Track => "t",
-                        EventKind::Page => "p",
-                    };
-                    Value::Array(vec![
-                        kind.into(),
-                        e.event.name.as_str().into(),
-                        e.event.properties.clone(),
-                        e.event.at_ms.into(),
-                        f64::from(e.tz_offset_min).into(),
-                    ])
-                })
-                .collect(),
-        )
+        Value::Array(self.entries.iter().map(Entry::to_row).collect())
     }
 
     /// Reads [`History::to_value`] back, skipping unreadable rows.
     pub fn from_value(v: &Value) -> History {
         let rows = v.as_array().map(Vec::as_slice).unwrap_or(&[]);
-        let entries = rows
-            .iter()
-            .filter_map(|row| {
-                let r = row.as_array()?;
-                let kind = match r.first()?.as_str()? {
-                    "t" => EventKind::Track,
-                    "p" => EventKind::Page,
-                    _ => return None,
-                };
-                let at_ms = r.get(3)?.as_f64().filter(|t| t.is_finite())?;
-                let tz = r.get(4).and_then(Value::as_f64).unwrap_or(0.0);
-                let props = r.get(2).cloned().filter(|p| p.as_object().is_some());
-                Some(Entry {
-                    event: Event {
-                        kind,
-                        name: r.get(1)?.as_str()?.to_owned(),
-                        properties: props.unwrap_or_else(Value::object),
-                        at_ms,
-                    },
-                    tz_offset_min: tz.clamp(-1440.0, 1440.0) as i32,
-                })
-            })
-            .collect();
-        History { entries }
+        History {
+            entries: rows.iter().filter_map(Entry::from_row).collect(),
+        }
     }
 }
 
@@ -245,9 +302,9 @@ mod tests {
         };
         let mut h = History::default();
         for i in 0..5 {
-            h.push(ev(f64::from(i)), 0, &rules);
+            h.push(&ev(f64::from(i)), 0, &rules);
         }
-        let kept: Vec<f64> = h.iter().map(|e| e.event.at_ms).collect();
+        let kept: Vec<f64> = h.iter().map(Entry::at_ms).collect();
         assert_eq!(kept, [2.0, 3.0, 4.0]);
     }
 
@@ -258,16 +315,16 @@ mod tests {
             max_age_days: 2,
         };
         let mut h = History::default();
-        h.push(ev(0.0), 0, &rules);
-        h.push(ev(DAY_MS), 0, &rules);
-        h.push(ev(2.5 * DAY_MS), 0, &rules);
+        h.push(&ev(0.0), 0, &rules);
+        h.push(&ev(DAY_MS), 0, &rules);
+        h.push(&ev(2.5 * DAY_MS), 0, &rules);
         assert_eq!(h.len(), 2);
     }
 
     #[test]
     fn history_round_trips_and_skips_garbage_rows() {
         let mut h = History::default();
-        h.push(ev(5.0), 60, &HistoryRules::default());
+        h.push(&ev(5.0), 60, &HistoryRules::default());
         let mut v = h.to_value();
         if let Value::Array(rows) = &mut v {
             rows.push(Value::from("junk"));
@@ -279,5 +336,18 @@ mod tests {
             ]));
         }
         assert_eq!(History::from_value(&v), h);
+    }
+
+    #[test]
+    fn an_entry_gives_back_the_event_it_packed() {
+        let e = Event {
+            kind: EventKind::Page,
+            name: "Pricing".into(),
+            properties: Value::from_pairs([("path", "/pricing".into()), ("n", 1.5.into())]),
+            at_ms: 7.0,
+        };
+        let entry = Entry::new(&e, -300);
+        assert_eq!((entry.name(), entry.tz_offset_min()), ("Pricing", -300));
+        assert_eq!(entry.event(), e);
     }
 }

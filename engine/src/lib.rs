@@ -53,6 +53,7 @@ pub mod lifecycle;
 pub mod locale;
 pub mod map;
 pub mod order;
+pub mod packed;
 pub mod pressure;
 pub mod preview;
 pub mod profile;

@@ -233,7 +233,7 @@ impl Profile {
                 at_ms: at,
             };
             self.session = Some(session);
-            self.push(started.clone(), tz, rules);
+            self.push(&started, tz, rules);
             derived.push(started);
         }
         if let Some(s) = &mut self.session {
@@ -246,17 +246,21 @@ impl Profile {
             self.pageviews += 1;
         }
         self.first_seen_ms = self.first_seen_ms.min(at);
-        let mut e = event.clone();
-        e.at_ms = at;
-        if e.properties.as_object().is_none() {
-            e.properties = Value::object();
+        if event.at_ms == at && event.properties.as_object().is_some() {
+            self.push(event, tz, rules);
+        } else {
+            let mut e = event.clone();
+            e.at_ms = at;
+            if e.properties.as_object().is_none() {
+                e.properties = Value::object();
+            }
+            self.push(&e, tz, rules);
         }
-        self.push(e, tz, rules);
         derived
     }
 
-    fn push(&mut self, e: Event, tz: i32, rules: &ProfileRules) {
-        self.computed.update(&rules.defs, &e, tz);
+    fn push(&mut self, e: &Event, tz: i32, rules: &ProfileRules) {
+        self.computed.update(&rules.defs, e, tz);
         self.history.push(e, tz, &rules.history);
     }
 
@@ -346,7 +350,7 @@ impl Profile {
             if e.properties.as_object().is_none() {
                 e.properties = Value::object();
             }
-            self.history.insert(e, tz_offset_min, &rules.history);
+            self.history.insert(&e, tz_offset_min, &rules.history);
             merged += 1;
         }
         if self.remote_ids.len() > MAX_REMOTE_IDS {
@@ -459,8 +463,25 @@ impl Profile {
         self.computed_and_stage(rules, now_ms, tz_offset_min).1
     }
 
+    /// Appends stored history rows read one at a time
+    /// ([`crate::history::Entry::from_row`]), for a host that reads the
+    /// profile without its `history` to keep the rows from being values
+    /// all at once (see [`to_value_except_history`](Self::to_value_except_history)).
+    pub fn extend_history(&mut self, entries: impl IntoIterator<Item = crate::history::Entry>) {
+        self.history.extend(entries);
+    }
+
     /// The profile as a plain value, for storage and `parcours.profile()`.
     pub fn to_value(&self) -> Value {
+        let mut v = self.to_value_except_history();
+        v.insert("history", self.history.to_value());
+        v
+    }
+
+    /// [`to_value`](Self::to_value) without `history`: what a host writing
+    /// the stored profile row by row ([`History::iter`]) adds it to, so the
+    /// events are never all unpacked at once.
+    pub fn to_value_except_history(&self) -> Value {
         Value::from_pairs([
             ("v", Value::Number(1.0)),
             ("anonymous_id", self.anonymous_id.as_str().into()),
@@ -482,7 +503,6 @@ impl Profile {
                 "previous_session_start_ms",
                 self.previous_session_start_ms.into(),
             ),
-            ("history", self.history.to_value()),
             ("computed", self.computed.to_value()),
         ])
     }

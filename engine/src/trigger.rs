@@ -217,28 +217,27 @@ impl TriggerSpec {
     /// For a delayed `event` trigger on a page view: the latest event of
     /// `history` it waits for that is due (at least the delay before
     /// `now_ms`) and came after the campaign's last exposure `exposed_ms`.
-    pub fn due<'h>(
+    pub fn due(
         &self,
-        history: &'h History,
+        history: &History,
         now_ms: f64,
         exposed_ms: Option<f64>,
         groups: &SavedGroups,
-    ) -> Option<&'h Event> {
+    ) -> Option<Event> {
         let (TriggerKind::Event(want), Some(delay)) = (&self.kind, self.delay_ms) else {
             return None;
         };
         history
             .iter()
             .rev()
-            .map(|e| &e.event)
-            .filter(|e| e.at_ms + delay <= now_ms)
-            .take_while(|e| exposed_ms.is_none_or(|x| e.at_ms > x))
+            .filter(|e| e.at_ms() + delay <= now_ms)
+            .take_while(|e| exposed_ms.is_none_or(|x| e.at_ms() > x))
+            .filter(|e| e.name() == want)
+            .map(crate::history::Entry::event)
             .find(|e| {
-                e.name == *want
-                    && self
-                        .filter
-                        .as_ref()
-                        .is_none_or(|f| f.eval(&e.properties, groups))
+                self.filter
+                    .as_ref()
+                    .is_none_or(|f| f.eval(&e.properties, groups))
             })
     }
 

@@ -307,7 +307,7 @@ fn a_store_purchase_learnt_from_the_server_counts_once_and_makes_a_customer() {
         ),
     };
     assert_eq!(p.merge_remote(std::slice::from_ref(&store), 60, &rules), 1);
-    let names: Vec<&str> = p.history().iter().map(|e| e.event.name.as_str()).collect();
+    let names: Vec<&str> = p.history().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["Session Started", "", "Order Completed", ""]);
     let now = env(t0 + 10.0 * MIN, "https://shop.example/", "");
     let ctx = build(&p, &now, &rules, None);

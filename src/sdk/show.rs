@@ -59,9 +59,23 @@ impl Sdk {
         })
     }
 
-    /// `profile()`: the visitor as a plain object.
+    /// `profile()`: the visitor as a plain object ([`parcours_engine::Visitor::to_value`]),
+    /// its history converted one row at a time (wasm memory: see
+    /// [`crate::json::write_visitor`]).
     pub fn profile(&self) -> JsValue {
-        convert::to_js(&self.visitor.to_value())
+        let v = &self.visitor;
+        let profile = convert::to_js(&v.profile.to_value_except_history());
+        let rows: Array = v
+            .profile
+            .history()
+            .iter()
+            .map(|e| convert::to_js(&e.to_row()))
+            .collect();
+        let _ = js_sys::Reflect::set(&profile, &"history".into(), &rows);
+        obj(&[
+            ("profile", profile),
+            ("exposures", convert::to_js(&v.exposures.to_value())),
+        ])
     }
 
     /// Decides on `trigger`, shows what the decision says, records exposures.

@@ -321,7 +321,7 @@ proptest! {
         let bounds = HistoryRules { max_events: 1000, max_age_days: 3650 };
         for (e, etz) in &events {
             state.update(&defs, e, *etz);
-            history.push(e.clone(), *etz, &bounds);
+            history.push(e, *etz, &bounds);
         }
         prop_assert_eq!(&ComputedState::rebuild(&defs, &fp, &history), &state);
         prop_assert_eq!(&ComputedState::from_value(&state.to_value()), &state);
