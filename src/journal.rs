@@ -80,6 +80,57 @@ pub struct Entry {
     pub op: Op,
 }
 
+/// An entry read from storage, parsed by the page (`JSON.parse`) but not
+/// yet made a Rust [`Entry`]: what it changes becomes values only when it
+/// is applied ([`Pending::entry`]), one at a time. A tab starting after a
+/// busy minute reads thousands of unsettled entries: all of them as values
+/// at once took 4 MB of wasm memory.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The tab that wrote it.
+    pub writer: String,
+    /// Its sequence number in that tab.
+    pub seq: u64,
+    /// When it was recorded, epoch ms.
+    pub at_ms: f64,
+    parsed: JsValue,
+}
+
+impl Pending {
+    /// Reads the entry stored under `key`; `None` when unreadable.
+    pub fn parse(key: &str, text: &str) -> Option<Pending> {
+        let (writer, seq) = parse_key(key)?;
+        let parsed = convert::parse_json(text)?;
+        let at_ms = convert::get(&parsed, "t")
+            .as_f64()
+            .filter(|t| t.is_finite())?;
+        convert::get(&parsed, "k").as_string()?;
+        Some(Pending {
+            writer: writer.to_owned(),
+            seq,
+            at_ms,
+            parsed,
+        })
+    }
+
+    /// The anonymous id of the visitor it belongs to.
+    pub fn anonymous_id(&self) -> String {
+        convert::get_str(&self.parsed, "a").unwrap_or_default()
+    }
+
+    /// The entry itself, converted now.
+    pub fn entry(&self) -> Entry {
+        let v = convert::to_value(&self.parsed);
+        Entry {
+            writer: self.writer.clone(),
+            seq: self.seq,
+            anonymous_id: self.anonymous_id(),
+            at_ms: self.at_ms,
+            op: Entry::op_of(&v, self.at_ms),
+        }
+    }
+}
+
 /// What a `storage` event from another tab means for this tab's visitor.
 #[derive(Debug)]
 pub enum Change {
@@ -89,7 +140,7 @@ pub enum Change {
     Entry(Box<Entry>),
     /// Another tab switched to another visitor (reset, another user):
     /// adopt it and then these entries.
-    Visitor(Box<Visitor>, Vec<Entry>),
+    Visitor(Box<Visitor>, Vec<Pending>),
     /// The visitor was erased (`forget()` or consent refused in another tab).
     Erased,
 }
@@ -171,20 +222,19 @@ impl Entry {
 
     /// Reads an entry stored under `key`; `None` when unreadable.
     pub fn parse(key: &str, text: &str) -> Option<Entry> {
-        let (writer, seq) = parse_key(key)?;
-        let v = convert::to_value(&convert::parse_json(text)?);
-        let at_ms = v
-            .get("t")
-            .and_then(Value::as_f64)
-            .filter(|t| t.is_finite())?;
+        Pending::parse(key, text).map(|p| p.entry())
+    }
+
+    /// What the stored entry `v` (recorded at `at_ms`) changes.
+    fn op_of(v: &Value, at_ms: f64) -> Op {
         let properties = match v.get("p") {
             Some(p @ Value::Object(_)) => p.clone(),
             _ => Value::object(),
         };
         let tz_offset_min = v.get("z").and_then(Value::as_f64).unwrap_or(0.0) as i32;
-        let op = match v.get("k").and_then(Value::as_str)? {
+        match v.get("k").and_then(Value::as_str).unwrap_or_default() {
             "identify" => Op::Identify {
-                user_id: str_of(&v, "uid"),
+                user_id: str_of(v, "uid"),
                 traits: properties.as_object().cloned().unwrap_or_default(),
             },
             "remote" => Op::Remote {
@@ -203,26 +253,19 @@ impl Entry {
                     } else {
                         EventKind::Track
                     },
-                    name: str_of(&v, "n"),
+                    name: str_of(v, "n"),
                     properties,
                     at_ms,
                 },
                 page: Page {
-                    url: str_of(&v, "url"),
-                    path: str_of(&v, "path"),
-                    referrer: str_of(&v, "ref"),
+                    url: str_of(v, "url"),
+                    path: str_of(v, "path"),
+                    referrer: str_of(v, "ref"),
                     ..Page::default()
                 },
                 tz_offset_min,
             },
-        };
-        Some(Entry {
-            writer: writer.to_owned(),
-            seq,
-            anonymous_id: str_of(&v, "a"),
-            at_ms,
-            op,
-        })
+        }
     }
 }
 
@@ -339,7 +382,7 @@ impl Journal {
     /// Reads the stored visitor: the snapshot, and the journal entries not
     /// folded into it that belong to it, oldest first (to apply in order).
     /// `None` when there is no readable snapshot.
-    pub fn load(&mut self, now_ms: f64) -> (Option<Visitor>, Vec<Entry>) {
+    pub fn load(&mut self, now_ms: f64) -> (Option<Visitor>, Vec<Pending>) {
         // The journal first, then the snapshot: see the module doc.
         let entries = self.read_entries();
         let text = self.store.get(SNAPSHOT);
@@ -361,13 +404,13 @@ impl Journal {
         (snapshot.visitor, pending)
     }
 
-    fn read_entries(&mut self) -> Vec<Entry> {
+    fn read_entries(&mut self) -> Vec<Pending> {
         let mut out = Vec::new();
         for key in self.store.keys(ENTRY) {
             let Some(text) = self.store.get(&key) else {
                 continue;
             };
-            match Entry::parse(&key, &text) {
+            match Pending::parse(&key, &text) {
                 Some(e) => out.push(e),
                 None => self.store.remove(&key),
             }
@@ -377,7 +420,7 @@ impl Journal {
 
     /// Of `entries`, those not applied yet that belong to `visitor`, oldest
     /// first; marks them applied and known.
-    fn take_new(&mut self, mut entries: Vec<Entry>, visitor: Option<&Visitor>) -> Vec<Entry> {
+    fn take_new(&mut self, mut entries: Vec<Pending>, visitor: Option<&Visitor>) -> Vec<Pending> {
         // Judged against the marks as they were: storage lists keys in no
         // particular order, and raising a mark while reading would skip a
         // writer's earlier entry read after a later one.
@@ -390,7 +433,7 @@ impl Journal {
         for e in entries {
             self.applied.raise(&e.writer, e.seq);
             self.known.push_back((e.at_ms, entry_key(&e.writer, e.seq)));
-            if anon == Some(e.anonymous_id.as_str()) {
+            if anon.is_some_and(|a| a == e.anonymous_id()) {
                 out.push(e);
             }
         }
@@ -447,18 +490,18 @@ impl Journal {
         if writer == self.writer {
             return Change::None;
         }
-        match Entry::parse(key, text) {
+        match Pending::parse(key, text) {
             Some(e) => self
                 .take_new(vec![e], Some(visitor))
                 .pop()
-                .map_or(Change::None, |e| Change::Entry(Box::new(e))),
+                .map_or(Change::None, |e| Change::Entry(Box::new(e.entry()))),
             None => Change::None,
         }
     }
 
     /// Entries other tabs wrote that this tab has not applied yet (read from
     /// storage, not waiting for their `storage` events).
-    pub fn catch_up(&mut self, visitor: &Visitor) -> Vec<Entry> {
+    pub fn catch_up(&mut self, visitor: &Visitor) -> Vec<Pending> {
         let entries = self.read_entries();
         self.take_new(entries, Some(visitor))
     }

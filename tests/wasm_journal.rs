@@ -33,9 +33,9 @@ fn event(name: &str, at: f64) -> Op {
     }
 }
 
-fn names(v: &[parcours::journal::Entry]) -> Vec<String> {
+fn names(v: &[parcours::journal::Pending]) -> Vec<String> {
     v.iter()
-        .map(|e| match &e.op {
+        .map(|p| match &p.entry().op {
             Op::Event { event, .. } => event.name.clone(),
             Op::Identify { user_id, .. } => ["identify:", user_id].concat(),
             Op::Remote { events, .. } => ["remote:", &events.len().to_string()].concat(),
@@ -195,7 +195,7 @@ fn what_the_signed_profile_brought_reaches_the_other_tab_whole() {
     let mut b = Journal::new(Store::local(), "tabb".into());
     let (_, pending) = b.load(now);
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].op, op);
+    assert_eq!(pending[0].entry().op, op);
     local().clear().unwrap();
 }
 

@@ -43,7 +43,13 @@ pub fn enrich(
         _ => Map::new(),
     };
     let empty = CampaignState::default();
-    let read = |i: usize| every || rules.read_campaigns.as_ref().is_none_or(|r| r.contains(&i));
+    let read = |i: usize| {
+        every
+            || rules
+                .read_campaigns
+                .as_ref()
+                .is_none_or(|r| r.get(i).copied().unwrap_or(true))
+    };
     for (i, c) in rules.campaigns.iter().enumerate() {
         if read(i) && !campaigns.contains_key(&c.id) {
             let st = exposures.campaign(&c.id).unwrap_or(&empty);
@@ -54,24 +60,24 @@ pub fn enrich(
     segment::evaluate_into(&rules.segments, ctx, &rules.saved_groups)
 }
 
-/// The campaigns (indices) whose `campaigns.<id>.*` the rules document
-/// `doc` can read, or `None` for all of them. A path can only be written as
+/// Per campaign (in the order of `ids`), whether the rules document `doc`
+/// can read its `campaigns.<id>.*`; `None` when it may read any. A path can only be written as
 /// an object key (a condition) or inside a string (a template), so: a key
 /// `campaigns.<id>…` reads that campaign; the key `campaigns` below the
 /// root, or a string that names `campaigns`, may read any (conservative: a
 /// content text saying "campaigns" only costs speed).
-pub fn read_campaigns(doc: &Value, ids: &[&str]) -> Option<Vec<usize>> {
-    fn walk(v: &Value, ids: &[&str], out: &mut Vec<usize>, root: bool) -> Option<()> {
+pub fn read_campaigns(doc: &Value, ids: &[&str]) -> Option<Vec<bool>> {
+    fn walk(v: &Value, ids: &[&str], out: &mut [bool], root: bool) -> Option<()> {
         match v {
             Value::String(s) if s.contains("campaigns") => None,
             Value::Array(items) => items.iter().try_for_each(|x| walk(x, ids, out, false)),
             Value::Object(m) => m.iter().try_for_each(|(k, x)| {
                 if let Some(rest) = k.strip_prefix("campaigns.") {
-                    let named = ids.iter().enumerate().filter(|(_, id)| {
-                        rest.strip_prefix(**id)
-                            .is_some_and(|r| r.is_empty() || r.starts_with('.'))
-                    });
-                    out.extend(named.map(|(i, _)| i));
+                    for (read, id) in out.iter_mut().zip(ids) {
+                        *read |= rest
+                            .strip_prefix(id)
+                            .is_some_and(|r| r.is_empty() || r.starts_with('.'));
+                    }
                 } else if k.contains("campaigns") && !(root && k == "campaigns") {
                     return None;
                 }
@@ -80,10 +86,8 @@ pub fn read_campaigns(doc: &Value, ids: &[&str]) -> Option<Vec<usize>> {
             _ => Some(()),
         }
     }
-    let mut out = Vec::new();
+    let mut out = vec![false; ids.len()];
     walk(doc, ids, &mut out, true)?;
-    out.sort_unstable();
-    out.dedup();
     Some(out)
 }
 

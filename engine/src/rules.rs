@@ -50,7 +50,7 @@ pub struct Rules {
     /// The campaigns whose `campaigns.<id>.*` a condition or template may
     /// read (`None`: any): the only ones a decision's context is given
     /// ([`crate::evaluation::read_campaigns`]).
-    pub read_campaigns: Option<Vec<usize>>,
+    pub read_campaigns: Option<Vec<bool>>,
 }
 
 impl Rules {

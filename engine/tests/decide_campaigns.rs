@@ -350,15 +350,18 @@ fn the_campaigns_a_rules_document_reads_are_found_in_its_keys_and_strings() {
     use parcours_engine::evaluation::read_campaigns;
     let ids = ["a", "a.b", "c"];
     let read = |doc: serde_json::Value| read_campaigns(&v(doc), &ids);
-    assert_eq!(read(json!({ "campaigns": [{ "id": "a" }] })), Some(vec![]));
+    assert_eq!(
+        read(json!({ "campaigns": [{ "id": "a" }] })),
+        Some(vec![false; 3])
+    );
     assert_eq!(
         read(json!({ "x": { "campaigns.c.clicked": true } })),
-        Some(vec![2])
+        Some(vec![false, false, true])
     );
     // A dotted id: the key names both `a` (its `b` field) and `a.b`.
     assert_eq!(
         read(json!({ "x": [{ "campaigns.a.b.impressions": 1 }] })),
-        Some(vec![0, 1])
+        Some(vec![true, true, false])
     );
     // The whole map, or a string that may be a template path: any campaign.
     assert_eq!(

@@ -23,8 +23,8 @@ impl Sdk {
         match stored {
             Some(v) => {
                 self.visitor = v;
-                for e in &pending {
-                    self.apply(e);
+                for p in &pending {
+                    self.apply(&p.entry());
                 }
             }
             None => self.switch_visitor(Visitor::new(ids::uuid_v4(), now)),
@@ -178,8 +178,8 @@ impl Sdk {
             Change::Visitor(v, pending) => {
                 self.screen.close_all();
                 self.visitor = *v;
-                for e in &pending {
-                    self.apply(e);
+                for p in &pending {
+                    self.apply(&p.entry());
                 }
                 self.profile_changed("visitor");
             }
@@ -212,8 +212,8 @@ impl Sdk {
     /// Applies what other tabs wrote and this tab has not seen yet, read
     /// from storage (before a capped decision).
     pub(super) fn catch_up(&mut self) {
-        for e in self.journal.catch_up(&self.visitor) {
-            self.apply(&e);
+        for p in self.journal.catch_up(&self.visitor) {
+            self.apply(&p.entry());
         }
     }
 
