@@ -115,8 +115,39 @@ pub fn build(kind: &str, name: &str, payload: &Value, at_ms: f64, c: &MsgContext
         }
     }
     write_context(m.key("context"), c);
-    let ts: String = js_sys::Date::new(&at_ms.into()).to_iso_string().into();
-    m.str("timestamp", &ts);
+    m.str("timestamp", &iso8601(at_ms));
     m.close();
     Msg { id, json }
+}
+
+/// `at_ms` as `Date.prototype.toISOString` writes it, written here for
+/// the years 1970–9999 (one crossing into the page less per message); the
+/// page's `Date` for the rest, and now for a time no `Date` can hold
+/// (where `toISOString` throws).
+fn iso8601(at_ms: f64) -> String {
+    if (0.0..253_402_300_800_000.0).contains(&at_ms) {
+        return parcours_engine::time::format_iso8601(at_ms);
+    }
+    let at = if at_ms.abs() <= 8.64e15 {
+        at_ms
+    } else {
+        js_sys::Date::now()
+    };
+    js_sys::Date::new(&at.into()).to_iso_string().into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_read_as_to_iso_string_writes_them() {
+        // Values from `new Date(ms).toISOString()` in Chromium.
+        for (ms, iso) in [
+            (0.0, "1970-01-01T00:00:00.000Z"),
+            (1_764_767_999_999.9, "2025-12-03T13:19:59.999Z"),
+            (951_782_400_000.0, "2000-02-29T00:00:00.000Z"),
+            (253_402_300_799_999.0, "9999-12-31T23:59:59.999Z"),
+        ] {
+            assert_eq!(super::iso8601(ms), iso, "{ms}");
+        }
+    }
 }
