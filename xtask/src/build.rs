@@ -6,7 +6,8 @@
 //! one function scope so nothing leaks into the host page's globals.
 //! `pkg/parcours_bg.wasm` sits next to it.
 //!
-//! `pkg/tools/` is the tools build (`--no-default-features --features tools`,
+//! `pkg/tools/` is the tools build (cargo profile `tools`, built for speed:
+//! `--no-default-features --features tools`,
 //! wasm-bindgen's `web` target, an ES module): `Engine`, `evalCondition`,
 //! `explain`, loaded on demand by `parcours.tools()` / `parcours.explain()`
 //! and exported as `parcours/tools`. `pkg/openfeature.js` is the OpenFeature
@@ -42,23 +43,24 @@ fn build_with(names: bool) -> Result {
     install::wasm_bindgen_cli()?;
     let pkg = root().join("pkg");
     let tools = pkg.join("tools");
-    // Both builds write target/…/parcours.wasm: bind each before the next.
-    cargo_wasm(&[])?;
-    bindgen(&pkg, "no-modules", "parcours")?;
-    optimise(&pkg.join("parcours_bg.wasm"), names)?;
+    cargo_wasm("release", &[])?;
+    bindgen("release", &pkg, "no-modules", "parcours")?;
+    optimise(&pkg.join("parcours_bg.wasm"), "-Oz", names)?;
     wrap_script(&pkg.join("parcours.js"))?;
     minify(&pkg.join("parcours.js"), "iife")?;
 
-    cargo_wasm(&["--no-default-features", "--features", "tools"])?;
-    bindgen(&tools, "web", "parcours_tools")?;
-    optimise(&tools.join("parcours_tools_bg.wasm"), names)?;
+    cargo_wasm("tools", &["--no-default-features", "--features", "tools"])?;
+    bindgen("tools", &tools, "web", "parcours_tools")?;
+    optimise(&tools.join("parcours_tools_bg.wasm"), "-O3", names)?;
     minify(&tools.join("parcours_tools.js"), "esm")?;
     npm_files(&pkg)?;
     crate::integrity::write(&pkg)?;
     crate::studio::build()
 }
 
-fn cargo_wasm(features: &[&str]) -> Result {
+/// The wasm under cargo's `profile` (`release`: the site build, tuned for
+/// size; `tools`: the tools module, for speed).
+fn cargo_wasm(profile: &str, features: &[&str]) -> Result {
     exec(
         cargo()
             .args([
@@ -68,14 +70,15 @@ fn cargo_wasm(features: &[&str]) -> Result {
                 "--lib",
                 "--target",
                 "wasm32-unknown-unknown",
-                "--release",
+                "--profile",
+                profile,
             ])
             .args(features),
     )
 }
 
-fn bindgen(out_dir: &Path, target: &str, name: &str) -> Result {
-    let wasm = target_dir().join("wasm32-unknown-unknown/release/parcours.wasm");
+fn bindgen(profile: &str, out_dir: &Path, target: &str, name: &str) -> Result {
+    let wasm = target_dir().join(format!("wasm32-unknown-unknown/{profile}/parcours.wasm"));
     let bindgen = which("wasm-bindgen").ok_or("wasm-bindgen is not installed")?;
     exec(
         Command::new(bindgen)
@@ -124,9 +127,9 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// `wasm-opt -Oz` (binaryen from npm): shrinks and speeds up the module;
-/// with `names`, its name section is kept (`-g`).
-fn optimise(wasm: &Path, names: bool) -> Result {
+/// `wasm-opt` (binaryen from npm) at `level` (`-Oz` shrinks, `-O3`
+/// speeds up); with `names`, the name section is kept (`-g`).
+fn optimise(wasm: &Path, level: &str, names: bool) -> Result {
     let wasm_opt = install::wasm_opt()?;
     let features = [
         "--enable-bulk-memory",
@@ -139,7 +142,7 @@ fn optimise(wasm: &Path, names: bool) -> Result {
     exec(
         Command::new("node")
             .arg(wasm_opt)
-            .arg("-Oz")
+            .arg(level)
             .args(names.then_some("-g"))
             .args(features)
             .arg(wasm)
