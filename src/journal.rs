@@ -220,11 +220,6 @@ impl Entry {
         out
     }
 
-    /// Reads an entry stored under `key`; `None` when unreadable.
-    pub fn parse(key: &str, text: &str) -> Option<Entry> {
-        Pending::parse(key, text).map(|p| p.entry())
-    }
-
     /// What the stored entry `v` (recorded at `at_ms`) changes.
     fn op_of(v: &Value, at_ms: f64) -> Op {
         let properties = match v.get("p") {

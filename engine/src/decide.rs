@@ -340,6 +340,7 @@ pub fn decisions(
     verdicts: &[Verdict],
     ctx: &Value,
     delayed: &[Option<Value>],
+    render: &dyn Fn(&Campaign) -> bool,
 ) -> Vec<Decision> {
     let mut picked: Vec<usize> = (0..verdicts.len())
         .filter(|&i| matches!(verdicts[i], Verdict::Show(_) | Verdict::Holdout))
@@ -350,24 +351,31 @@ pub fn decisions(
         .into_iter()
         .filter_map(|i| {
             let ctx = delayed.get(i).and_then(Option::as_ref).unwrap_or(ctx);
-            decision(&rules.campaigns[i], &verdicts[i], ctx, avoid)
+            let c = &rules.campaigns[i];
+            decision(c, &verdicts[i], ctx, avoid, render(c))
         })
         .collect()
 }
 
 /// One decision for a campaign shown or held out; `avoid_interstitial`:
 /// the page is one where a pop-in would be an intrusive interstitial
-/// ([`crate::interstitial::applies`]).
+/// ([`crate::interstitial::applies`]); its content is rendered only when
+/// `render` (`null` otherwise: nobody will read it).
 pub fn decision(
     c: &Campaign,
     v: &Verdict,
     ctx: &Value,
     avoid_interstitial: bool,
+    render: bool,
 ) -> Option<Decision> {
     let (variant_id, holdout, content) = match v {
         Verdict::Show(i) => {
             let variant = c.variants.get(*i)?;
-            let content = template::render_content(&variant.content, ctx, &c.offer);
+            let content = if render {
+                template::render_content(&variant.content, ctx, &c.offer)
+            } else {
+                Value::Null
+            };
             (variant.id.clone(), false, content)
         }
         Verdict::Holdout => (HOLDOUT.to_owned(), true, Value::Null),

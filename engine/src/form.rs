@@ -242,7 +242,11 @@ pub fn prune(form: &mut Value, ctx: &Value) -> bool {
 pub fn asks_nothing(content: &Value, ctx: &Value) -> bool {
     // Most content has no form, in any locale block: no locale to pick.
     let has_form = |v: &Value| v.get("form").is_some();
-    if !has_form(content) && !content.as_object().is_some_and(|m| m.values().any(has_form)) {
+    if !has_form(content)
+        && !content
+            .as_object()
+            .is_some_and(|m| m.values().any(has_form))
+    {
         return false;
     }
     let language = ctx

@@ -72,8 +72,14 @@ impl Engine {
             Some((None, v)) => (assigned(c, visitor), Some(v.to_owned())),
             None => (assigned(c, visitor), None),
         };
-        let decision = decision(c, &Verdict::Show(i), &ctx, interstitial::applies(&ctx))
-            .ok_or_else(|| PreviewError::UnknownCampaign(c.id.clone()))?;
+        let decision = decision(
+            c,
+            &Verdict::Show(i),
+            &ctx,
+            interstitial::applies(&ctx),
+            true,
+        )
+        .ok_or_else(|| PreviewError::UnknownCampaign(c.id.clone()))?;
         Ok(Preview {
             decision,
             unknown_variant,

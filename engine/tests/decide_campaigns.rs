@@ -370,3 +370,40 @@ fn the_campaigns_a_rules_document_reads_are_found_in_its_keys_and_strings() {
     );
     assert_eq!(read(json!({ "t": "{{ campaigns.a.impressions }}" })), None);
 }
+
+#[test]
+fn content_is_rendered_only_for_the_campaigns_the_host_reads() {
+    use parcours_engine::env::Env;
+    use parcours_engine::Visitor;
+    let e = engine(json!({ "campaigns": [
+        campaign("pop", json!({})),
+        campaign("quiet", json!({ "placement": "none" })),
+    ]}));
+    let visitor = Visitor::new("v".into(), NOW);
+    let env = Env {
+        now_ms: NOW,
+        ..Env::default()
+    };
+    let all = e.decide(&visitor, &env, &Trigger::PageView);
+    let some = e.decide_rendering(&visitor, &env, &Trigger::PageView, &|c| c.id == "pop");
+    let ids = |d: &[parcours_engine::Decision]| {
+        d.iter()
+            .map(|d| (d.campaign_id.clone(), d.variant_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&all), ids(&some), "the same decisions");
+    let title = |d: &parcours_engine::Decision| {
+        d.content
+            .get("title")
+            .and_then(parcours_engine::Value::as_str)
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        some.iter().map(title).collect::<Vec<_>>(),
+        [Some("pop".into()), None]
+    );
+    assert_eq!(
+        all.iter().map(title).collect::<Vec<_>>(),
+        [Some("pop".into()), Some("quiet".into())]
+    );
+}

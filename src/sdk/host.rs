@@ -50,9 +50,14 @@ impl Host {
     /// listener: a decision converted for nobody cost a third of a
     /// `track()` with 200 campaigns.
     pub fn emit_with(&mut self, name: &'static str, data: impl FnOnce() -> JsValue) {
-        if self.listeners.iter().any(|(n, _)| n == name) {
+        if self.listens(name) {
             self.pending.push((name, data()));
         }
+    }
+
+    /// Whether `name` has an `on(name, fn)` listener.
+    pub fn listens(&self, name: &str) -> bool {
+        self.listeners.iter().any(|(n, _)| n == name)
     }
 
     /// Logs (debug) and emits an `error` event `{message, detail}`.

@@ -8,6 +8,7 @@ use crate::render::{self, Outcome};
 use crate::{convert, locks, log};
 use js_sys::{Array, Promise};
 use parcours_engine::assign::{GLOBAL, HOLDOUT, TREATMENT};
+use parcours_engine::campaign::{Campaign, Placement};
 use parcours_engine::value::Value;
 use parcours_engine::{Decision, EventKind, Trigger};
 use wasm_bindgen::prelude::*;
@@ -97,7 +98,11 @@ impl Sdk {
         };
         // Before anything is recorded: the explanation of this decision.
         let explain_input = log::debug().then(|| self.tools_input(trigger));
-        let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        // Content is read here by `decision` listeners, the debug log and
+        // slots; pop-ins and banners are decided again under the show lock.
+        let every = explain_input.is_some() || self.host.listens("decision");
+        let render = |c: &Campaign| every || matches!(c.placement, Placement::Slot { .. });
+        let decisions = engine.decide_rendering(&self.visitor, &self.env(), trigger, &render);
         if let Some(input) = explain_input {
             self.log_decision(input, trigger, &decisions);
         }
@@ -187,7 +192,9 @@ impl Sdk {
         let Some(engine) = self.deciding_engine() else {
             return;
         };
-        let decisions = engine.decide(&self.visitor, &self.env(), trigger);
+        let overlay =
+            |c: &Campaign| matches!(c.placement, Placement::Popin | Placement::Banner { .. });
+        let decisions = engine.decide_rendering(&self.visitor, &self.env(), trigger, &overlay);
         for d in decisions.iter().filter(|d| !d.holdout && is_overlay(d)) {
             self.show(d, trigger);
         }
