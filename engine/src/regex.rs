@@ -19,6 +19,71 @@ pub trait RegexCompiler {
     fn compile(&self, pattern: &str, ignore_case: bool) -> Option<Box<dyn Regex>>;
 }
 
+/// A pattern that is only literal text, perhaps anchored (`^/products`,
+/// `promo`, `^/$`, `^FR` with `i`): matched here as a string test, with no
+/// regex engine and, in the browser, no crossing into the page's `RegExp`.
+/// Marketers' patterns are mostly these.
+///
+/// `None` for anything else, which the host compiles. The text may hold no
+/// character that means something in a pattern (`\ ^ $ . | ? * + ( ) [ ]
+/// { }`, and `^`/`$` only at its ends), and must be ASCII when `ignore_case`
+/// (then JavaScript folds case exactly as ASCII does: no non-ASCII character
+/// folds to an ASCII one without the `u` flag). `$` is the end of the text,
+/// as without the `m` flag.
+///
+/// ```
+/// use parcours_engine::regex::literal;
+/// assert!(literal("^/products", false).unwrap().is_match("/products/tee"));
+/// assert!(literal("^fr", true).unwrap().is_match("FR-ca"));
+/// assert!(literal("^/(cart|checkout)", false).is_none());
+/// ```
+pub fn literal(pattern: &str, ignore_case: bool) -> Option<Box<dyn Regex>> {
+    let (start, rest) = match pattern.strip_prefix('^') {
+        Some(r) => (true, r),
+        None => (false, pattern),
+    };
+    let (end, text) = match rest.strip_suffix('$') {
+        Some(t) => (true, t),
+        None => (false, rest),
+    };
+    let special = |c: char| "\\^$.|?*+()[]{}".contains(c);
+    if text.chars().any(special) || (ignore_case && !text.is_ascii()) {
+        return None;
+    }
+    Some(Box::new(Literal {
+        text: text.to_owned(),
+        start,
+        end,
+        ignore_case,
+    }))
+}
+
+struct Literal {
+    text: String,
+    start: bool,
+    end: bool,
+    ignore_case: bool,
+}
+
+impl Regex for Literal {
+    fn is_match(&self, hay: &str) -> bool {
+        let (h, t) = (hay.as_bytes(), self.text.as_bytes());
+        let eq = |a: &[u8]| {
+            if self.ignore_case {
+                a.eq_ignore_ascii_case(t)
+            } else {
+                a == t
+            }
+        };
+        match (self.start, self.end) {
+            (true, true) => eq(h),
+            (true, false) => h.len() >= t.len() && eq(&h[..t.len()]),
+            (false, true) => h.len() >= t.len() && eq(&h[h.len() - t.len()..]),
+            (false, false) => t.is_empty() || h.windows(t.len()).any(eq),
+        }
+    }
+}
+
 /// ECMAScript regexes through the `regress` crate (native builds).
 #[cfg(feature = "regress")]
 #[derive(Debug, Default, Clone, Copy)]
@@ -56,6 +121,80 @@ mod tests {
         EcmaRegex
             .compile(pattern, ignore_case)
             .map(|r| r.is_match(text))
+    }
+
+    #[test]
+    fn literal_patterns_match_exactly_as_the_regex_engine_does() {
+        let patterns = [
+            "",
+            "^",
+            "$",
+            "^$",
+            "promo",
+            "^/products",
+            "^/$",
+            "tee$",
+            "^FR",
+            "^fr-ca$",
+            "ref=3",
+            "é",
+            "^é",
+            "x\u{1F600}",
+            "a-b_c",
+            "/",
+            "s",
+            "k",
+        ];
+        let texts = [
+            "",
+            "/",
+            "/products",
+            "/products/tee",
+            "/promo-spring",
+            "PROMO",
+            "FR",
+            "fr-CA",
+            "Fr",
+            "a/?ref=3",
+            "é",
+            "É",
+            "xé",
+            "x\u{1F600}y",
+            "tee",
+            "a tee",
+            "line\n",
+            "a-b_c",
+        ];
+        for p in patterns {
+            for ci in [false, true] {
+                let Some(fast) = literal(p, ci) else {
+                    assert!(ci && !p.is_ascii(), "{p:?} should be a literal");
+                    continue;
+                };
+                let slow = EcmaRegex.compile(p, ci).expect("valid");
+                for t in texts {
+                    assert_eq!(fast.is_match(t), slow.is_match(t), "{p:?} i={ci} on {t:?}");
+                }
+            }
+        }
+        // Without the `u` flag no non-ASCII character folds to an ASCII one:
+        // V8 answers `/s/i.test("ſ") === false`, `/k/i.test("\u212A") === false`
+        // (`regress` says true to the first: the page is the reference).
+        assert!(!literal("s", true).unwrap().is_match("ſ"));
+        assert!(!literal("k", true).unwrap().is_match("\u{212A}"));
+        for p in [
+            "^/(cart|checkout)",
+            "a.b",
+            "a+",
+            "\\d",
+            "[ab]",
+            "a{2}",
+            "a^b",
+            "a$b",
+            "a|b",
+        ] {
+            assert!(literal(p, false).is_none(), "{p:?} is not a literal");
+        }
     }
 
     #[test]

@@ -361,7 +361,10 @@ fn compile_elem_match(arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Option<
 
 fn compile_regex(name: &str, arg: &Value, path: &str, cx: &mut Compiler<'_>) -> Option<OpKind> {
     let pattern = cx.expect_string(name, arg, path)?;
-    match cx.regex.compile(pattern, name == "$regexi") {
+    let ignore_case = name == "$regexi";
+    let compiled = crate::regex::literal(pattern, ignore_case)
+        .or_else(|| cx.regex.compile(pattern, ignore_case));
+    match compiled {
         Some(regex) => Some(OpKind::Regex(CompiledRegex {
             pattern: pattern.to_owned(),
             regex,
