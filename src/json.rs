@@ -81,18 +81,18 @@ pub fn write_map(out: &mut String, m: &Map) {
 }
 
 /// Appends [`Visitor::to_value`] as JSON, one history row unpacked at a
-/// time: the whole history as `Value`s took five times its packed size
-/// in wasm memory at each snapshot.
+/// time: the whole history as `Value`s would undo, at each snapshot, what
+/// packing saves in wasm memory.
 pub fn write_visitor(out: &mut String, v: &Visitor) {
     // Keys in the order a `Map` keeps them (sorted), as `to_value` writes them.
     let mut o = Obj::open(out);
     o.value("exposures", &v.exposures.to_value());
     let mut p = Obj::open(o.key("profile"));
     let rest = v.profile.to_value_except_history();
-    let fields = rest.as_object().map(|m| m.iter().collect::<Vec<_>>());
-    let (before, after): (Vec<_>, Vec<_>) = fields
-        .unwrap_or_default()
+    let (before, after): (Vec<_>, Vec<_>) = rest
+        .as_object()
         .into_iter()
+        .flat_map(|m| m.iter())
         .partition(|(k, _)| k.as_str() < "history");
     for (k, x) in before {
         p.value(k, x);

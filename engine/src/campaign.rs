@@ -74,9 +74,14 @@ impl Placement {
         }
     }
 
-    /// Whether the global pressure cap counts it.
-    pub fn counts_for_pressure(&self) -> bool {
+    /// A pop-in or a banner: drawn over the page, one at a time per spot.
+    pub fn is_overlay(&self) -> bool {
         matches!(self, Placement::Popin | Placement::Banner { .. })
+    }
+
+    /// Whether the global pressure cap counts it: the overlays.
+    pub fn counts_for_pressure(&self) -> bool {
+        self.is_overlay()
     }
 }
 

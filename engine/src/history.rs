@@ -87,8 +87,8 @@ pub(crate) fn whole(
 }
 
 /// One recorded event with the visitor's UTC offset at the time (for local
-/// days). Its name and properties are kept [`packed`](crate::packed): an
-/// event's properties as a `Value` cost five times the memory.
+/// days). Its name and properties are kept [`packed`](crate::packed), one
+/// allocation instead of one per key and string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     kind: EventKind,
@@ -101,13 +101,23 @@ pub struct Entry {
 impl Entry {
     /// Packs `event`, recorded at `tz_offset_min`.
     pub fn new(event: &Event, tz_offset_min: i32) -> Entry {
-        let mut b = Vec::with_capacity(64);
-        packed::pack_str(&event.name, &mut b);
-        packed::pack(&event.properties, &mut b);
-        Entry {
-            kind: event.kind,
-            at_ms: event.at_ms,
+        Entry::pack(
+            event.kind,
+            &event.name,
+            &event.properties,
+            event.at_ms,
             tz_offset_min,
+        )
+    }
+
+    fn pack(kind: EventKind, name: &str, properties: &Value, at_ms: f64, tz: i32) -> Entry {
+        let mut b = Vec::with_capacity(64);
+        packed::pack_str(name, &mut b);
+        packed::pack(properties, &mut b);
+        Entry {
+            kind,
+            at_ms,
+            tz_offset_min: tz,
             packed: b.into_boxed_slice(),
         }
     }
@@ -171,19 +181,10 @@ impl Entry {
         let at_ms = r.get(3)?.as_f64().filter(|t| t.is_finite())?;
         let tz = r.get(4).and_then(Value::as_f64).unwrap_or(0.0);
         let name = r.get(1)?.as_str()?;
+        let empty = Value::object();
         let props = r.get(2).filter(|p| p.as_object().is_some());
-        let mut b = Vec::with_capacity(64);
-        packed::pack_str(name, &mut b);
-        match props {
-            Some(p) => packed::pack(p, &mut b),
-            None => packed::pack(&Value::object(), &mut b),
-        }
-        Some(Entry {
-            kind,
-            at_ms,
-            tz_offset_min: tz.clamp(-1440.0, 1440.0) as i32,
-            packed: b.into_boxed_slice(),
-        })
+        let tz = tz.clamp(-1440.0, 1440.0) as i32;
+        Some(Entry::pack(kind, name, props.unwrap_or(&empty), at_ms, tz))
     }
 }
 
@@ -196,12 +197,7 @@ pub struct History {
 impl History {
     /// Appends an event, then drops what exceeds the bounds.
     pub fn push(&mut self, event: &Event, tz_offset_min: i32, rules: &HistoryRules) {
-        self.push_entry(Entry::new(event, tz_offset_min), rules);
-    }
-
-    /// Appends an entry (a stored row read back), then drops what exceeds the bounds.
-    pub fn push_entry(&mut self, entry: Entry, rules: &HistoryRules) {
-        self.entries.push_back(entry);
+        self.entries.push_back(Entry::new(event, tz_offset_min));
         self.compact(rules);
     }
 

@@ -246,16 +246,15 @@ impl Profile {
             self.pageviews += 1;
         }
         self.first_seen_ms = self.first_seen_ms.min(at);
-        if event.at_ms == at && event.properties.as_object().is_some() {
-            self.push(event, tz, rules);
-        } else {
-            let mut e = event.clone();
-            e.at_ms = at;
-            if e.properties.as_object().is_none() {
-                e.properties = Value::object();
-            }
-            self.push(&e, tz, rules);
+        // Recorded as given, unless its time or properties need mending.
+        let mut e = Cow::Borrowed(event);
+        if e.at_ms != at {
+            e.to_mut().at_ms = at;
         }
+        if e.properties.as_object().is_none() {
+            e.to_mut().properties = Value::object();
+        }
+        self.push(&e, tz, rules);
         derived
     }
 

@@ -61,8 +61,9 @@ impl Sdk {
     }
 
     /// `profile()`: the visitor as a plain object ([`parcours_engine::Visitor::to_value`]),
-    /// its history converted one row at a time (wasm memory: see
-    /// [`crate::json::write_visitor`]).
+    /// its history converted one row at a time. Not through the snapshot's
+    /// JSON text: that text, growing in wasm memory, took the benchmark's
+    /// peak from 3.5 to 7.6 MiB at 5,000 events.
     pub fn profile(&self) -> JsValue {
         let v = &self.visitor;
         let profile = convert::to_js(&v.profile.to_value_except_history());
@@ -192,8 +193,7 @@ impl Sdk {
         let Some(engine) = self.deciding_engine() else {
             return;
         };
-        let overlay =
-            |c: &Campaign| matches!(c.placement, Placement::Popin | Placement::Banner { .. });
+        let overlay = |c: &Campaign| c.placement.is_overlay();
         let decisions = engine.decide_rendering(&self.visitor, &self.env(), trigger, &overlay);
         for d in decisions.iter().filter(|d| !d.holdout && is_overlay(d)) {
             self.show(d, trigger);
