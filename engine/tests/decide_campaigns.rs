@@ -320,8 +320,22 @@ fn content_is_templated_as_text_with_the_offer() {
 }
 
 #[test]
-fn a_decision_reads_the_campaign_state_its_rules_name_and_only_that() {
-    // A segment and a template read other campaigns' state: both still see it.
+fn a_segment_and_a_template_still_read_the_campaign_state_they_name() {
+    // Only the segment names another campaign: the context holds that one's state alone.
+    let e = engine(json!({
+        "segments": [{ "id": "clicker", "condition": { "campaigns.first.clicked": true } }],
+        "campaigns": [
+            campaign("first", json!({ "placement": "none" })),
+            campaign("second", json!({ "placement": "none", "audience": { "segments": { "any": ["clicker"] } } })),
+        ]
+    }));
+    assert_eq!(e.rules().read_campaigns, Some(vec![true, false]));
+    let mut ex = Exposures::default();
+    ex.click("first");
+    let d = e.decide_context(&ctx("v", json!({})), &ex, "s1", NOW, 0, &Trigger::PageView);
+    let ids: Vec<_> = d.iter().map(|d| d.campaign_id.as_str()).collect();
+    assert_eq!(ids, ["first", "second"]);
+    // A template that names `campaigns`: every campaign's state, read as before.
     let e = engine(json!({
         "segments": [{ "id": "clicker", "condition": { "campaigns.first.clicked": true } }],
         "campaigns": [
@@ -334,6 +348,7 @@ fn a_decision_reads_the_campaign_state_its_rules_name_and_only_that() {
     let mut ex = Exposures::default();
     ex.click("first");
     ex.impression("first", "a", at(NOW - HOUR), false);
+    assert_eq!(e.rules().read_campaigns, None);
     let d = e.decide_context(&ctx("v", json!({})), &ex, "s1", NOW, 0, &Trigger::PageView);
     let ids: Vec<_> = d.iter().map(|d| d.campaign_id.as_str()).collect();
     assert_eq!(ids, ["first", "second", "third"]);
