@@ -277,12 +277,11 @@ async function scenario(browser, base, dataDir, { name, consentRequired, tag }) 
     const t = Date.now();
     await page.reload();
     await page.waitForFunction(() => window.parcours && typeof window.parcours.ready === "function");
-    reload = await page.evaluate(async () => {
+    const memory = await page.evaluate(async () => {
       await window.parcours.ready();
-      const find = (o) => (o && typeof o === "object" ? (Array.isArray(o.history) ? o.history.length : Object.values(o).map(find).find((n) => n != null)) : null);
-      return { memory: window.__bench.memories.map((m) => m.buffer.byteLength), history: find(parcours.profile()) };
+      return window.__bench.memories.map((m) => m.buffer.byteLength);
     });
-    reload.ms = Date.now() - t;
+    reload = { memory, ms: Date.now() - t, history: (await page.evaluate(snapshot)).history };
     progress(`${name}: reloaded with a history of ${reload.history}`);
   }
   // Long tasks per phase (the growth batches summed); "other" is everything
@@ -333,8 +332,9 @@ async function startProfile(page) {
   return cdp;
 }
 
-// Writes the profile and prints its top functions by self time (idle and
-// the benchmark's own timer yields left out of the share).
+// Writes the profile and prints, for the samples inside the timed
+// `parcours.track()` calls, the top functions by time including what they
+// call, then by self time.
 async function stopProfile(cdp, label) {
   const { profile } = await cdp.send("Profiler.stop");
   await cdp.detach();
@@ -342,19 +342,28 @@ async function stopProfile(cdp, label) {
   const file = join(PROFILE_DIR, `${label}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const dt = profile.timeDeltas;
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n) => `${(n.callFrame.functionName || "(anonymous)").replace(/::h[0-9a-f]{16}$/, "")} ${n.callFrame.url.split("/").pop()}`;
+  const total = new Map(), self = new Map();
+  let inCalls = 0;
   profile.samples.forEach((id, i) => {
-    const f = byId.get(id).callFrame;
-    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`;
-    self.set(key, (self.get(key) ?? 0) + (dt[i + 1] ?? 0));
+    const stack = [];
+    for (let x = id; x != null; x = parent.get(x)) stack.push(byId.get(x));
+    // Only inside `parcours.track()` called by `measure` (not the properties
+    // built there, nor its timer yields).
+    const at = stack.findIndex((n) => n.callFrame.functionName === "measure");
+    if (at <= 0 || stack[at - 1].callFrame.functionName !== "track") return;
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    inCalls += dt;
+    const frames = stack.slice(0, at).map(name);
+    self.set(frames[0], (self.get(frames[0]) ?? 0) + dt);
+    for (const f of new Set(frames)) total.set(f, (total.get(f) ?? 0) + dt);
   });
-  const skip = /^\((idle|program|garbage collector)\)/;
-  const busy = [...self].filter(([k]) => !skip.test(k)).reduce((a, [, v]) => a + v, 0);
-  console.error(`profile ${label}: ${file}; busy ${(busy / 1000).toFixed(1)} ms; top self time:`);
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
-    console.error(`  ${(v / 1000).toFixed(2).padStart(8)} ms ${skip.test(k) ? "     " : ((100 * v) / busy).toFixed(1).padStart(4) + "%"} ${k}`);
-  }
+  const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([k, v]) => `  ${(v / 1000).toFixed(2).padStart(8)} ms ${((100 * v) / inCalls).toFixed(1).padStart(5)} %  ${k}`).join("\n");
+  console.error(`profile ${label}: ${file}; ${(inCalls / 1000).toFixed(1)} ms inside the timed calls`);
+  console.error(`including callees:\n${top(total, 40)}\nself:\n${top(self, 25)}`);
 }
 
 const fmt = (x, d = 2) => (x == null ? "–" : x.toFixed(d));
