@@ -17,7 +17,8 @@
 //! a machine shared with other work the events/s move with that share, the
 //! CPU per event much less.
 //!
-//! Usage: `parcours-load [--connections N] [--seconds T] [--only normal,full,postgres]`.
+//! Usage: `parcours-load [--connections N] [--seconds T] [--only normal,full,postgres]
+//! [--random-ids]`.
 
 /// The server's allocator (see server/src/main.rs), for a like-for-like raw rate.
 #[global_allocator]
@@ -86,6 +87,7 @@ fn main() {
             }
             "--seconds" => seconds = it.next().and_then(|v| v.parse().ok()).expect("--seconds T"),
             "--only" => only = Some(it.next().expect("--only normal,full,postgres").clone()),
+            "--random-ids" => RANDOM_IDS.set(true).unwrap(),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -129,7 +131,8 @@ fn main() {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "{connections} connections x {seconds} s, {BATCH}-event batches, rate limit off, client on the same machine ({cores} cores), load average {}",
+        "{connections} connections x {seconds} s, {BATCH}-event batches, {} message ids, rate limit off, client on the same machine ({cores} cores), load average {}",
+        if RANDOM_IDS.get() == Some(&true) { "scattered (--random-ids)" } else { "per-connection sequential" },
         load_average()
     );
     println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s, median (min–max) | stored / raw | CPU µs/event: server (writer thread) + client | CPU share of the machine | largest WAL |");
@@ -223,9 +226,20 @@ fn visitor(n: u64) -> String {
     format!("anon-{n:04}")
 }
 
+/// `--random-ids`: message ids spread over the whole id space, as the random
+/// UUIDs real clients send, instead of a sequence per connection.
+static RANDOM_IDS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// The digits of connection `id`'s `n`-th message id.
 fn id_digits(id: u64, n: u64) -> u64 {
-    ((id << 36) | n) % 10u64.pow(ID_DIGITS as u32)
+    let space = 10u64.pow(ID_DIGITS as u32);
+    let x = ((id << 36) | n) % space;
+    if RANDOM_IDS.get() == Some(&true) {
+        // Times a constant prime to 10: a bijection of the id space, so
+        // the ids stay unique, and neighbours land far apart.
+        return ((x as u128 * 0x9e37_79b9_7f4b) % space as u128) as u64;
+    }
+    x
 }
 
 /// Connection `id`'s `n`-th message id, as the server receives it.
