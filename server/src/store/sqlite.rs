@@ -11,6 +11,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
@@ -163,7 +164,7 @@ impl SqliteStore {
         let name = format!(
             "file:parcours-mem-{}-{}?mode=memory&cache=shared",
             std::process::id(),
-            NEXT_MEM.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            NEXT_MEM.fetch_add(1, Relaxed)
         );
         let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_URI;
         let mut writer = Connection::open_with_flags(&name, flags)?;
@@ -536,7 +537,7 @@ impl SqliteStore {
     }
 }
 
-static NEXT_MEM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static NEXT_MEM: AtomicU64 = AtomicU64::new(0);
 
 /// Applies the migrations the database does not have yet.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -682,7 +683,8 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wal: Option<Che
 /// ≈ 200 MB/s in the load bench, without end. Asking for a `RESTART`
 /// instead starves: it waits for a moment with no write transaction, which a
 /// busy writer rarely leaves, then copies everything written meanwhile
-/// while the writer waits (seconds, in the load bench). So after a passive
+/// while the writer waits (seconds, in an instrumented run of the load
+/// bench). So after a passive
 /// checkpoint that left a long WAL, the thread checkpoints again until
 /// little is left, then asks the writer to
 /// [`catch_up`](Checkpointer::catch_up) between two transactions: a passive
@@ -692,7 +694,7 @@ struct Checkpointer {
     /// Holds at most one nudge: those sent while one waits are the same.
     nudge: Option<std::sync::mpsc::SyncSender<()>>,
     /// Set by the thread when the writer should catch up.
-    behind: Arc<std::sync::atomic::AtomicBool>,
+    behind: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -704,18 +706,19 @@ impl Checkpointer {
     /// to 128 MB after a burst).
     const LONG_WAL: i64 = 4096;
 
+    /// Frames a checkpoint may leave for the writer to copy.
+    const LEFT: i64 = 512;
+
     fn start(conn: Connection) -> Checkpointer {
         let (nudge, nudged) = std::sync::mpsc::sync_channel(1);
-        let behind = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let behind = Arc::new(AtomicBool::new(false));
         let flag = behind.clone();
         let thread = std::thread::Builder::new()
             .name("parcours-ckpt".into())
             .spawn(move || {
                 while nudged.recv().is_ok() {
                     match Self::near(&conn) {
-                        Ok(frames) if frames > Self::LONG_WAL => {
-                            flag.store(true, std::sync::atomic::Ordering::Relaxed)
-                        }
+                        Ok(frames) if frames > Self::LONG_WAL => flag.store(true, Relaxed),
                         Ok(_) => {}
                         Err(e) => eprintln!("parcours-server: WAL checkpoint: {e}"),
                     }
@@ -729,9 +732,6 @@ impl Checkpointer {
             thread: Some(thread),
         }
     }
-
-    /// Frames a checkpoint may leave for the writer to copy.
-    const LEFT: i64 = 512;
 
     /// Passive checkpoints until the last one found fewer than
     /// [`LEFT`](Self::LEFT) frames more than the one before (each copies what
@@ -761,12 +761,10 @@ impl Checkpointer {
     /// On the writer's connection, between transactions: when the thread
     /// left a long WAL, copies what was written since its checkpoint, so
     /// that the next commit starts the WAL over. The thread has copied and
-    /// synced the rest: in the load bench this took 8–32 ms, twice a second.
+    /// synced the rest: 8–32 ms, twice a second, in an instrumented run of
+    /// the load bench.
     fn catch_up(&self, writer: &Connection) {
-        if self
-            .behind
-            .swap(false, std::sync::atomic::Ordering::Relaxed)
-        {
+        if self.behind.swap(false, Relaxed) {
             if let Err(e) = passive(writer) {
                 eprintln!("parcours-server: WAL checkpoint: {e}");
             }
@@ -1055,14 +1053,17 @@ mod tests {
     /// The WAL header's checkpoint sequence number: SQLite adds one each
     /// time it starts the WAL over.
     fn wal_restarts(path: &Path) -> u32 {
-        let wal = std::fs::read(path.with_extension("db-wal")).unwrap_or_default();
-        wal.get(12..16)
-            .map_or(0, |b| u32::from_be_bytes(b.try_into().unwrap()))
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        std::fs::File::open(path.with_extension("db-wal"))
+            .and_then(|mut f| f.read_exact(&mut header))
+            .map_or(0, |()| {
+                u32::from_be_bytes(header[12..16].try_into().unwrap())
+            })
     }
 
     #[test]
     fn under_steady_writes_the_wal_starts_over() {
-        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let store = SqliteStore::open(&path, Synchronous::Normal).unwrap();
