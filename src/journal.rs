@@ -105,7 +105,9 @@ impl Pending {
         let at_ms = convert::get(&parsed, "t")
             .as_f64()
             .filter(|t| t.is_finite())?;
-        convert::get(&parsed, "k").as_string()?;
+        if !convert::get(&parsed, "k").is_string() {
+            return None;
+        }
         Some(Pending {
             writer: writer.to_owned(),
             seq,

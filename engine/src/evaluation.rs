@@ -61,8 +61,9 @@ pub fn enrich(
 }
 
 /// Per campaign (in the order of `ids`), whether the rules document `doc`
-/// can read its `campaigns.<id>.*`; `None` when it may read any. A path can only be written as
-/// an object key (a condition) or inside a string (a template), so: a key
+/// can read its `campaigns.<id>.*`; `None` when it may read any. A path
+/// can only be written as an object key (a condition) or inside a string
+/// (a template), so: a key
 /// `campaigns.<id>…` reads that campaign; the key `campaigns` below the
 /// root, or a string that names `campaigns`, may read any (conservative: a
 /// content text saying "campaigns" only costs speed).
