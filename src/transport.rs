@@ -4,6 +4,8 @@
 use crate::convert;
 use crate::outbox::{join_array, Msg};
 use js_sys::{Object, Promise, Reflect};
+use parcours_engine::json;
+use parcours_engine::value::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -133,8 +135,8 @@ pub struct RulesResponse {
     pub status: u16,
     /// The `ETag` header.
     pub etag: Option<String>,
-    /// The parsed JSON body (on 200), else `undefined`.
-    pub body: JsValue,
+    /// The JSON body (on 200), parsed in Rust; else `null`.
+    pub body: Value,
 }
 
 /// `GET url` with `If-None-Match` when an ETag is known.
@@ -164,12 +166,23 @@ async fn get_json(
     let status = resp.status();
     let etag = resp.headers().get("etag").ok().flatten();
     let body = if status == 200 {
-        let p = resp.json().map_err(TransportError::Body)?;
-        JsFuture::from(p).await.map_err(TransportError::Body)?
+        let p = resp.text().map_err(TransportError::Body)?;
+        let text = JsFuture::from(p).await.map_err(TransportError::Body)?;
+        let text = text.as_string().unwrap_or_default();
+        json::parse(&text).map_err(|e| TransportError::Body(json_error(&e)))?
     } else {
-        JsValue::UNDEFINED
+        Value::Null
     };
     Ok(RulesResponse { status, etag, body })
+}
+
+/// `{error: "invalid JSON", kind, at}` for logs and `error` events.
+fn json_error(e: &json::JsonError) -> JsValue {
+    convert::object(&[
+        ("error", "invalid JSON".into()),
+        ("kind", e.kind.name().into()),
+        ("at", (e.at as f64).into()),
+    ])
 }
 
 /// `navigator.sendBeacon(url, body)` as `text/plain`; whether the browser queued it.

@@ -39,6 +39,32 @@ fn corrupted_json_in_storage_is_discarded_not_thrown() {
         None,
         "the corrupted key is removed"
     );
+    // The same when Rust parses it.
+    local()
+        .set_item("parcours:test-corrupt", "{\"etag\": \"x\", \"rules\": {")
+        .unwrap();
+    assert!(store.get_value("test-corrupt").is_none());
+    assert_eq!(local().get_item("parcours:test-corrupt").unwrap(), None);
+}
+
+/// The Rust parser (cached and fetched rules) reads what the page's
+/// `JSON.parse` reads, walked into a value as every other JS input is.
+#[wasm_bindgen_test]
+fn rust_json_parsing_agrees_with_the_pages_json_parse() {
+    let texts = [
+        include_str!("../demo/rules.json"),
+        r#"{"n": [0, -0, 1.5e3, 123456789012345678, 1e-7, 5e-324, 1e400], "z": null}"#,
+        r#"["\ud83d\ude00", "\u00e9\n\t\"\\\/", "é😀", "", "\u0000"]"#,
+        r#"{"dup": 1, "dup": 2, "a": {"b": {"c": [true, false, {}]}}}"#,
+    ];
+    for text in texts {
+        let page = to_value(&JSON::parse(text).unwrap());
+        assert_eq!(parcours_engine::json::parse(text), Ok(page), "{text}");
+    }
+    for bad in ["{", "[1,]", "01", r#""\u12""#, r#"{"a" 1}"#, "nul", "1 2"] {
+        assert!(JSON::parse(bad).is_err(), "{bad}");
+        assert!(parcours_engine::json::parse(bad).is_err(), "{bad}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -84,7 +84,7 @@ fn start_with(doc: &str) {
 }
 
 fn load_rules(doc: &str) {
-    let body = JSON::parse(doc).unwrap();
+    let body = parcours_engine::json::parse(doc).unwrap();
     with_sdk(|s| {
         s.on_rules(Ok(RulesResponse {
             status: 200,

@@ -4,7 +4,7 @@
 //! the native tests all use this crate. Time, randomness and regexes come
 //! from the host, so every rule is testable deterministically.
 //!
-//! - [`value`]: JSON values with JavaScript semantics.
+//! - [`value`]: JSON values with JavaScript semantics; [`json`]: JSON text to values.
 //! - [`condition`]: GrowthBook targeting conditions, compiled once.
 //! - [`profile`], [`context`]: the visitor's profile and the evaluation context.
 //! - [`rules`]: the rules document, validated with JSON paths
@@ -49,6 +49,7 @@ pub mod frequency;
 pub mod hash;
 pub mod history;
 pub mod interstitial;
+pub mod json;
 pub mod lifecycle;
 pub mod locale;
 pub mod map;

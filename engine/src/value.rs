@@ -7,7 +7,8 @@
 //! `ToString`, truthiness) are methods here, written once.
 //!
 //! Hosts build `Value`s their own way: natively through serde (feature
-//! `serde`), in the browser by walking the `JsValue` (no JSON parser shipped).
+//! `serde`), in the browser from JSON text ([`crate::json`]) or by walking a
+//! `JsValue`.
 
 /// The key → value map of a JSON object, keys in order.
 pub type Map = crate::map::StrMap<Value>;

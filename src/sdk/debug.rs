@@ -32,7 +32,7 @@ impl Sdk {
             ("language", env.device.language.as_str().into()),
         ]);
         obj(&[
-            ("rules", self.rules_doc.clone()),
+            ("rules", convert::to_js(&self.rules_doc)),
             ("visitor", self.profile()),
             ("now", env.now_ms.into()),
             ("tzOffset", env.tz_offset_min.into()),

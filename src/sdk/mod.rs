@@ -76,7 +76,7 @@ pub struct Sdk {
     journal: Journal,
     engine: Option<Engine>,
     /// The rules document the engine was built from (for the tools module's `explain`).
-    rules_doc: JsValue,
+    rules_doc: Value,
     rules_source: RulesSource,
     /// The `ETag` of those rules, when the server sent one: another tab
     /// storing the same rules is no change.
@@ -226,7 +226,7 @@ impl Sdk {
             consent,
             visitor: Visitor::new(String::new(), now),
             engine: None,
-            rules_doc: JsValue::NULL,
+            rules_doc: Value::Null,
             rules_source: RulesSource::None,
             rules_etag: None,
             screen: Screen::default(),

@@ -15,7 +15,7 @@
 
 use super::{with_sdk, Sdk};
 use crate::journal::Op;
-use crate::{convert, transport};
+use crate::transport;
 use parcours_engine::time::parse_iso8601;
 use parcours_engine::value::{Map, Value};
 use parcours_engine::{Event, EventKind, ProfileRules, RemoteEvent, Trigger};
@@ -72,7 +72,7 @@ impl Sdk {
             // The visitor changed meanwhile (logout, another user): not theirs.
             Ok(_) if self.visitor.profile.user_id.as_deref() != Some(user) => {}
             Ok(r) if r.status == 200 => {
-                let v = convert::to_value(&r.body);
+                let v = r.body;
                 let events = remote_events(&v);
                 let traits = v
                     .get("traits")

@@ -11,7 +11,8 @@
 
 use super::{keys, obj, with_sdk, RulesSource, Sdk};
 use crate::regex::JsRegexCompiler;
-use crate::{convert, log, rule_errors, transport};
+use crate::{json, log, rule_errors, transport};
+use parcours_engine::value::Value;
 use parcours_engine::{Engine, Trigger};
 use wasm_bindgen::prelude::*;
 
@@ -22,15 +23,21 @@ impl Sdk {
         if self.links.draft.is_some() {
             return false; // the draft stands in for the published rules
         }
-        let Some(cached) = self.store.get_json(keys::RULES) else {
+        let Some(mut cached) = self.store.get_value(keys::RULES) else {
             return false;
         };
-        let etag = convert::get_str(&cached, "etag");
+        let etag = cached
+            .get("etag")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         if self.engine.is_some() && etag.is_some() && etag == self.rules_etag {
             return false;
         }
-        let doc = convert::get(&cached, "rules");
-        match Engine::from_rules(&convert::to_value(&doc), &JsRegexCompiler) {
+        let doc = cached
+            .as_object_mut()
+            .and_then(|m| m.remove("rules"))
+            .unwrap_or_default();
+        match Engine::from_rules(&doc, &JsRegexCompiler) {
             Ok(engine) => {
                 self.engine = Some(engine);
                 self.rules_doc = doc;
@@ -59,8 +66,10 @@ impl Sdk {
     fn cached_etag(&self) -> Option<String> {
         self.engine.as_ref()?;
         self.store
-            .get_json(keys::RULES)
-            .and_then(|c| convert::get_str(&c, "etag"))
+            .get_value(keys::RULES)?
+            .get("etag")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     // ----- rules -----
@@ -120,14 +129,14 @@ impl Sdk {
         }
         match res {
             Ok(r) if r.status == 200 => {
-                let doc = convert::to_value(&r.body);
+                let doc = r.body;
                 match Engine::from_rules(&doc, &JsRegexCompiler) {
                     Ok(engine) => {
                         for w in engine.warnings() {
                             log::warn(&w.path, &rule_errors::to_js(w));
                         }
                         self.engine = Some(engine);
-                        self.rules_doc = r.body.clone();
+                        self.rules_doc = doc;
                         self.rules_source = if draft {
                             RulesSource::Draft
                         } else {
@@ -169,14 +178,15 @@ impl Sdk {
         if !matches!(self.rules_source, RulesSource::Network) {
             return;
         }
-        let etag = self
-            .rules_etag
-            .as_deref()
-            .map_or(JsValue::NULL, JsValue::from);
-        let cached = obj(&[("etag", etag), ("rules", self.rules_doc.clone())]);
-        if let Some(text) = convert::stringify(&cached) {
-            let _ = self.store.set(keys::RULES, &text);
-        }
+        let mut text = String::new();
+        let mut o = json::Obj::open(&mut text);
+        match &self.rules_etag {
+            Some(etag) => o.str("etag", etag),
+            None => o.value("etag", &Value::Null),
+        };
+        o.value("rules", &self.rules_doc);
+        o.close();
+        let _ = self.store.set(keys::RULES, &text);
     }
 
     pub(super) fn rules_loaded(&mut self) {
