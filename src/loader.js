@@ -20,6 +20,9 @@
 // - `ready()` resolves exactly once with `{ rules, version }`, also when the
 //   wasm cannot load (`{ rules: "none", version: null }`). Nothing throws.
 var TAKEN = "__parcoursLoader", NOT_LOADED = { rules: "none", version: null };
+// The build's hash of the files below (xtask/src/build.rs): their URLs
+// change with their content, so they can be cached without revalidation.
+var FILES = "?v=__PARCOURS_FILES_VERSION__";
 var q = window.parcours = window.parcours || [];
 if (q[TAKEN]) {
   if (window.console && ownOptions().debug != null) console.warn("[parcours] loaded twice; the second copy does nothing");
@@ -52,8 +55,8 @@ function load(queue) {
   var ready = new Promise(function (r) { done = r; });
   // The tools module, imported and initialised once (again after a failure).
   var loadTools = function () {
-    return toolsModule || (toolsModule = import(new URL("tools/parcours_tools.js", src).href).then(function (m) {
-      return m.default({ module_or_path: new URL("tools/parcours_tools_bg.wasm", src) }).then(function () { return m; });
+    return toolsModule || (toolsModule = import(new URL("tools/parcours_tools.js" + FILES, src).href).then(function (m) {
+      return m.default({ module_or_path: new URL("tools/parcours_tools_bg.wasm" + FILES, src) }).then(function () { return m; });
     }).catch(function (e) {
       toolsModule = null;
       throw e;
@@ -70,7 +73,7 @@ function load(queue) {
   if (queue) stub(queue);
 
   Promise.resolve().then(function () {
-    return wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm", src) });
+    return wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm" + FILES, src) });
   }).then(function () {
     wasm_bindgen.start({
       writeKey: d.writeKey || "",

@@ -80,7 +80,9 @@ const byId = Object.fromEntries(LIBS.map((l) => [l.id, l]));
 
 const routes = new Map();
 const statics = await serve({ routes, mounts: LIBS.flatMap((l) => l.mounts) });
-const parcoursServer = await startServer();
+// The pages come from the static server's origin: the Parcours server must
+// allow it, or it refuses the rules (403) and the "rules" scenario runs none.
+const parcoursServer = await startServer({ origins: [statics.origin] });
 routes.set("/v1/projects/bench/settings", { type: "application/json", body: JSON.stringify(segmentSettings(statics.host)) });
 routes.set("/api/features/sdk-bench", { type: "application/json", body: JSON.stringify(GROWTHBOOK_FEATURES) });
 const pagePath = (lib, scenario) => `/products/${lib}-${scenario}.html`;
@@ -134,12 +136,13 @@ async function visit(context, path, script) {
 }
 
 /** The figures of one visit (ms from navigation start), or the reason it failed. */
-function figures(lib, v) {
+function figures(lib, v, scenario) {
   const m = v.marks;
   const failed = v.failed ?? (m.load == null ? "script did not load" : !v.fetch ? "no resource timing for the script" : m.ready == null ? "no ready signal" : v.pageErrors.length ? `page error: ${v.pageErrors[0]}` : null);
   if (failed) return { failed };
   // The loader resolves ready() even when the wasm cannot load: that is a failure here.
   if (lib === "parcours" && m.started == null) return { failed: "the SDK did not start (wasm not loaded): ready() resolved with nothing loaded" };
+  if (lib === "parcours" && scenario === "rules" && !["network", "cached"].includes(v.info?.rules)) return { failed: `rules served but not loaded: ready() resolved with rules "${v.info?.rules}"` };
   const until = m.ready + SETTLE;
   const tasks = v.longtasks.filter(([s]) => s < until);
   let decision = m.decision ?? null;
@@ -182,7 +185,7 @@ for (let round = 0; round <= ROUNDS; round++) {
     const context = await browser.newContext();
     for (const kind of kinds) {
       const v = await visit(context, pagePath(lib, scenario), byId[lib].script);
-      const f = figures(lib, v);
+      const f = figures(lib, v, scenario);
       if (v.longtaskObserver === false) observerMissing = true;
       const key = `${scenario}/${lib}/${kind}`;
       if (round === 0) warmup[key] = v;

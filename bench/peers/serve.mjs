@@ -1,7 +1,9 @@
 // The bench's one static server on loopback: the pages, each library's files
 // (uncompressed, `Cache-Control: no-cache` with an ETag, as the Parcours
 // server sends its static files, so a returning visitor revalidates with
-// 304), Segment's settings and GrowthBook's features when served, and 503 for
+// 304; a URL with `?v=` in its query, as the Parcours loader names the wasm
+// by its content hash, is `immutable` as the Parcours server sends it),
+// Segment's settings and GrowthBook's features when served, and 503 for
 // everything else: every collector and rules endpoint the libraries call.
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
@@ -34,7 +36,8 @@ export async function serve({ routes, mounts }) {
     return null;
   };
   const server = createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
+    const url = new URL(req.url, "http://x"), path = url.pathname;
+    const versioned = !!url.searchParams.get("v");
     const entry = { method: req.method, path, status: 503, file: null, bytes: 0 };
     log.push(entry);
     const route = req.method === "GET" && routes.get(path);
@@ -57,7 +60,7 @@ export async function serve({ routes, mounts }) {
         res.writeHead(503, { "content-type": "text/plain" });
         return res.end("bench: collector unavailable");
       }
-      const headers = { "content-type": type, "cache-control": "no-cache", etag };
+      const headers = { "content-type": type, "cache-control": hit && versioned ? "public, max-age=31536000, immutable" : "no-cache", etag };
       if (req.headers["if-none-match"] === etag) {
         entry.status = 304;
         res.writeHead(304, headers);

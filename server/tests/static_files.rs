@@ -41,6 +41,33 @@ async fn the_sdk_is_served_with_exact_types_and_revalidated() {
 }
 
 #[tokio::test]
+async fn a_url_with_its_content_hash_is_kept_without_revalidation() {
+    let t = with_dirs();
+    let wasm = t.get("/pkg/parcours_bg.wasm?v=Xy3_-a").await;
+    assert_eq!(wasm.status, StatusCode::OK);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(
+        wasm.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(&wasm.body[..4], b"\0asm");
+    // An empty version, another parameter, or a missing file: revalidated.
+    for url in ["/pkg/parcours_bg.wasm?v=", "/pkg/parcours_bg.wasm?x=1"] {
+        assert_eq!(
+            t.get(url).await.header("cache-control"),
+            Some("no-cache"),
+            "{url}"
+        );
+    }
+    let missing = t.get("/pkg/gone.wasm?v=abc").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_ne!(
+        missing.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+}
+
+#[tokio::test]
 async fn the_demo_is_served_at_the_root_with_its_index() {
     let t = with_dirs();
     let index = t.get("/").await;

@@ -19,7 +19,7 @@ const NOT_LOADED = { rules: "none", version: null };
 async function holdWasm(context) {
   let release;
   const gate = new Promise((r) => (release = r));
-  await context.route("**/pkg/parcours_bg.wasm", async (route) => {
+  await context.route(/\/pkg\/parcours_bg\.wasm(\?|$)/, async (route) => {
     await gate;
     await route.continue();
   });
@@ -157,10 +157,10 @@ const failures = {
     await context.route("**/v1/rules?*", (route) => route.abort("internetdisconnected"));
   },
   "the wasm answers 404": async (context) => {
-    await context.route("**/pkg/parcours_bg.wasm", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await context.route(/\/pkg\/parcours_bg\.wasm(\?|$)/, (route) => route.fulfill({ status: 404, body: "not found" }));
   },
   "the wasm cannot be fetched": async (context) => {
-    await context.route("**/pkg/parcours_bg.wasm", (route) => route.abort("internetdisconnected"));
+    await context.route(/\/pkg\/parcours_bg\.wasm(\?|$)/, (route) => route.abort("internetdisconnected"));
   },
   "WebAssembly is missing": async (context) => {
     await context.addInitScript(() => { delete window.WebAssembly; });
@@ -259,5 +259,30 @@ test("a tag that fires twice starts one SDK: one page view per navigation", asyn
   assert.deepEqual(pages, ["/fixtures/blank.html", "/fixtures/blank.html?step=2"]);
   assert.equal(sent.filter((m) => m.event === "Queued By Tag").length, 2, "every queued call is kept");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the wasm is named by its content hash and kept: the next page asks the server for no wasm", async () => {
+  const context = await browser.newContext();
+  const wasmEntry = (page) => page.evaluate(() => {
+    const e = performance.getEntriesByType("resource").find((r) => r.name.includes("parcours_bg.wasm"));
+    return e && { url: e.name, transferSize: e.transferSize };
+  });
+  const first = await context.newPage();
+  await first.goto(`${server.url}/products.html`);
+  assert.deepEqual(await readyOrTimeout(first), { rules: "network", version: DEMO_VERSION });
+  const loaded = await wasmEntry(first);
+  assert.match(loaded.url, /\/pkg\/parcours_bg\.wasm\?v=[A-Za-z0-9_-]{16}$/, "the loader names the wasm by its hash");
+  assert.ok(loaded.transferSize > 100000, "the first page downloads it");
+  const res = await context.request.get(loaded.url);
+  assert.equal(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+  await first.close();
+
+  const next = await context.newPage();
+  await next.goto(`${server.url}/cart.html`);
+  assert.deepEqual(await readyOrTimeout(next), { rules: "cached", version: DEMO_VERSION });
+  const again = await wasmEntry(next);
+  assert.equal(again.url, loaded.url);
+  assert.equal(again.transferSize, 0, "from the browser's cache, not revalidated (a 304 would transfer its headers)");
   await context.close();
 });

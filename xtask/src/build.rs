@@ -46,13 +46,15 @@ fn build_with(names: bool) -> Result {
     cargo_wasm("release", &[])?;
     bindgen("release", &pkg, "no-modules", "parcours")?;
     optimise(&pkg.join("parcours_bg.wasm"), "-Oz", names)?;
-    wrap_script(&pkg.join("parcours.js"))?;
-    minify(&pkg.join("parcours.js"), "iife")?;
 
     cargo_wasm("tools", &["--no-default-features", "--features", "tools"])?;
     bindgen("tools", &tools, "web", "parcours_tools")?;
     optimise(&tools.join("parcours_tools_bg.wasm"), "-O3", names)?;
     minify(&tools.join("parcours_tools.js"), "esm")?;
+
+    // Last: the loader names the files above by their content hash.
+    wrap_script(&pkg.join("parcours.js"), &files_version(&pkg)?)?;
+    minify(&pkg.join("parcours.js"), "iife")?;
     npm_files(&pkg)?;
     crate::integrity::write(&pkg)?;
     crate::studio::build()
@@ -166,12 +168,40 @@ fn minify(js: &Path, format: &str) -> Result {
     )
 }
 
-fn wrap_script(js: &Path) -> Result {
+/// The files the loader fetches (`parcours_bg.wasm` and the tools
+/// module), named by one hash of their content: the loader asks for
+/// `parcours_bg.wasm?v=<it>`, which the server lets the browser keep
+/// without revalidating (see `server/src/routes/mod.rs`), so a returning
+/// visitor's page fetches no wasm, and a new build is a new URL.
+fn files_version(pkg: &Path) -> Result<String> {
+    let mut all = Vec::new();
+    for f in [
+        "parcours_bg.wasm",
+        "tools/parcours_tools.js",
+        "tools/parcours_tools_bg.wasm",
+    ] {
+        all.extend(read(&pkg.join(f))?);
+    }
+    let sri = crate::integrity::sri(&all)?;
+    let b64 = sri.strip_prefix("sha384-").unwrap_or(&sri);
+    Ok(b64
+        .chars()
+        .take(16)
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect())
+}
+
+fn wrap_script(js: &Path, files_version: &str) -> Result {
     let glue =
         std::fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
     let loader_path = root().join("src/loader.js");
     let loader = std::fs::read_to_string(&loader_path)
-        .map_err(|e| format!("cannot read {}: {e}", loader_path.display()))?;
+        .map_err(|e| format!("cannot read {}: {e}", loader_path.display()))?
+        .replace("__PARCOURS_FILES_VERSION__", files_version);
     let version = env!("CARGO_PKG_VERSION");
     let script = format!(
         "/*! Parcours {version} */\n(function(){{\"use strict\";var __parcoursScript=document.currentScript;\n{glue}\n{loader}\n}})();\n"

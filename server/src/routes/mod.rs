@@ -26,7 +26,6 @@ use std::convert::Infallible;
 use std::path::Path;
 use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{origin, AppError, AppState};
 
@@ -70,8 +69,10 @@ pub fn router(state: AppState) -> Router {
     app.with_state(state)
 }
 
-/// A folder as files, never cached without revalidation (a rebuilt SDK or
-/// edited demo is picked up on reload), with exact types for wasm and JS.
+/// A folder as files with exact types for wasm and JS, revalidated on
+/// every use (a rebuilt SDK or edited demo is picked up on reload), except
+/// URLs that carry their content's hash (`?v=…`, as the loader asks for the
+/// wasm and the tools module): those are kept a year without revalidation.
 fn static_files(
     dir: &Path,
 ) -> impl tower::Service<
@@ -84,12 +85,28 @@ fn static_files(
        + Sync
        + 'static {
     ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+        .layer(middleware::from_fn(cache_policy))
         .layer(middleware::from_fn(exact_content_type))
         .service(ServeDir::new(dir))
+}
+
+/// `Cache-Control` for a static file: `immutable` for a versioned URL
+/// (`?v=` in its query: the build puts its content hash there, so new
+/// content is a new URL), else `no-cache`.
+async fn cache_policy(req: Request, next: Next) -> Response {
+    let versioned = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("v=") && p.len() > 2));
+    let mut res = next.run(req).await;
+    let policy = if versioned && res.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    res
 }
 
 /// `application/wasm` is required for streaming compilation, and module
