@@ -320,37 +320,35 @@ struct Snapshot {
     folded: Marks,
 }
 
-/// Reads a snapshot (`JSON.parse`d). The history's rows are taken out of
-/// the parsed object first and converted one at a time into the packed
-/// history: the whole history as one `Value` tree would undo what packing
-/// saves in wasm memory.
-fn read_snapshot(js: Option<JsValue>, now_ms: f64) -> Snapshot {
-    use wasm_bindgen::JsCast;
-    let js = js.unwrap_or(JsValue::NULL);
-    // Before the journal, the key held the visitor itself.
-    let legacy = convert::get(&js, "profile").is_object();
-    let visitor_js = if legacy {
-        js.clone()
-    } else {
-        convert::get(&js, "visitor")
-    };
-    let profile_js = convert::get(&visitor_js, "profile");
-    let rows = convert::get(&profile_js, "history");
-    if profile_js.is_object() {
-        let _ = js_sys::Reflect::delete_property(
-            profile_js.unchecked_ref::<js_sys::Object>(),
-            &"history".into(),
-        );
+/// Reads a snapshot from its text. The history's rows are converted into
+/// the packed history one at a time as they are parsed: the whole history
+/// as one `Value` tree would undo what packing saves in wasm memory.
+fn read_snapshot(text: Option<&str>, now_ms: f64) -> Snapshot {
+    use parcours_engine::history::Entry as Row;
+    let mut rows = Vec::new();
+    let mut keep = |row: Value| rows.extend(Row::from_row(&row));
+    let mut v = text
+        .and_then(|t| {
+            let path = ["visitor", "profile", "history"];
+            parcours_engine::json::parse_streaming(t, &path, &mut keep).ok()
+        })
+        .unwrap_or_default();
+    // Before the journal, the key held the visitor itself (read once, to migrate).
+    let legacy = v.get("profile").is_some_and(|p| p.as_object().is_some());
+    if legacy {
+        let old = v
+            .as_object_mut()
+            .and_then(|m| m.get_mut("profile"))
+            .and_then(Value::as_object_mut)
+            .and_then(|p| p.remove("history"));
+        if let Some(Value::Array(old)) = old {
+            rows.extend(old.iter().filter_map(Row::from_row));
+        }
     }
-    let v = convert::to_value(&js);
     let visitor_value = if legacy { Some(&v) } else { v.get("visitor") };
     let mut visitor = visitor_value.and_then(|v| Visitor::from_value(v, now_ms));
-    if let (Some(visitor), true) = (&mut visitor, js_sys::Array::is_array(&rows)) {
-        let rows: js_sys::Array = rows.unchecked_into();
-        let entries = rows
-            .iter()
-            .filter_map(|row| parcours_engine::history::Entry::from_row(&convert::to_value(&row)));
-        visitor.profile.extend_history(entries);
+    if let Some(visitor) = &mut visitor {
+        visitor.profile.extend_history(rows);
     }
     let folded = v
         .get("folded")
@@ -385,9 +383,7 @@ impl Journal {
         let entries = self.read_entries();
         let text = self.store.get(SNAPSHOT);
         let stored = text.is_some();
-        // The text goes before the snapshot becomes values (wasm memory).
-        let js = text.and_then(|t| convert::parse_json(&t));
-        let snapshot = read_snapshot(js, now_ms);
+        let snapshot = read_snapshot(text.as_deref(), now_ms);
         if snapshot.visitor.is_none() && stored {
             crate::log::warn(
                 "stored visitor unreadable; starting a new one",
@@ -463,7 +459,7 @@ impl Journal {
             let Some(text) = new_value else {
                 return Change::Erased;
             };
-            let snap = read_snapshot(convert::parse_json(text), js_sys::Date::now());
+            let snap = read_snapshot(Some(text), js_sys::Date::now());
             let Some(v) = snap.visitor else {
                 return Change::None;
             };

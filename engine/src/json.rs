@@ -67,12 +67,34 @@ impl JsonErrorKind {
 
 /// Parses `text` as one JSON value (white space around it allowed).
 pub fn parse(text: &str) -> Result<Value, JsonError> {
+    parse_streaming(text, &[], &mut |_| {})
+}
+
+/// Parses `text` as [`parse`] does, except the array at `path` (object
+/// keys from the top): each of its elements goes to `each` as soon as it
+/// is read, and the key is left out of the result. A long list (a
+/// visitor's history) then never exists as one tree of values. When the
+/// value at `path` is not an array, it stays in the result.
+///
+/// ```
+/// use parcours_engine::json;
+/// let mut rows = Vec::new();
+/// let v = json::parse_streaming(r#"{"p": {"h": [1, 2], "n": 3}}"#, &["p", "h"], &mut |r| rows.push(r)).unwrap();
+/// assert_eq!(rows.len(), 2);
+/// assert_eq!(v.get_dotted("p.h"), &parcours_engine::Value::Null);
+/// ```
+pub fn parse_streaming(
+    text: &str,
+    path: &[&str],
+    each: &mut dyn FnMut(Value),
+) -> Result<Value, JsonError> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
+        each,
     };
-    let v = p.value(0)?;
+    let v = p.value(0, (!path.is_empty()).then_some(path))?;
     p.ws();
     if p.i < p.s.len() {
         return Err(p.err(JsonErrorKind::TrailingCharacters));
@@ -84,6 +106,7 @@ struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    each: &'a mut dyn FnMut(Value),
 }
 
 impl Parser<'_> {
@@ -106,9 +129,11 @@ impl Parser<'_> {
             .ok_or(self.err(JsonErrorKind::UnexpectedEnd))
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+    /// A value; `along` is what is left of the streamed path when this
+    /// value lies on it.
+    fn value(&mut self, depth: usize, along: Option<&[&str]>) -> Result<Value, JsonError> {
         match self.peek()? {
-            b'{' => self.object(depth + 1),
+            b'{' => self.object(depth + 1, along),
             b'[' => self.array(depth + 1),
             b'"' => self.string().map(Value::String),
             b'-' | b'0'..=b'9' => self.number(),
@@ -162,14 +187,30 @@ impl Parser<'_> {
             return Ok(Value::Array(items));
         }
         loop {
-            items.push(self.value(depth)?);
+            items.push(self.value(depth, None)?);
             if self.next_or_close(b']')? {
                 return Ok(Value::Array(items));
             }
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
+    /// Each element of an array to `each`, from its `[`.
+    fn stream(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.open(depth)?;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            let v = self.value(depth, None)?;
+            (self.each)(v);
+            if self.next_or_close(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize, along: Option<&[&str]>) -> Result<Value, JsonError> {
         self.open(depth)?;
         let mut map = Map::new();
         if self.peek()? == b'}' {
@@ -185,9 +226,17 @@ impl Parser<'_> {
                 return Err(self.err(JsonErrorKind::UnexpectedChar));
             }
             self.i += 1;
-            let v = self.value(depth)?;
-            // Keys written in order (ours are) append; the last duplicate wins.
-            map.insert(key, v);
+            let rest = match along {
+                Some([first, rest @ ..]) if *first == key => Some(rest),
+                _ => None,
+            };
+            if rest.is_some_and(<[&str]>::is_empty) && self.peek()? == b'[' {
+                self.stream(depth + 1)?;
+            } else {
+                let v = self.value(depth, rest.filter(|r| !r.is_empty()))?;
+                // Keys written in order (ours are) append; the last duplicate wins.
+                map.insert(key, v);
+            }
             if self.next_or_close(b'}')? {
                 return Ok(Value::Object(map));
             }
@@ -418,6 +467,25 @@ mod tests {
             "]".repeat(MAX_DEPTH)
         ))
         .is_ok());
+    }
+
+    #[test]
+    fn a_streamed_array_goes_element_by_element_and_stays_out_of_the_result() {
+        let text = r#"{"v": {"p": {"h": [[1], {"a": 2}, "x"], "n": 1}, "h": [9]}, "h": [8]}"#;
+        let mut rows = Vec::new();
+        let v = parse_streaming(text, &["v", "p", "h"], &mut |r| rows.push(r)).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2], Value::String("x".into()));
+        assert_eq!(v.get_dotted("v.p.h"), &Value::Null);
+        assert_eq!(v.get_dotted("v.p.n"), &Value::Number(1.0));
+        // Only that path: the same key elsewhere is kept.
+        assert_eq!(v.get_dotted("v.h"), &Value::Array(vec![Value::Number(9.0)]));
+        assert_eq!(v.get_dotted("h"), &Value::Array(vec![Value::Number(8.0)]));
+        // Not an array there: kept as it is.
+        let v = parse_streaming(r#"{"h": {"a": 1}}"#, &["h"], &mut |_| panic!()).unwrap();
+        assert_eq!(v.get_dotted("h.a"), &Value::Number(1.0));
+        // Errors inside it are errors of the whole text.
+        assert!(parse_streaming(r#"{"h": [1, }"#, &["h"], &mut |_| {}).is_err());
     }
 
     #[test]
