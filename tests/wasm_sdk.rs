@@ -578,3 +578,34 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
     parcours::sdk::uninstall();
     local().clear().unwrap();
 }
+
+/// The script tag's build prints numbers with ryu's small tables (feature
+/// `small`): every one as the page's own `String(n)` prints it.
+#[wasm_bindgen_test]
+fn numbers_print_as_the_page_prints_them() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut numbers = vec![
+        0.0,
+        -0.0,
+        1.0,
+        0.1,
+        1e21,
+        1e-7,
+        123.456,
+        5e-324,
+        f64::MAX,
+        2f64.powi(53) + 2.0,
+    ];
+    for _ in 0..20_000 {
+        // Random bit patterns (every exponent) and random decimals (prices).
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        numbers.push(f64::from_bits(x));
+        numbers.push((x % 1_000_000) as f64 / 100.0);
+    }
+    for n in numbers.into_iter().filter(|n| n.is_finite()) {
+        let page = String::from(js_sys::Number::from(n).to_string(10).unwrap());
+        assert_eq!(parcours_engine::value::number_to_string(n), page, "{n:e}");
+    }
+}
