@@ -312,8 +312,10 @@ fn answer(f: &Field) -> Result<Value, &'static str> {
     match ty {
         "email" if !is_email(&text) => Err("email"),
         "tel" if !is_tel(&text) => Err("tel"),
-        "number" | "rating" => match text.parse::<f64>() {
-            Ok(n) if n.is_finite() && (ty != "rating" || (1.0..=5.0).contains(&n)) => Ok(n.into()),
+        "number" | "rating" => match parcours_engine::number::parse(&text) {
+            Some(n) if n.is_finite() && (ty != "rating" || (1.0..=5.0).contains(&n)) => {
+                Ok(n.into())
+            }
             _ => Err("number"),
         },
         "date" if parcours_engine::time::parse_iso8601(&text).is_none() => Err("date"),

@@ -58,6 +58,18 @@ pub mod triggers;
 #[cfg(feature = "site")]
 use wasm_bindgen::prelude::*;
 
+/// Runs when the wasm is instantiated: what the engine's own number
+/// parsing does not cover exactly goes to the page's `parseFloat` (the
+/// engine's `small` feature: core's float parser stays out of the site
+/// wasm). wasm-bindgen-test runs no start function: tests call it.
+#[cfg(feature = "site")]
+#[wasm_bindgen(start)]
+pub fn read_numbers_with_the_page() {
+    parcours_engine::number::set_fallback(|s| {
+        Some(js_sys::Number::parse_float(s)).filter(|n| !n.is_nan())
+    });
+}
+
 /// Starts the SDK (called by the loader with the script tag's options:
 /// `{writeKey, endpoint, consent, debug, tools}`); replaces the
 /// `window.parcours` queue with the live API, replaying every queued call in order.

@@ -51,6 +51,7 @@ fn corrupted_json_in_storage_is_discarded_not_thrown() {
 /// `JSON.parse` reads, walked into a value as every other JS input is.
 #[wasm_bindgen_test]
 fn rust_json_parsing_agrees_with_the_pages_json_parse() {
+    parcours::read_numbers_with_the_page();
     let texts = [
         include_str!("../demo/rules.json"),
         r#"{"n": [0, -0, 1.5e3, 123456789012345678, 1e-7, 5e-324, 1e400], "z": null}"#,
@@ -579,6 +580,50 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
     local().clear().unwrap();
 }
 
+/// The script tag's build reads numbers without core's float parser: its
+/// exact path or the page's `parseFloat`, bit for bit what `Number(s)` gives.
+#[wasm_bindgen_test]
+fn numbers_read_as_the_page_reads_them() {
+    parcours::read_numbers_with_the_page();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut texts: Vec<String> = [
+        "0",
+        "-0",
+        "19.99",
+        "0.1",
+        "1e22",
+        "1e23",
+        "9007199254740993",
+        "5e-324",
+        "1e-400",
+        "1e400",
+        "123456789012345678901234567890",
+        "0.30000000000000004",
+        "2.2250738585072011e-308",
+    ]
+    .map(String::from)
+    .to_vec();
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = f64::from_bits(x);
+        if n.is_finite() {
+            texts.push(format!("{n:e}"));
+            texts.push(parcours_engine::value::number_to_string(n));
+        }
+        texts.push(format!("{}.{:02}", x % 100_000, x % 100));
+    }
+    for t in texts {
+        let page = js_sys::Number::parse_float(&t);
+        assert_eq!(
+            parcours_engine::number::parse(&t).map(f64::to_bits),
+            Some(page.to_bits()),
+            "{t}"
+        );
+    }
+}
+
 /// The script tag's build prints numbers with ryu's small tables (feature
 /// `small`): every one as the page's own `String(n)` prints it.
 #[wasm_bindgen_test]
@@ -605,7 +650,7 @@ fn numbers_print_as_the_page_prints_them() {
         numbers.push((x % 1_000_000) as f64 / 100.0);
     }
     for n in numbers.into_iter().filter(|n| n.is_finite()) {
-        let page = String::from(js_sys::Number::from(n).to_string(10).unwrap());
+        let page = String::from(js_sys::Number::from(n).to_string_with_radix(10).unwrap());
         assert_eq!(parcours_engine::value::number_to_string(n), page, "{n:e}");
     }
 }

@@ -361,10 +361,9 @@ impl Parser<'_> {
                 .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
             return Ok(Value::Number(if neg { -n } else { n }));
         }
-        self.text[start..self.i]
-            .parse()
+        crate::number::parse(&self.text[start..self.i])
             .map(Value::Number)
-            .map_err(|_| JsonError {
+            .ok_or(JsonError {
                 at: start,
                 kind: JsonErrorKind::InvalidNumber,
             })

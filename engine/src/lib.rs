@@ -53,6 +53,7 @@ pub mod json;
 pub mod lifecycle;
 pub mod locale;
 pub mod map;
+pub mod number;
 pub mod order;
 pub mod packed;
 pub mod pressure;

@@ -77,7 +77,7 @@ fn apply_filter(filter: &str, v: &Value, locale: &str) -> Option<String> {
     let number = || {
         match v {
             Value::Number(n) => Some(*n),
-            Value::String(s) => s.trim().parse::<f64>().ok(),
+            Value::String(s) => crate::number::parse(s.trim()),
             _ => None,
         }
         .filter(|n| n.is_finite())

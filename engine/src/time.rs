@@ -210,7 +210,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
                 i += 1;
             }
             let frac = s.get(start..i).filter(|f| !f.is_empty())?;
-            sec += format!("0.{frac}").parse::<f64>().ok()?;
+            sec += crate::number::parse(&["0.", frac].concat())?;
         }
     }
     if h > 24 || mi > 59 || sec >= 61.0 || (h == 24 && (mi > 0 || sec > 0.0)) {

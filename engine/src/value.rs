@@ -259,24 +259,11 @@ pub fn string_to_number(s: &str) -> f64 {
                 .unwrap_or(f64::NAN);
         }
     }
-    let (sign, body) = match t.as_bytes()[0] {
-        b'-' => (-1.0, &t[1..]),
-        b'+' => (1.0, &t[1..]),
-        _ => (1.0, t),
-    };
-    if body == "Infinity" {
-        return sign * f64::INFINITY;
+    match t {
+        "Infinity" | "+Infinity" => f64::INFINITY,
+        "-Infinity" => f64::NEG_INFINITY,
+        _ => crate::number::parse(t).unwrap_or(f64::NAN),
     }
-    // Rust accepts "inf", "nan" and "infinity"; JS does not.
-    let valid = !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        && body.bytes().any(|b| b.is_ascii_digit());
-    if !valid {
-        return f64::NAN;
-    }
-    body.parse::<f64>().map(|n| sign * n).unwrap_or(f64::NAN)
 }
 
 impl From<&str> for Value {

@@ -120,3 +120,25 @@ test("a returning visitor's first decision uses the cached rules at once, before
   assert.equal(ready.rules, "cached", "revalidated (304) after the pop-in was shown");
   await context.close();
 });
+
+test("the stored visitor's numbers read back exactly, however long (the site wasm reads them with the page's parseFloat past its own exact path)", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/products.html`);
+  await page.evaluate(() => window.parcours.ready());
+  // The stored visitor as the next page reads it: its snapshot's JSON text.
+  const traits = '{"short":19.99,"digits":0.12345678901234568,"tiny":5e-324,"big":1.7976931348623157e+308,"count":123456789012345680000}';
+  const written = await page.evaluate((traits) => {
+    const text = localStorage.getItem("parcours:visitor");
+    if (!text || !text.includes('"traits":{}')) return text;
+    localStorage.setItem("parcours:visitor", text.replace('"traits":{}', `"traits":${traits}`));
+    for (const k of Object.keys(localStorage)) if (k.startsWith("parcours:j:")) localStorage.removeItem(k);
+    return "ok";
+  }, traits);
+  assert.equal(written, "ok", "a snapshot with no traits yet");
+  await page.goto(`${server.url}/cart.html`);
+  await page.evaluate(() => window.parcours.ready());
+  const back = (await page.evaluate(() => window.parcours.profile())).profile;
+  assert.deepEqual(back.traits, JSON.parse(traits));
+  await context.close();
+});

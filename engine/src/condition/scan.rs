@@ -235,7 +235,9 @@ impl<'a> Scanner<'a> {
             .bytes()
             .next()
             .is_some_and(|c| c == b'-' || c.is_ascii_digit());
-        valid.then(|| num.parse().ok().map(Value::Number)).flatten()
+        valid
+            .then(|| crate::number::parse(num).map(Value::Number))
+            .flatten()
     }
 
     /// Decodes one value.
