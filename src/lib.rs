@@ -58,15 +58,17 @@ pub mod triggers;
 #[cfg(feature = "site")]
 use wasm_bindgen::prelude::*;
 
-/// Runs when the wasm is instantiated: what the engine's own number
-/// parsing does not cover exactly goes to the page's `parseFloat` (the
-/// engine's `small` feature: core's float parser stays out of the site
-/// wasm). wasm-bindgen-test runs no start function: tests call it.
+/// Runs when the wasm is instantiated: the engine reads long numbers with
+/// the page's `parseFloat` and lower-cases non-ASCII text with its
+/// `toLowerCase` (the engine's `small` feature: core's float parser and
+/// Unicode tables stay out of the site wasm). wasm-bindgen-test runs no
+/// start function: tests call it.
 #[cfg(feature = "site")]
 #[wasm_bindgen(start)]
-pub fn read_numbers_with_the_page() {
-    parcours_engine::number::set_fallback(|s| {
-        Some(js_sys::Number::parse_float(s)).filter(|n| !n.is_nan())
+pub fn use_the_pages_text_functions() {
+    parcours_engine::host::install(parcours_engine::host::Host {
+        parse_f64: |s| Some(js_sys::Number::parse_float(s)).filter(|n| !n.is_nan()),
+        lowercase: |s| js_sys::JsString::from(s).to_lower_case().into(),
     });
 }
 

@@ -51,7 +51,7 @@ fn corrupted_json_in_storage_is_discarded_not_thrown() {
 /// `JSON.parse` reads, walked into a value as every other JS input is.
 #[wasm_bindgen_test]
 fn rust_json_parsing_agrees_with_the_pages_json_parse() {
-    parcours::read_numbers_with_the_page();
+    parcours::use_the_pages_text_functions();
     let texts = [
         include_str!("../demo/rules.json"),
         r#"{"n": [0, -0, 1.5e3, 123456789012345678, 1e-7, 5e-324, 1e400], "z": null}"#,
@@ -584,7 +584,7 @@ fn start_replays_the_queue_in_order_and_replaces_it_with_the_api() {
 /// exact path or the page's `parseFloat`, bit for bit what `Number(s)` gives.
 #[wasm_bindgen_test]
 fn numbers_read_as_the_page_reads_them() {
-    parcours::read_numbers_with_the_page();
+    parcours::use_the_pages_text_functions();
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut texts: Vec<String> = [
         "0",
@@ -652,5 +652,47 @@ fn numbers_print_as_the_page_prints_them() {
     for n in numbers.into_iter().filter(|n| n.is_finite()) {
         let page = String::from(js_sys::Number::from(n).to_string_with_radix(10).unwrap());
         assert_eq!(parcours_engine::value::number_to_string(n), page, "{n:e}");
+    }
+}
+
+/// The script tag's build lower-cases non-ASCII text with the page's
+/// `toLowerCase` (no Unicode tables in its wasm): `$ini` matches as in JS.
+#[wasm_bindgen_test]
+fn case_insensitive_conditions_fold_unicode_as_the_page_does() {
+    parcours::use_the_pages_text_functions();
+    let eval = |attrs: &str, cond: &str| {
+        parcours_engine::condition::eval_condition(
+            &parcours_engine::json::parse(attrs).unwrap(),
+            &parcours_engine::json::parse(cond).unwrap(),
+            &Default::default(),
+            &parcours::regex::JsRegexCompiler,
+        )
+    };
+    assert!(eval(
+        r#"{"city": "ÉCOLE"}"#,
+        r#"{"city": {"$ini": ["école"]}}"#
+    ));
+    assert!(
+        eval(
+            r#"{"city": "İstanbul"}"#,
+            r#"{"city": {"$ini": ["i̇stanbul"]}}"#
+        ),
+        "U+0130 lower-cases to i + U+0307, as in JS"
+    );
+    assert!(
+        eval(
+            r#"{"city": "ΣΊΣΥΦΟΣ"}"#,
+            r#"{"city": {"$ini": ["σίσυφος"]}}"#
+        ),
+        "final sigma, as in JS"
+    );
+    assert!(!eval(
+        r#"{"city": "Köln"}"#,
+        r#"{"city": {"$ini": ["koln"]}}"#
+    ));
+    for s in ["ÀÉÎÕÜ", "ǅ", "ΑΒΓ", "ДЖ", "ẞ", "Ⅻ"] {
+        let page = String::from(js_sys::JsString::from(s).to_lower_case());
+        let cond = format!(r#"{{"v": {{"$ini": ["{page}"]}}}}"#);
+        assert!(eval(&format!(r#"{{"v": "{s}"}}"#), &cond), "{s} -> {page}");
     }
 }

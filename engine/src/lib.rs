@@ -48,6 +48,7 @@ pub mod form;
 pub mod frequency;
 pub mod hash;
 pub mod history;
+pub mod host;
 pub mod interstitial;
 pub mod json;
 pub mod lifecycle;

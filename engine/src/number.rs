@@ -7,7 +7,7 @@
 //! 10^22: one correctly rounded multiplication or division), and hands
 //! the rare rest to core's parser, or, with the `small` feature in a wasm
 //! build, to the host's (the SDK registers the page's `parseFloat`, see
-//! [`set_fallback`]), which rounds as correctly.
+//! [`crate::host`]), which rounds as correctly.
 //!
 //! ```
 //! use parcours_engine::number::parse;
@@ -119,8 +119,8 @@ fn slow(s: &str, _: f64, _: u64, _: i64) -> Option<f64> {
 
 #[cfg(all(feature = "small", target_arch = "wasm32"))]
 fn slow(s: &str, sign: f64, m: u64, exp: i64) -> Option<f64> {
-    if let Some(parse) = FALLBACK.get() {
-        return parse(s);
+    if let Some(host) = crate::host::get() {
+        return (host.parse_f64)(s);
     }
     // No host parser: as near as this arithmetic gets (a few units in the
     // last place off; subnormals and beyond 10^308 read as 0 and infinity).
@@ -132,20 +132,6 @@ fn slow(s: &str, sign: f64, m: u64, exp: i64) -> Option<f64> {
             v / 10f64.powi(-e)
         },
     )
-}
-
-#[cfg(all(feature = "small", target_arch = "wasm32"))]
-static FALLBACK: std::sync::OnceLock<fn(&str) -> Option<f64>> = std::sync::OnceLock::new();
-
-/// Registers the host's parser for what [`parse`]'s exact path does not
-/// cover (more than 15 significant digits, or a larger power of ten). It
-/// receives text already checked to be a decimal. Only the `small` wasm
-/// build asks for one; elsewhere core's parser serves and this does nothing.
-pub fn set_fallback(parse: fn(&str) -> Option<f64>) {
-    #[cfg(all(feature = "small", target_arch = "wasm32"))]
-    let _ = FALLBACK.set(parse);
-    #[cfg(not(all(feature = "small", target_arch = "wasm32")))]
-    let _ = parse;
 }
 
 #[cfg(test)]

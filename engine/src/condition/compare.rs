@@ -75,9 +75,20 @@ pub(crate) fn js_string_eq(v: &Value, literal: &str) -> bool {
 pub(crate) fn js_lowercase(s: &str) -> Cow<'_, str> {
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
         Cow::Borrowed(s)
+    } else if s.is_ascii() {
+        Cow::Owned(s.to_ascii_lowercase())
     } else {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(unicode_lowercase(s))
     }
+}
+
+/// `toLowerCase` of text that is not all ASCII: core's, or in the small
+/// wasm build the page's ([`crate::host`]; ASCII only without one).
+fn unicode_lowercase(s: &str) -> String {
+    #[cfg(all(feature = "small", target_arch = "wasm32"))]
+    return crate::host::get().map_or_else(|| s.to_ascii_lowercase(), |h| (h.lowercase)(s));
+    #[cfg(not(all(feature = "small", target_arch = "wasm32")))]
+    s.to_lowercase()
 }
 
 /// `s.toLowerCase() === lower`, where `lower` is already lower-cased;
@@ -89,7 +100,7 @@ pub(crate) fn lowercase_eq(s: &str, lower: &str) -> bool {
                 .zip(lower.bytes())
                 .all(|(a, b)| a.to_ascii_lowercase() == b)
     } else {
-        s.to_lowercase() == lower
+        unicode_lowercase(s) == lower
     }
 }
 
