@@ -102,6 +102,33 @@ pub fn parse_streaming(
     Ok(v)
 }
 
+/// One value starting at byte `at` of `text` (white space before it
+/// allowed): the value, and the offset just after it. For readers that
+/// walk a text themselves and decode only parts of it.
+pub(crate) fn value_at(text: &str, at: usize) -> Result<(Value, usize), JsonError> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: at,
+        each: &mut |_| {},
+    };
+    let v = p.value(0, None)?;
+    Ok((v, p.i))
+}
+
+/// The string literal whose opening quote is at byte `at`: its text with
+/// the escapes decoded, and the offset just after its closing quote.
+pub(crate) fn string_at(text: &str, at: usize) -> Result<(String, usize), JsonError> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: at,
+        each: &mut |_| {},
+    };
+    let s = p.string()?;
+    Ok((s, p.i))
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,

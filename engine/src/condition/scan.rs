@@ -9,11 +9,7 @@
 use std::borrow::Cow;
 
 use super::path::AttrPath;
-use crate::value::{Map, Value};
-
-/// How deeply a value that is decoded may nest; deeper text reads as an
-/// empty context rather than risk the stack.
-const MAX_DEPTH: usize = 128;
+use crate::value::Value;
 
 /// One node of the trie: an object key on some path.
 #[derive(Debug, Default)]
@@ -155,7 +151,7 @@ impl<'a> Scanner<'a> {
         if n.ends.is_empty() && self.peek() == Some(b'{') {
             return self.object_on_trie(node, values);
         }
-        let v = self.value(0)?;
+        let v = self.value()?;
         for &slot in &n.ends {
             values[slot as usize] = v.clone();
         }
@@ -184,9 +180,7 @@ impl<'a> Scanner<'a> {
                 }
                 b',' | b':' if depth > 0 => self.i += 1,
                 b' ' | b'\n' | b'\r' | b'\t' => self.i += 1,
-                _ => {
-                    self.scalar()?;
-                }
+                _ => self.skip_scalar()?,
             }
             if depth == 0 {
                 return Some(());
@@ -211,16 +205,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A literal (`true`, `false`, `null`) or a number.
-    fn scalar(&mut self) -> Option<Value> {
-        for (word, v) in [
-            ("true", Value::Bool(true)),
-            ("false", Value::Bool(false)),
-            ("null", Value::Null),
-        ] {
+    /// Skips a literal (`true`, `false`, `null`) or a number.
+    fn skip_scalar(&mut self) -> Option<()> {
+        for word in ["true", "false", "null"] {
             if self.b[self.i..].starts_with(word.as_bytes()) {
                 self.i += word.len();
-                return Some(v);
+                return Some(());
             }
         }
         let start = self.i;
@@ -230,72 +220,14 @@ impl<'a> Scanner<'a> {
         ) {
             self.i += 1;
         }
-        let num = &self.text[start..self.i];
-        let valid = num
-            .bytes()
-            .next()
-            .is_some_and(|c| c == b'-' || c.is_ascii_digit());
-        valid
-            .then(|| crate::number::parse(num).map(Value::Number))
-            .flatten()
+        (self.i > start).then_some(())
     }
 
-    /// Decodes one value.
-    fn value(&mut self, depth: usize) -> Option<Value> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.ws();
-        match self.peek()? {
-            b'"' => self.string().map(|s| Value::String(s.into_owned())),
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Some(Value::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(Value::Array(items));
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'{' => {
-                self.i += 1;
-                let mut map = Map::new();
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.i += 1;
-                    return Some(Value::Object(map));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?.into_owned();
-                    self.eat(b':')?;
-                    let v = self.value(depth + 1)?;
-                    map.insert(key, v);
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(Value::Object(map));
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            _ => self.scalar(),
-        }
+    /// Decodes one value ([`crate::json`]'s parser, from here).
+    fn value(&mut self) -> Option<Value> {
+        let (v, end) = crate::json::value_at(self.text, self.i).ok()?;
+        self.i = end;
+        Some(v)
     }
 
     /// A string, borrowed from the text when it has no escapes. Lone
@@ -314,66 +246,8 @@ impl<'a> Scanner<'a> {
             self.i += 1;
             return Some(Cow::Borrowed(&self.text[start..self.i - 1]));
         }
-        let mut out = String::from(&self.text[start..self.i]);
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(Cow::Owned(out));
-                }
-                b'\\' => {
-                    self.i += 1;
-                    let c = match self.peek()? {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
-                            self.i += 1;
-                            let hi = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&hi)
-                                && self.b[self.i..].starts_with(b"\\u")
-                            {
-                                let save = self.i;
-                                self.i += 2;
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                                } else {
-                                    self.i = save;
-                                    None
-                                }
-                            } else {
-                                char::from_u32(hi)
-                            };
-                            out.push(c.unwrap_or('\u{FFFD}'));
-                            continue;
-                        }
-                        _ => return None,
-                    };
-                    out.push(c);
-                    self.i += 1;
-                }
-                _ => {
-                    // Copy a run of plain characters at once.
-                    let run = self.i;
-                    while !matches!(self.peek(), Some(b'"' | b'\\') | None) {
-                        self.i += 1;
-                    }
-                    out.push_str(&self.text[run..self.i]);
-                }
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.text.get(self.i..self.i + 4)?;
-        let n = u32::from_str_radix(digits, 16).ok()?;
-        self.i += 4;
-        Some(n)
+        let (decoded, end) = crate::json::string_at(self.text, start - 1).ok()?;
+        self.i = end;
+        Some(Cow::Owned(decoded))
     }
 }
