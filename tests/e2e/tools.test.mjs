@@ -91,6 +91,19 @@ test("invalid rules: the site keeps the last good rules and reports each error's
   const list = JSON.stringify(rejected);
   assert.match(list, /"path":"\$\.campaigns\[0\]/);
   assert.match(list, /"kind":"(wrong_type|missing)"/);
+
+  // A body that is not JSON at all: the same, with where the text broke off.
+  body = '{"version": "cut#3", "campaigns": [';
+  const page3 = await context.newPage();
+  await page3.addInitScript(() => {
+    window.__errors = [];
+    window.parcours = [["on", "error", (e) => window.__errors.push(JSON.parse(JSON.stringify(e)))]];
+  });
+  await page3.goto(`${server.url}/products.html`);
+  assert.deepEqual(await page3.evaluate(() => window.parcours.ready()), { rules: "cached", version: "e2e-fixtures#1" });
+  const cut = (await page3.evaluate(() => window.__errors)).find((e) => JSON.stringify(e).includes("invalid JSON"));
+  assert.ok(cut, "an error event for the text that is not JSON");
+  assert.deepEqual(cut.detail, { error: "invalid JSON", kind: "unexpected_end", at: body.length });
   assert.deepEqual(errors, []);
   await context.close();
 });
