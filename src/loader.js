@@ -19,6 +19,9 @@
 //   `explain()` asks the same module for its answer.
 // - `ready()` resolves exactly once with `{ rules, version }`, also when the
 //   wasm cannot load (`{ rules: "none", version: null }`). Nothing throws.
+// - The rules are asked for at once, while the wasm loads, with the cached
+//   rules' ETag (`If-None-Match`); the SDK takes that answer instead of
+//   asking itself (src/sdk/rules.rs).
 var TAKEN = "__parcoursLoader", NOT_LOADED = { rules: "none", version: null };
 // The build's hash of the files below (xtask/src/build.rs): their URLs
 // change with their content, so they can be cached without revalidation.
@@ -71,19 +74,22 @@ function load(queue) {
     return p && p !== queue && !Array.isArray(p) ? p : null;
   };
   if (queue) stub(queue);
+  var endpoint = d.endpoint || new URL(src, location.href).origin;
+  var rules = d.writeKey ? askRules(endpoint, d.writeKey) : null;
 
   Promise.resolve().then(function () {
     return wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm" + FILES, src) });
   }).then(function () {
     wasm_bindgen.start({
       writeKey: d.writeKey || "",
-      endpoint: d.endpoint || new URL(src, location.href).origin,
+      endpoint: endpoint,
       consent: d.consent === "required" || d.consent === "gtag" ? d.consent : "granted",
       debug: dbg,
       datalayer: d.datalayer || "",
       cookieDomain: d.cookieDomain || "",
       watchDataLayer: watchDataLayer,
-      tools: loadTools
+      tools: loadTools,
+      rules: rules
     });
     var p = live();
     if (!p) throw new Error("the SDK did not start");
@@ -135,6 +141,27 @@ function load(queue) {
     };
     queue.ready = function () { return ready; };
     queue.tools = tools;
+  }
+}
+
+// `GET /v1/rules` as the SDK sends it (no HTTP cache; `If-None-Match` with
+// the ETag at the head of the cached rules, written first by the SDK), or
+// null for a draft link (the SDK asks for the draft). `{ response, etag }`.
+function askRules(endpoint, writeKey) {
+  if (/[?&]parcours_draft=/.test(location.search) || typeof fetch !== "function") return null;
+  var etag = null, init = { cache: "no-store" };
+  try {
+    var m = /^\{"etag":("(?:[^"\\]|\\.)*")/.exec(localStorage.getItem("parcours:rules") || "");
+    if (m) etag = JSON.parse(m[1]);
+  } catch (e) { /* no storage: nothing to revalidate */ }
+  if (etag) init.headers = { "if-none-match": etag };
+  try {
+    var response = fetch(endpoint.replace(/\/+$/, "") + "/v1/rules?writeKey=" + encodeURIComponent(writeKey), init);
+    // The SDK reports a failure; unused (the wasm did not load), it is no unhandled rejection.
+    response.catch(function () {});
+    return { response: response, etag: etag };
+  } catch (e) {
+    return null;
   }
 }
 

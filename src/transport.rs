@@ -162,7 +162,12 @@ async fn get_json(
         set(&headers, name, &value.into());
         set(&init, "headers", &headers);
     }
-    let resp = response(start_fetch(url, &init)?).await?;
+    rules_answer(start_fetch(url, &init)?).await
+}
+
+/// The answer to a rules (or profile) GET already sent: `fetch()`'s Promise.
+pub async fn rules_answer(sent: Promise) -> Result<RulesResponse, TransportError> {
+    let resp = response(sent).await?;
     let status = resp.status();
     let etag = resp.headers().get("etag").ok().flatten();
     let body = if status == 200 {

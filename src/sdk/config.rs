@@ -31,11 +31,15 @@ pub struct Config {
     pub watch_datalayer: Option<js_sys::Function>,
     /// `data-cookie-domain`: the anonymous id also lives in a cookie there.
     pub cookie_domain: String,
+    /// The loader's rules request, sent while the wasm loaded: `fetch()`'s
+    /// Promise and the `If-None-Match` it carried. Taken by the first
+    /// rules fetch when it would ask the same (see `sdk/rules.rs`).
+    pub rules_prefetch: Option<(js_sys::Promise, Option<String>)>,
 }
 
 impl Config {
     /// Reads `{writeKey, endpoint, consent, debug, autoPage, fetchRules,
-    /// tools, datalayer, watchDataLayer, cookieDomain}`.
+    /// tools, datalayer, watchDataLayer, cookieDomain, rules}`.
     pub fn from_js(v: &JsValue) -> Config {
         let s = |k| convert::get_str(v, k).unwrap_or_default();
         let flag = |k, default: bool| {
@@ -58,6 +62,7 @@ impl Config {
             datalayer: s("datalayer") != "off",
             watch_datalayer: super::as_function(&convert::get(v, "watchDataLayer")),
             cookie_domain: s("cookieDomain"),
+            rules_prefetch: rules_prefetch(&convert::get(v, "rules")),
             debug: flag("debug", false),
             auto_page: flag("autoPage", true),
             fetch_rules: flag("fetchRules", true),
@@ -77,4 +82,12 @@ pub enum RulesSource {
     Network,
     /// A studio draft (`?parcours_draft=`), this tab only, never cached.
     Draft,
+}
+
+/// `{response, etag}` from the loader, if it sent the rules request.
+fn rules_prefetch(v: &JsValue) -> Option<(js_sys::Promise, Option<String>)> {
+    let response = convert::get(v, "response")
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    Some((response, convert::get_str(v, "etag")))
 }

@@ -63,13 +63,11 @@ impl Sdk {
         }
     }
 
-    fn cached_etag(&self) -> Option<String> {
+    /// The `ETag` of the published rules running, to revalidate them.
+    fn running_etag(&self) -> Option<String> {
         self.engine.as_ref()?;
-        self.store
-            .get_value(keys::RULES)?
-            .get("etag")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+        let draft = matches!(self.rules_source, RulesSource::Draft);
+        self.rules_etag.clone().filter(|_| !draft)
     }
 
     // ----- rules -----
@@ -88,7 +86,7 @@ impl Sdk {
             return (url.concat(), None);
         }
         let url = [&self.cfg.endpoint, "/v1/rules?writeKey=", &key].concat();
-        (url, self.cached_etag())
+        (url, self.running_etag())
     }
 
     /// The draft link started or ended on this page: the rules it needs are
@@ -216,10 +214,22 @@ impl Sdk {
     }
 }
 
+/// Fetches the rules, or takes the answer to the request the loader sent
+/// while the wasm loaded when it asked the same (the published rules, the
+/// same `If-None-Match`): on a first visit the rules are often there by
+/// the time `start()` ends.
 async fn fetch_rules() {
-    let Some((url, etag)) = with_sdk(|s| s.rules_request()) else {
+    let Some((url, etag, early)) = with_sdk(|s| {
+        let (url, etag) = s.rules_request();
+        let early = s.cfg.rules_prefetch.take();
+        let same = s.links.draft.is_none() && early.as_ref().is_some_and(|(_, e)| *e == etag);
+        (url, etag, early.filter(|_| same))
+    }) else {
         return;
     };
-    let res = transport::get_rules(&url, etag.as_deref()).await;
+    let res = match early {
+        Some((sent, _)) => transport::rules_answer(sent).await,
+        None => transport::get_rules(&url, etag.as_deref()).await,
+    };
     with_sdk(|s| s.on_rules(res));
 }

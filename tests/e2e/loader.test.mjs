@@ -286,3 +286,29 @@ test("the wasm is named by its content hash and kept: the next page asks the ser
   assert.equal(again.transferSize, 0, "from the browser's cache, not revalidated (a 304 would transfer its headers)");
   await context.close();
 });
+
+test("the rules are asked for while the wasm loads, once per page, revalidated with the cached ETag", async () => {
+  const context = await browser.newContext();
+  const rulesRequests = [];
+  context.on("request", (r) => {
+    if (/\/v1\/rules\?/.test(r.url())) rulesRequests.push({ url: r.url(), etag: r.headers()["if-none-match"] ?? null });
+  });
+  const release = await holdWasm(context);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/products.html`);
+  await eventually(() => rulesRequests.length === 1);
+  assert.equal(await page.evaluate(() => Array.isArray(window.parcours)), true, "sent before the wasm ran");
+  release();
+  assert.deepEqual(await readyOrTimeout(page), { rules: "network", version: DEMO_VERSION });
+  await page.waitForTimeout(300);
+  assert.equal(rulesRequests.length, 1, "the SDK took the loader's answer instead of asking again");
+  assert.equal(rulesRequests[0].etag, null, "nothing cached on a first visit");
+  assert.match(rulesRequests[0].url, /writeKey=demo$/);
+
+  await page.goto(`${server.url}/cart.html`);
+  assert.deepEqual(await readyOrTimeout(page), { rules: "cached", version: DEMO_VERSION });
+  await page.waitForTimeout(300);
+  assert.equal(rulesRequests.length, 2, "one request for the second page too");
+  assert.ok(rulesRequests[1].etag, "with the cached rules' ETag: the server answers 304");
+  await context.close();
+});
