@@ -74,11 +74,13 @@ function load(queue) {
     return p && p !== queue && !Array.isArray(p) ? p : null;
   };
   if (queue) stub(queue);
-  var endpoint = d.endpoint || new URL(src, location.href).origin;
-  var rules = d.writeKey ? askRules(endpoint, d.writeKey) : null;
+  var endpoint = d.endpoint || new URL(src, location.href).origin, rules = null;
 
   Promise.resolve().then(function () {
-    return wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm" + FILES, src) });
+    var loading = wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm" + FILES, src) });
+    // Right after the wasm's request, not before it: the wasm is the longer wait.
+    if (d.writeKey) rules = askRules(endpoint, d.writeKey);
+    return loading;
   }).then(function () {
     wasm_bindgen.start({
       writeKey: d.writeKey || "",
