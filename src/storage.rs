@@ -8,7 +8,6 @@
 
 use crate::handles::Timeout;
 use crate::{convert, log};
-use parcours_engine::value::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -167,24 +166,6 @@ impl Store {
         match convert::parse_json(&text) {
             Some(v) => Some(v),
             None => {
-                log::warn(
-                    "corrupted JSON in storage, discarded:",
-                    &JsValue::from_str(key),
-                );
-                self.remove(key);
-                None
-            }
-        }
-    }
-
-    /// The JSON under `key` as a [`Value`], parsed in Rust (no crossing
-    /// into the page per key). Corrupted JSON is removed and logged, and
-    /// reads as `None`.
-    pub fn get_value(&self, key: &str) -> Option<Value> {
-        let text = self.get(key)?;
-        match parcours_engine::json::parse(&text) {
-            Ok(v) => Some(v),
-            Err(_) => {
                 log::warn(
                     "corrupted JSON in storage, discarded:",
                     &JsValue::from_str(key),

@@ -137,6 +137,9 @@ pub struct RulesResponse {
     pub etag: Option<String>,
     /// The JSON body (on 200), parsed in Rust; else `null`.
     pub body: Value,
+    /// The body's text as the page holds it (a JS string; `undefined` but
+    /// on 200), for what keeps the document without a tree of values.
+    pub text: JsValue,
 }
 
 /// `GET url` with `If-None-Match` when an ETag is known.
@@ -170,15 +173,21 @@ pub async fn rules_answer(sent: Promise) -> Result<RulesResponse, TransportError
     let resp = response(sent).await?;
     let status = resp.status();
     let etag = resp.headers().get("etag").ok().flatten();
-    let body = if status == 200 {
+    let (body, text) = if status == 200 {
         let p = resp.text().map_err(TransportError::Body)?;
-        let text = JsFuture::from(p).await.map_err(TransportError::Body)?;
-        let text = text.as_string().unwrap_or_default();
-        json::parse(&text).map_err(|e| TransportError::Body(json_error(&e)))?
+        let js = JsFuture::from(p).await.map_err(TransportError::Body)?;
+        let text = js.as_string().unwrap_or_default();
+        let body = json::parse(&text).map_err(|e| TransportError::Body(json_error(&e)))?;
+        (body, js)
     } else {
-        Value::Null
+        (Value::Null, JsValue::UNDEFINED)
     };
-    Ok(RulesResponse { status, etag, body })
+    Ok(RulesResponse {
+        status,
+        etag,
+        body,
+        text,
+    })
 }
 
 /// `{error: "invalid JSON", kind, at}` for logs and `error` events.

@@ -90,6 +90,7 @@ fn load_rules(doc: &str) {
             status: 200,
             etag: None,
             body,
+            text: doc.into(),
         }))
     })
     .unwrap();

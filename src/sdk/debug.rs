@@ -32,7 +32,7 @@ impl Sdk {
             ("language", env.device.language.as_str().into()),
         ]);
         obj(&[
-            ("rules", convert::to_js(&self.rules_doc)),
+            ("rules", self.rules_doc.to_js()),
             ("visitor", self.profile()),
             ("now", env.now_ms.into()),
             ("tzOffset", env.tz_offset_min.into()),

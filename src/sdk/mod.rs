@@ -38,6 +38,7 @@ pub use answers::form_answered;
 pub use config::{Config, RulesSource};
 pub use host::{obj, Host};
 pub use record::IntoDerived;
+pub use rules::RulesText;
 pub use screen::Screen;
 pub use show::decisions_js;
 
@@ -75,8 +76,9 @@ pub struct Sdk {
     pub visitor: Visitor,
     journal: Journal,
     engine: Option<Engine>,
-    /// The rules document the engine was built from (for the tools module's `explain`).
-    rules_doc: Value,
+    /// The text of the rules the engine was built from (for the tools
+    /// module's `explain`, and the cache).
+    rules_doc: RulesText,
     rules_source: RulesSource,
     /// The `ETag` of those rules, when the server sent one: another tab
     /// storing the same rules is no change.
@@ -226,7 +228,7 @@ impl Sdk {
             consent,
             visitor: Visitor::new(String::new(), now),
             engine: None,
-            rules_doc: Value::Null,
+            rules_doc: RulesText::None,
             rules_source: RulesSource::None,
             rules_etag: None,
             screen: Screen::default(),

@@ -11,10 +11,38 @@
 
 use super::{keys, obj, with_sdk, RulesSource, Sdk};
 use crate::regex::JsRegexCompiler;
-use crate::{json, log, rule_errors, transport};
+use crate::{convert, json, log, rule_errors, transport};
 use parcours_engine::value::Value;
 use parcours_engine::{Engine, Trigger};
 use wasm_bindgen::prelude::*;
+
+/// The running rules' JSON text, kept as the page's string (in its heap,
+/// not the wasm's: a large document as a tree of values took the track
+/// benchmark's wasm memory from 3.6 to 4.0 MiB).
+#[derive(Debug, Clone, Default)]
+pub enum RulesText {
+    /// No rules.
+    #[default]
+    None,
+    /// The document itself, as fetched.
+    Document(JsValue),
+    /// The cache entry holding it (`{"etag", "rules"}`).
+    CacheEntry(JsValue),
+}
+
+impl RulesText {
+    /// The document as a JS object (parsed now: debugging and `explain` only).
+    pub fn to_js(&self) -> JsValue {
+        let parse = |t: &JsValue| t.as_string().and_then(|t| convert::parse_json(&t));
+        match self {
+            RulesText::None => JsValue::NULL,
+            RulesText::Document(t) => parse(t).unwrap_or(JsValue::NULL),
+            RulesText::CacheEntry(t) => {
+                parse(t).map_or(JsValue::NULL, |e| convert::get(&e, "rules"))
+            }
+        }
+    }
+}
 
 impl Sdk {
     /// Runs the stored rules, unless they are the ones running (same
@@ -23,7 +51,12 @@ impl Sdk {
         if self.links.draft.is_some() {
             return false; // the draft stands in for the published rules
         }
-        let Some(mut cached) = self.store.get_value(keys::RULES) else {
+        let Some(text) = self.store.get(keys::RULES) else {
+            return false;
+        };
+        let Ok(mut cached) = parcours_engine::json::parse(&text) else {
+            log::warn("corrupted JSON in storage, discarded:", &keys::RULES.into());
+            self.store.remove(keys::RULES);
             return false;
         };
         let etag = cached
@@ -40,7 +73,7 @@ impl Sdk {
         match Engine::from_rules(&doc, &JsRegexCompiler) {
             Ok(engine) => {
                 self.engine = Some(engine);
-                self.rules_doc = doc;
+                self.rules_doc = RulesText::CacheEntry(text.as_str().into());
                 self.rules_source = RulesSource::Cached;
                 self.rules_etag = etag;
                 self.replay_with_rules();
@@ -134,7 +167,7 @@ impl Sdk {
                             log::warn(&w.path, &rule_errors::to_js(w));
                         }
                         self.engine = Some(engine);
-                        self.rules_doc = doc;
+                        self.rules_doc = RulesText::Document(r.text);
                         self.rules_source = if draft {
                             RulesSource::Draft
                         } else {
@@ -176,14 +209,27 @@ impl Sdk {
         if !matches!(self.rules_source, RulesSource::Network) {
             return;
         }
-        let mut text = String::new();
-        let mut o = json::Obj::open(&mut text);
-        match &self.rules_etag {
-            Some(etag) => o.str("etag", etag),
-            None => o.value("etag", &Value::Null),
+        let RulesText::Document(doc) = &self.rules_doc else {
+            return;
         };
-        o.value("rules", &self.rules_doc);
-        o.close();
+        // Written as `load_cached_rules` and the loader read it: the ETag first.
+        let mut text = String::from("{\"etag\":");
+        match &self.rules_etag {
+            Some(etag) => json::write_str(&mut text, etag),
+            None => text.push_str("null"),
+        }
+        text.push_str(",\"rules\":");
+        // Without the white space the server may have sent (JSON.parse and
+        // JSON.stringify in the page: no tree of values in the wasm).
+        let Some(compact) = doc
+            .as_string()
+            .and_then(|d| convert::parse_json(&d))
+            .and_then(|d| convert::stringify(&d))
+        else {
+            return;
+        };
+        text.push_str(&compact);
+        text.push('}');
         let _ = self.store.set(keys::RULES, &text);
     }
 

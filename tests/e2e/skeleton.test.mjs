@@ -142,3 +142,24 @@ test("the stored visitor's numbers read back exactly, however long (the site was
   assert.deepEqual(back.traits, JSON.parse(traits));
   await context.close();
 });
+
+test("corrupted cached rules are dropped, never thrown: the page fetches them again and caches them whole", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/products.html`);
+  await page.evaluate(() => window.parcours.ready());
+  await page.evaluate(() => localStorage.setItem("parcours:rules", '{"etag":"\\"x\\"","rules":{"version":'));
+  await page.goto(`${server.url}/cart.html`);
+  const ready = await page.evaluate(() => window.parcours.ready());
+  assert.equal(ready.rules, "network", "not from the broken cache");
+  const cached = await eventually(() => page.evaluate(() => {
+    const t = localStorage.getItem("parcours:rules");
+    try { return t && JSON.parse(t); } catch { return null; }
+  }));
+  assert.equal(cached.rules.version, ready.version, "the cache holds the document again, as JSON");
+  assert.ok(typeof cached.etag === "string" && cached.etag.length > 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
