@@ -4,7 +4,9 @@
 //! the native tests all use this crate. Time, randomness and regexes come
 //! from the host, so every rule is testable deterministically.
 //!
-//! - [`value`]: JSON values with JavaScript semantics; [`json`]: JSON text to values.
+//! - [`value`]: JSON values with JavaScript semantics; [`json`], [`number`]: JSON
+//!   text and decimals to values; [`host`]: what the script tag's wasm takes
+//!   from the page instead (feature `small`).
 //! - [`condition`]: GrowthBook targeting conditions, compiled once.
 //! - [`profile`], [`context`]: the visitor's profile and the evaluation context.
 //! - [`rules`]: the rules document, validated with JSON paths
