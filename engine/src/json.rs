@@ -88,12 +88,7 @@ pub fn parse_streaming(
     path: &[&str],
     each: &mut dyn FnMut(Value),
 ) -> Result<Value, JsonError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        each,
-    };
+    let mut p = Parser::new(text, 0, Some(each));
     let v = p.value(0, (!path.is_empty()).then_some(path))?;
     p.ws();
     if p.i < p.s.len() {
@@ -106,12 +101,7 @@ pub fn parse_streaming(
 /// allowed): the value, and the offset just after it. For readers that
 /// walk a text themselves and decode only parts of it.
 pub(crate) fn value_at(text: &str, at: usize) -> Result<(Value, usize), JsonError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        i: at,
-        each: &mut |_| {},
-    };
+    let mut p = Parser::new(text, at, None);
     let v = p.value(0, None)?;
     Ok((v, p.i))
 }
@@ -119,12 +109,7 @@ pub(crate) fn value_at(text: &str, at: usize) -> Result<(Value, usize), JsonErro
 /// The string literal whose opening quote is at byte `at`: its text with
 /// the escapes decoded, and the offset just after its closing quote.
 pub(crate) fn string_at(text: &str, at: usize) -> Result<(String, usize), JsonError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        i: at,
-        each: &mut |_| {},
-    };
+    let mut p = Parser::new(text, at, None);
     let s = p.string()?;
     Ok((s, p.i))
 }
@@ -133,10 +118,20 @@ struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
-    each: &'a mut dyn FnMut(Value),
+    /// Where the elements of the streamed array go.
+    each: Option<&'a mut dyn FnMut(Value)>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, at: usize, each: Option<&'a mut dyn FnMut(Value)>) -> Parser<'a> {
+        Parser {
+            s: text.as_bytes(),
+            text,
+            i: at,
+            each,
+        }
+    }
+
     fn err(&self, kind: JsonErrorKind) -> JsonError {
         JsonError { at: self.i, kind }
     }
@@ -207,30 +202,32 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
-        self.open(depth)?;
         let mut items = Vec::new();
-        if self.peek()? == b']' {
-            self.i += 1;
-            return Ok(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth, None)?);
-            if self.next_or_close(b']')? {
-                return Ok(Value::Array(items));
-            }
-        }
+        self.elements(depth, &mut |v| items.push(v))?;
+        Ok(Value::Array(items))
     }
 
-    /// Each element of an array to `each`, from its `[`.
+    /// The streamed array's elements, to `each`.
     fn stream(&mut self, depth: usize) -> Result<(), JsonError> {
+        let mut each = self.each.take();
+        let r = self.elements(depth, &mut |v| {
+            if let Some(each) = each.as_mut() {
+                each(v);
+            }
+        });
+        self.each = each;
+        r
+    }
+
+    /// An array's elements, from its `[`, each to `f` as it is read.
+    fn elements(&mut self, depth: usize, f: &mut dyn FnMut(Value)) -> Result<(), JsonError> {
         self.open(depth)?;
         if self.peek()? == b']' {
             self.i += 1;
             return Ok(());
         }
         loop {
-            let v = self.value(depth, None)?;
-            (self.each)(v);
+            f(self.value(depth, None)?);
             if self.next_or_close(b']')? {
                 return Ok(());
             }
