@@ -356,17 +356,14 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self) -> Result<Value, JsonError> {
         let start = self.i;
-        let neg = self.s[self.i] == b'-';
-        if neg {
+        if self.s[self.i] == b'-' {
             self.i += 1;
         }
-        let int_start = self.i;
         match self.s.get(self.i) {
             Some(b'0') => self.i += 1,
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.err(JsonErrorKind::InvalidNumber)),
         }
-        let int_end = self.i;
         if self.s.get(self.i) == Some(&b'.') {
             self.i += 1;
             self.required_digits()?;
@@ -378,13 +375,7 @@ impl<'a> Parser<'a> {
             }
             self.required_digits()?;
         }
-        // Integers of up to 15 digits, the common case, exact without the float parser.
-        if self.i == int_end && int_end - int_start <= 15 {
-            let n = self.s[int_start..int_end]
-                .iter()
-                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
-            return Ok(Value::Number(if neg { -n } else { n }));
-        }
+        // JSON's grammar checked here; the value, exact, from `number`.
         crate::number::parse(&self.text[start..self.i])
             .map(Value::Number)
             .ok_or(JsonError {

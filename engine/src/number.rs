@@ -3,7 +3,7 @@
 //! `str::parse::<f64>` brings ≈ 14 KiB of brotli'd wasm (a 10 KB table of
 //! powers of five and a big-number slow path) for numbers that are almost
 //! always short: prices, counts, percentages. [`parse`] converts those
-//! exactly itself (up to 15 significant digits, a power of ten up to
+//! exactly itself (significant digits below 2^53, a power of ten up to
 //! 10^22: one correctly rounded multiplication or division), and hands
 //! the rare rest to core's parser, or, with the `small` feature in a wasm
 //! build, to the host's (the SDK registers the page's `parseFloat`, see
@@ -30,17 +30,7 @@ const POW10: [f64; 23] = [
 pub fn parse(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let mut i = 0;
-    let neg = match b.first() {
-        Some(b'-') => {
-            i = 1;
-            true
-        }
-        Some(b'+') => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
+    let neg = sign(b, &mut i);
     // Significant digits (up to 19 kept in `m`), and the power of ten they need.
     let (mut m, mut digits, mut exp, mut seen, mut exact) = (0u64, 0u32, 0i64, false, true);
     let mut point = false;
@@ -71,17 +61,7 @@ pub fn parse(s: &str) -> Option<f64> {
     }
     if let Some(b'e' | b'E') = b.get(i) {
         i += 1;
-        let eneg = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
+        let eneg = sign(b, &mut i);
         let start = i;
         let mut e = 0i64;
         while let Some(&c @ b'0'..=b'9') = b.get(i) {
@@ -110,6 +90,17 @@ pub fn parse(s: &str) -> Option<f64> {
         return Some(sign * v);
     }
     slow(s, sign, m, exp)
+}
+
+/// An optional `-` or `+` at `b[*i]`, stepped over: whether it was `-`.
+fn sign(b: &[u8], i: &mut usize) -> bool {
+    match b.get(*i) {
+        Some(&c @ (b'-' | b'+')) => {
+            *i += 1;
+            c == b'-'
+        }
+        _ => false,
+    }
 }
 
 #[cfg(not(all(feature = "small", target_arch = "wasm32")))]
