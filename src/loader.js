@@ -74,7 +74,7 @@ function load(queue) {
     return p && p !== queue && !Array.isArray(p) ? p : null;
   };
   if (queue) stub(queue);
-  var endpoint = d.endpoint || new URL(src, location.href).origin, rules = null;
+  var endpoint = (d.endpoint || new URL(src, location.href).origin).replace(/\/+$/, ""), rules = null;
 
   Promise.resolve().then(function () {
     var loading = wasm_bindgen({ module_or_path: new URL("parcours_bg.wasm" + FILES, src) });
@@ -148,7 +148,8 @@ function load(queue) {
 
 // `GET /v1/rules` as the SDK sends it (no HTTP cache; `If-None-Match` with
 // the ETag at the head of the cached rules, written first by the SDK), or
-// null for a draft link (the SDK asks for the draft). `{ response, etag }`.
+// null for a draft link (the SDK asks for the draft). `{ url, etag,
+// response }`: the SDK takes the response only for the same URL and ETag.
 function askRules(endpoint, writeKey) {
   if (/[?&]parcours_draft=/.test(location.search) || typeof fetch !== "function") return null;
   var etag = null, init = { cache: "no-store" };
@@ -157,11 +158,12 @@ function askRules(endpoint, writeKey) {
     if (m) etag = JSON.parse(m[1]);
   } catch (e) { /* no storage: nothing to revalidate */ }
   if (etag) init.headers = { "if-none-match": etag };
+  var url = endpoint + "/v1/rules?writeKey=" + encodeURIComponent(writeKey);
   try {
-    var response = fetch(endpoint.replace(/\/+$/, "") + "/v1/rules?writeKey=" + encodeURIComponent(writeKey), init);
+    var response = fetch(url, init);
     // The SDK reports a failure; unused (the wasm did not load), it is no unhandled rejection.
     response.catch(function () {});
-    return { response: response, etag: etag };
+    return { url: url, etag: etag, response: response };
   } catch (e) {
     return null;
   }

@@ -163,17 +163,20 @@ impl Store {
     /// and reads as `None`.
     pub fn get_json(&self, key: &str) -> Option<JsValue> {
         let text = self.get(key)?;
-        match convert::parse_json(&text) {
-            Some(v) => Some(v),
-            None => {
-                log::warn(
-                    "corrupted JSON in storage, discarded:",
-                    &JsValue::from_str(key),
-                );
-                self.remove(key);
-                None
-            }
+        let v = convert::parse_json(&text);
+        if v.is_none() {
+            self.discard_corrupted(key);
         }
+        v
+    }
+
+    /// Removes `key`, whose JSON did not parse, and logs it.
+    pub fn discard_corrupted(&self, key: &str) {
+        log::warn(
+            "corrupted JSON in storage, discarded:",
+            &JsValue::from_str(key),
+        );
+        self.remove(key);
     }
 
     /// Writes `value` under `key`.

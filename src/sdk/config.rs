@@ -31,10 +31,9 @@ pub struct Config {
     pub watch_datalayer: Option<js_sys::Function>,
     /// `data-cookie-domain`: the anonymous id also lives in a cookie there.
     pub cookie_domain: String,
-    /// The loader's rules request, sent while the wasm loaded: `fetch()`'s
-    /// Promise and the `If-None-Match` it carried. Taken by the first
-    /// rules fetch when it would ask the same (see `sdk/rules.rs`).
-    pub rules_prefetch: Option<(js_sys::Promise, Option<String>)>,
+    /// The loader's rules request, sent while the wasm loaded. Taken by the
+    /// first rules fetch when it would ask the same (see `sdk/rules.rs`).
+    pub rules_prefetch: Option<RulesPrefetch>,
 }
 
 impl Config {
@@ -84,10 +83,22 @@ pub enum RulesSource {
     Draft,
 }
 
-/// `{response, etag}` from the loader, if it sent the rules request.
-fn rules_prefetch(v: &JsValue) -> Option<(js_sys::Promise, Option<String>)> {
-    let response = convert::get(v, "response")
-        .dyn_into::<js_sys::Promise>()
-        .ok()?;
-    Some((response, convert::get_str(v, "etag")))
+/// The rules request the loader sent: what it asked, and `fetch()`'s Promise.
+#[derive(Debug, Clone)]
+pub struct RulesPrefetch {
+    /// The URL it asked.
+    pub url: String,
+    /// The `If-None-Match` it sent.
+    pub etag: Option<String>,
+    /// `fetch()`'s Promise of the response.
+    pub response: js_sys::Promise,
+}
+
+/// `{url, etag, response}` from the loader, if it sent the rules request.
+fn rules_prefetch(v: &JsValue) -> Option<RulesPrefetch> {
+    Some(RulesPrefetch {
+        url: convert::get_str(v, "url")?,
+        etag: convert::get_str(v, "etag"),
+        response: convert::get(v, "response").dyn_into().ok()?,
+    })
 }

@@ -55,8 +55,7 @@ impl Sdk {
             return false;
         };
         let Ok(mut cached) = parcours_engine::json::parse(&text) else {
-            log::warn("corrupted JSON in storage, discarded:", &keys::RULES.into());
-            self.store.remove(keys::RULES);
+            self.store.discard_corrupted(keys::RULES);
             return false;
         };
         let etag = cached
@@ -212,13 +211,6 @@ impl Sdk {
         let RulesText::Document(doc) = &self.rules_doc else {
             return;
         };
-        // Written as `load_cached_rules` and the loader read it: the ETag first.
-        let mut text = String::from("{\"etag\":");
-        match &self.rules_etag {
-            Some(etag) => json::write_str(&mut text, etag),
-            None => text.push_str("null"),
-        }
-        text.push_str(",\"rules\":");
         // Without the white space the server may have sent (JSON.parse and
         // JSON.stringify in the page: no tree of values in the wasm).
         let Some(compact) = doc
@@ -228,8 +220,15 @@ impl Sdk {
         else {
             return;
         };
-        text.push_str(&compact);
-        text.push('}');
+        // The ETag first: the loader reads it from the head of the text.
+        let mut text = String::new();
+        let mut o = json::Obj::open(&mut text);
+        match &self.rules_etag {
+            Some(etag) => o.str("etag", etag),
+            None => o.value("etag", &Value::Null),
+        };
+        o.key("rules").push_str(&compact);
+        o.close();
         let _ = self.store.set(keys::RULES, &text);
     }
 
@@ -261,20 +260,19 @@ impl Sdk {
 }
 
 /// Fetches the rules, or takes the answer to the request the loader sent
-/// while the wasm loaded when it asked the same (the published rules, the
-/// same `If-None-Match`): on a first visit the rules are often there by
-/// the time `start()` ends.
+/// while the wasm loaded when that asked the same (URL and
+/// `If-None-Match`): its round trip overlapped the wasm's fetch and compile.
 async fn fetch_rules() {
     let Some((url, etag, early)) = with_sdk(|s| {
         let (url, etag) = s.rules_request();
         let early = s.cfg.rules_prefetch.take();
-        let same = s.links.draft.is_none() && early.as_ref().is_some_and(|(_, e)| *e == etag);
-        (url, etag, early.filter(|_| same))
+        let early = early.filter(|p| p.url == url && p.etag == etag);
+        (url, etag, early)
     }) else {
         return;
     };
     let res = match early {
-        Some((sent, _)) => transport::rules_answer(sent).await,
+        Some(p) => transport::rules_answer(p.response).await,
         None => transport::get_rules(&url, etag.as_deref()).await,
     };
     with_sdk(|s| s.on_rules(res));
