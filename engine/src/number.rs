@@ -1,6 +1,6 @@
 //! Decimal text to `f64`, without core's float parser in the script tag.
 //!
-//! `str::parse::<f64>` brings ≈ 14 KiB of brotli'd wasm (a 10 KB table of
+//! `str::parse::<f64>` brings ≈ 13 KiB of brotli'd wasm (a 10 KB table of
 //! powers of five and a big-number slow path) for numbers that are almost
 //! always short: prices, counts, percentages. [`parse`] converts those
 //! exactly itself (significant digits below 2^53, a power of ten up to
