@@ -151,7 +151,7 @@ fn a_database_from_before_the_storage_module_migrates_and_keeps_everything() {
              INSERT INTO rules VALUES ('shop', '{\"version\":\"old\"}', '\"e1\"', 3, '2026-01-01T00:00:00.000Z');
              INSERT INTO site_admin_tokens VALUES ('shop', 'hash', '2026-01-01T00:00:00.000Z');
              INSERT INTO events (write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload)
-                 VALUES ('shop', 'm1', 'track', 'Old', 'a', NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{\"messageId\":\"m1\"}');",
+                 VALUES ('shop', 'm1', 'track', 'Old', 'anon', NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{\"messageId\":\"m1\"}');",
         )
         .unwrap();
     }
@@ -183,6 +183,21 @@ fn a_database_from_before_the_storage_module_migrates_and_keeps_everything() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(ids, ["m1", "m2"]);
+    let indexes: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "events_server_message",
+            "events_user_id",
+            "events_visitor_message"
+        ]
+    );
     let (hash, rules_version): (String, i64) = c
         .query_row(
             "SELECT token_hash, version FROM site_admin_tokens JOIN rules USING (write_key)",

@@ -63,6 +63,46 @@ async fn duplicates_are_stored_once_per_site(db: Store) {
     assert_eq!(db.count_events().await.unwrap(), 3);
 }
 
+/// A duplicate is the same `messageId` from the same visitor of a site; with
+/// no `anonymousId` (a server-side source), the same `messageId` with none.
+async fn duplicates_are_per_visitor_and_server_messages_per_site(db: Store) {
+    db.register_site("k").await.unwrap();
+    let got = |a: Inserted| (a.accepted, a.duplicates);
+    let insert = |events| db.insert_events("k", events);
+    let first = insert(vec![
+        event("m1", Some("a"), None),
+        event("m1", Some("b"), None),
+    ]);
+    assert_eq!(first.await.unwrap().map(got), Some((2, 0)));
+    let server = vec![
+        event("s1", None, Some("u1")),
+        event("s1", None, Some("u1")),
+        event("s2", None, Some("u1")),
+    ];
+    assert_eq!(insert(server).await.unwrap().map(got), Some((2, 1)));
+    let retries = vec![
+        event("m1", Some("b"), None),
+        event("s1", None, Some("u1")),
+        event("s1", Some("a"), Some("u1")),
+    ];
+    assert_eq!(insert(retries).await.unwrap().map(got), Some((1, 2)));
+    let stored = db.events(Some("k")).await.unwrap();
+    let keys: Vec<(Option<&str>, &str)> = stored
+        .iter()
+        .map(|e| (e.anonymous_id.as_deref(), e.message_id.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (Some("a"), "m1"),
+            (Some("b"), "m1"),
+            (None, "s1"),
+            (None, "s2"),
+            (Some("a"), "s1")
+        ]
+    );
+}
+
 async fn a_long_batch_keeps_its_order(db: Store) {
     db.register_site("k").await.unwrap();
     // 47 = two multi-row statements and a remainder.
@@ -317,6 +357,7 @@ macro_rules! suite {
 
 suite!(
     duplicates_are_stored_once_per_site,
+    duplicates_are_per_visitor_and_server_messages_per_site,
     a_long_batch_keeps_its_order,
     unknown_sites_store_and_forget_nothing,
     concurrent_batches_are_all_committed,

@@ -170,14 +170,19 @@ pub fn now<T>(f: impl Future<Output = T>) -> Option<T> {
     }
 }
 
+/// What makes a stored event unique within its site: its visitor
+/// (`anonymousId`, none for a server-side source) and its `messageId`.
+pub type EventKey = (Option<String>, String);
+
+/// The [`EventKey`] of `e`.
+pub fn key_of(e: &NewEvent) -> EventKey {
+    (e.anonymous_id.clone(), e.message_id.clone())
+}
+
 /// The events of `batch` the aggregates look at: tracks named as a
-/// campaign event or a goal. Their `messageId`s are checked for newness.
-pub fn relevant<'a>(goals: &Goals, batch: &'a [NewEvent]) -> Vec<&'a str> {
-    batch
-        .iter()
-        .filter(|e| is_relevant(goals, e))
-        .map(|e| e.message_id.as_str())
-        .collect()
+/// campaign event or a goal. They are checked for newness.
+pub fn relevant<'a>(goals: &Goals, batch: &'a [NewEvent]) -> Vec<&'a NewEvent> {
+    batch.iter().filter(|e| is_relevant(goals, e)).collect()
 }
 
 fn is_relevant(goals: &Goals, e: &NewEvent) -> bool {
@@ -188,17 +193,17 @@ fn is_relevant(goals: &Goals, e: &NewEvent) -> bool {
 }
 
 /// Updates the graph and the aggregates for a request's events, already
-/// inserted. `fresh`: the `messageId`s of relevant events stored now.
+/// inserted. `fresh`: the keys of relevant events stored now.
 /// `source`: sent with the site's source key.
 pub async fn maintain<L: Ledger>(
     l: &mut L,
     goals: &Goals,
     batch: &[NewEvent],
-    fresh: &HashSet<String>,
+    fresh: &HashSet<EventKey>,
 ) -> Result<(), L::Error> {
     let mut dirty: HashSet<i64> = HashSet::new();
     let mut resolved: HashMap<(Option<&str>, Option<&str>), i64> = HashMap::new();
-    let mut counted: HashSet<&str> = HashSet::new();
+    let mut counted: HashSet<EventKey> = HashSet::new();
     for e in batch {
         let pair = (e.anonymous_id.as_deref(), e.user_id.as_deref());
         let person = match resolved.get(&pair) {
@@ -218,10 +223,11 @@ pub async fn maintain<L: Ledger>(
             }
             continue;
         }
-        if !is_relevant(goals, e) || !fresh.contains(&e.message_id) {
+        if !is_relevant(goals, e) {
             continue;
         }
-        if !counted.insert(&e.message_id) {
+        let key = key_of(e);
+        if !fresh.contains(&key) || !counted.insert(key) {
             continue;
         }
         count(l, goals, e, person, &mut dirty).await?;

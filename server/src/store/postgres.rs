@@ -59,6 +59,14 @@ pub const MIGRATIONS: &[&str] = &[
     postgres_graph::MIGRATION,
     // 3: every published version of the rules, and the studio's drafts.
     postgres_rules::MIGRATION,
+    // 4: one index for a visitor's events and their de-duplication, as
+    // SQLite's migration 6 (`sqlite::VISITOR_FIRST`).
+    "ALTER TABLE events DROP CONSTRAINT events_write_key_message_id_key;
+     CREATE UNIQUE INDEX events_visitor_message ON events (write_key, anonymous_id, message_id)
+         WHERE anonymous_id IS NOT NULL;
+     CREATE UNIQUE INDEX events_server_message ON events (write_key, message_id)
+         WHERE anonymous_id IS NULL;
+     DROP INDEX events_anonymous_id;",
 ];
 
 /// The rows a report may count: not sent from a preview link (the payload's
@@ -75,7 +83,7 @@ const INSERT_EVENTS: &str = "INSERT INTO events
     FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
         WITH ORDINALITY AS x(m, k, e, a, u, t, p, n)
     ORDER BY n
-    ON CONFLICT (write_key, message_id) DO NOTHING";
+    ON CONFLICT DO NOTHING";
 
 /// The PostgreSQL store: a connection pool.
 #[derive(Clone)]

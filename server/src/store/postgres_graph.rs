@@ -139,17 +139,41 @@ pub async fn after_insert(
     etag: Option<String>,
 ) -> Result<(), Error> {
     let goals = goals_at(tx, key, etag).await?;
-    let relevant: Vec<&str> = graph::relevant(&goals, events);
+    let (visitors, servers): (Vec<&NewEvent>, Vec<&NewEvent>) = graph::relevant(&goals, events)
+        .into_iter()
+        .partition(|e| e.anonymous_id.is_some());
     let mut fresh = HashSet::new();
-    if !relevant.is_empty() {
+    // One query per partial unique index, each naming its condition.
+    if !visitors.is_empty() {
+        let anons: Vec<&str> = visitors
+            .iter()
+            .filter_map(|e| e.anonymous_id.as_deref())
+            .collect();
+        let ids: Vec<&str> = visitors.iter().map(|e| e.message_id.as_str()).collect();
         let stmt = tx
             .prepare_cached(
-                "SELECT message_id FROM events WHERE write_key = $1 AND message_id = ANY($2)
+                "SELECT e.anonymous_id, e.message_id FROM UNNEST($2::text[], $3::text[]) AS k(a, m)
+                 JOIN events e ON e.write_key = $1 AND e.anonymous_id = k.a AND e.message_id = k.m
+                 WHERE e.xmin::text::bigint = txid_current() % 4294967296",
+            )
+            .await?;
+        let rows = tx.query(&stmt, &[&key, &anons, &ids]).await?;
+        fresh.extend(
+            rows.iter()
+                .map(|r| (r.get::<_, Option<String>>(0), r.get(1))),
+        );
+    }
+    if !servers.is_empty() {
+        let ids: Vec<&str> = servers.iter().map(|e| e.message_id.as_str()).collect();
+        let stmt = tx
+            .prepare_cached(
+                "SELECT message_id FROM events
+                 WHERE write_key = $1 AND anonymous_id IS NULL AND message_id = ANY($2)
                    AND xmin::text::bigint = txid_current() % 4294967296",
             )
             .await?;
-        let rows = tx.query(&stmt, &[&key, &relevant]).await?;
-        fresh.extend(rows.iter().map(|r| r.get::<_, String>(0)));
+        let rows = tx.query(&stmt, &[&key, &ids]).await?;
+        fresh.extend(rows.iter().map(|r| (None, r.get::<_, String>(0))));
     }
     let mut l = PgLedger { tx, key };
     graph::maintain(&mut l, &goals, events, &fresh).await

@@ -65,7 +65,40 @@ pub const MIGRATIONS: &[&str] = &[
     sqlite_graph::MIGRATION,
     // 5: every published version of the rules, and the studio's drafts.
     sqlite_rules::MIGRATION,
+    // 6: one index for a visitor's events and their de-duplication.
+    VISITOR_FIRST,
 ];
+
+/// Migration 6: a message is a duplicate when its site, visitor
+/// (`anonymousId`) and `messageId` were stored before; messages with no
+/// `anonymousId` (server-side sources) by site and `messageId`. The unique
+/// index on the visitor first also serves forget and the identity graph,
+/// which replaces `events_anonymous_id`: one index per stored browser event
+/// instead of two, whose pages a commit writes whole (README, "Ingestion
+/// load"). SQLite cannot drop a table's
+/// `UNIQUE` constraint, so the table is copied (ids kept): on a database of
+/// millions of events, the first start after the upgrade takes a while.
+const VISITOR_FIRST: &str = "CREATE TABLE events_v6 (
+         id           INTEGER PRIMARY KEY,
+         write_key    TEXT NOT NULL,
+         message_id   TEXT NOT NULL,
+         type         TEXT NOT NULL,
+         event        TEXT,
+         anonymous_id TEXT,
+         user_id      TEXT,
+         timestamp    TEXT NOT NULL,
+         received_at  TEXT NOT NULL,
+         payload      TEXT NOT NULL
+     );
+     INSERT INTO events_v6 SELECT id, write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, payload
+         FROM events ORDER BY id;
+     DROP TABLE events;
+     ALTER TABLE events_v6 RENAME TO events;
+     CREATE UNIQUE INDEX events_visitor_message ON events (write_key, anonymous_id, message_id)
+         WHERE anonymous_id IS NOT NULL;
+     CREATE UNIQUE INDEX events_server_message ON events (write_key, message_id)
+         WHERE anonymous_id IS NULL;
+     CREATE INDEX events_user_id ON events (write_key, user_id) WHERE user_id IS NOT NULL;";
 
 /// The rows a report may count: not sent from a preview link (the payload's
 /// `context.preview` is not JSON `true`). `AND` it into every report's `WHERE`.
@@ -960,6 +993,43 @@ mod tests {
             )
             .unwrap();
         assert_eq!(indexes, 0);
+    }
+
+    /// Every lookup of events by visitor, message or user goes through an
+    /// index (a full scan of the events would hold the writer for minutes on
+    /// a big shop's database).
+    #[test]
+    fn lookups_by_visitor_message_and_user_use_an_index() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        for (filter, index) in [
+            (
+                "anonymous_id = 'a' AND message_id = 'm'",
+                "events_visitor_message",
+            ),
+            (
+                "anonymous_id IS NULL AND message_id = 'm'",
+                "events_server_message",
+            ),
+            ("anonymous_id = 'a'", "events_visitor_message"),
+            (
+                "anonymous_id = 'a' AND user_id IS NULL",
+                "events_visitor_message",
+            ),
+            ("user_id = 'u'", "events_user_id"),
+        ] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM events WHERE write_key = 'k' AND {filter}"
+            );
+            let plan: Vec<String> = c
+                .prepare(&sql)
+                .unwrap()
+                .query_map([], |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(plan.iter().any(|p| p.contains(index)), "{filter}: {plan:?}");
+        }
     }
 
     fn event(id: &str, anon: &str, user: Option<&str>) -> NewEvent {

@@ -98,14 +98,25 @@ pub fn after_insert(
 ) -> rusqlite::Result<()> {
     let goals = goals_of(c, key)?;
     let mut fresh = HashSet::new();
-    {
-        let mut stmt =
-            c.prepare_cached("SELECT id FROM events WHERE write_key = ?1 AND message_id = ?2")?;
-        for id in graph::relevant(&goals, events) {
-            let row: Option<i64> = stmt.query_row([key, id], |r| r.get(0)).optional()?;
-            if row.is_some_and(|r| r > mark) {
-                fresh.insert(id.to_owned());
-            }
+    for e in graph::relevant(&goals, events) {
+        // Each form names its partial unique index's condition, so SQLite uses it.
+        let row: Option<i64> = match &e.anonymous_id {
+            Some(anon) => c
+                .prepare_cached(
+                    "SELECT id FROM events
+                     WHERE write_key = ?1 AND anonymous_id = ?2 AND message_id = ?3",
+                )?
+                .query_row([key, anon, &e.message_id], |r| r.get(0)),
+            None => c
+                .prepare_cached(
+                    "SELECT id FROM events
+                     WHERE write_key = ?1 AND anonymous_id IS NULL AND message_id = ?2",
+                )?
+                .query_row([key, &e.message_id], |r| r.get(0)),
+        }
+        .optional()?;
+        if row.is_some_and(|r| r > mark) {
+            fresh.insert(graph::key_of(e));
         }
     }
     let mut l = SqliteLedger::new(c, key);
