@@ -18,7 +18,11 @@
 //! CPU per event much less.
 //!
 //! Usage: `parcours-load [--connections N] [--seconds T] [--only normal,full,postgres]
-//! [--random-ids]`.
+//! [--random-ids] [--visitor-events N]`.
+//!
+//! `--random-ids --visitor-events 40` is closest to a shop's traffic: random
+//! message ids, and each connection a new visitor (with a scattered id) every
+//! 40 events, as browsers send tens of events each, not the whole run's.
 
 /// The server's allocator (see server/src/main.rs), for a like-for-like raw rate.
 #[global_allocator]
@@ -91,6 +95,14 @@ fn main() {
             "--random-ids" => {
                 let _ = RANDOM_IDS.set(true);
             }
+            "--visitor-events" => {
+                let n: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|n| n % BATCH as u64 == 0 && *n > 0)
+                    .expect("--visitor-events N, a multiple of 20");
+                let _ = VISITOR_BATCHES.set(n / BATCH as u64);
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -134,8 +146,12 @@ fn main() {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "{connections} connections x {seconds} s, {BATCH}-event batches, {} message ids, rate limit off, client on the same machine ({cores} cores), load average {}",
+        "{connections} connections x {seconds} s, {BATCH}-event batches, {} message ids, {}, rate limit off, client on the same machine ({cores} cores), load average {}",
         if RANDOM_IDS.get() == Some(&true) { "scattered (--random-ids)" } else { "per-connection sequential" },
+        match VISITOR_BATCHES.get() {
+            Some(k) => format!("a new visitor every {} events per connection", k * BATCH as u64),
+            None => "one visitor per connection".to_owned(),
+        },
         load_average()
     );
     println!("| database | stored events/s | acknowledged | stored | p50 ms | p99 ms | raw insert events/s, median (min–max) | stored / raw | CPU µs/event: server (writer thread) + client | CPU share of the machine | largest WAL |");
@@ -203,12 +219,12 @@ fn start_server(bin: &str, t: &Target) -> (Child, String) {
     (child, addr)
 }
 
-/// A request body template for one visitor (each connection is one
-/// visitor's browser, as real batches carry one `anonymousId`) and the
-/// offsets of each message's id digits.
-fn template(visitor: &str) -> (Vec<u8>, Vec<usize>) {
+/// A request body template (each request is one visitor's batch, as real
+/// batches carry one `anonymousId`) and the offsets of each message's id
+/// digits and of its visitor's digits.
+fn template() -> (Vec<u8>, Vec<usize>, Vec<usize>) {
     let mut body = String::from(r#"{"writeKey":"load","batch":["#);
-    let mut slots = Vec::new();
+    let (mut slots, mut visitors) = (Vec::new(), Vec::new());
     for i in 0..BATCH {
         if i > 0 {
             body.push(',');
@@ -216,17 +232,36 @@ fn template(visitor: &str) -> (Vec<u8>, Vec<usize>) {
         body.push_str(r#"{"type":"track","event":"Product Viewed","messageId":"m-"#);
         slots.push(body.len());
         body.push_str(&"0".repeat(ID_DIGITS));
-        body.push_str(r#"","anonymousId":""#);
-        body.push_str(visitor);
+        body.push_str(r#"","anonymousId":"anon-"#);
+        visitors.push(body.len());
+        body.push_str(&"0".repeat(ID_DIGITS));
         body.push_str(r#"","timestamp":"2026-11-24T10:00:00.000Z","properties":{"sku":"SKU-42","price":19.9,"category":"shoes"},"context":{"page":{"path":"/p/42","url":"https://shop.example/p/42"}}}"#);
     }
     body.push_str("]}");
-    (body.into_bytes(), slots)
+    (body.into_bytes(), slots, visitors)
 }
 
-/// The anonymous id of connection `n`.
-fn visitor(n: u64) -> String {
-    format!("anon-{n:04}")
+/// `--visitor-events N`: each connection a new visitor every N / 20 batches.
+static VISITOR_BATCHES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// The digits of the visitor whose batch is connection `id`'s `seq`-th: the
+/// connection's number, or with `--visitor-events` a scattered id per visitor.
+fn visitor_digits(id: u64, seq: u64) -> u64 {
+    let Some(k) = VISITOR_BATCHES.get() else {
+        return id;
+    };
+    let space = 10u64.pow(ID_DIGITS as u32);
+    let x = ((id << 36) | (seq / k)) % space;
+    ((x as u128 * 0x9e37_79b9_7f4b) % space as u128) as u64
+}
+
+/// The anonymous id of connection `id`'s `seq`-th batch.
+fn visitor(id: u64, seq: u64) -> String {
+    format!(
+        "anon-{:0width$}",
+        visitor_digits(id, seq),
+        width = ID_DIGITS
+    )
 }
 
 /// `--random-ids`: message ids spread over the whole id space, as the random
@@ -258,7 +293,7 @@ fn patch(buf: &mut [u8], at: usize, mut n: u64) {
 }
 
 async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>) {
-    let (body, slots) = template(&visitor(id));
+    let (body, slots, visitors) = template();
     let head = format!(
         "POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -274,6 +309,9 @@ async fn connection(addr: String, id: u64, deadline: Instant) -> (u64, Vec<u32>)
     let mut line = String::new();
     let mut sink = Vec::new();
     while Instant::now() < deadline {
+        for at in &visitors {
+            patch(&mut req, start + at, visitor_digits(id, seq));
+        }
         for (i, at) in slots.iter().enumerate() {
             patch(
                 &mut req,
@@ -446,20 +484,21 @@ async fn open(database: &str, sync: Synchronous) -> Store {
 /// events in 20-event batches, the connections taking turns, each batch with
 /// its connection's visitor and message ids (as [`connection`] patches them).
 fn raw_rate(database: &str, sync: Synchronous, stored: u64, connections: u64) -> f64 {
-    let (body, _) = template(&visitor(0));
+    let (body, _, _) = template();
     let text = String::from_utf8(body).unwrap();
     let start = text.find(r#"{"type""#).unwrap();
     let one = &text[start..text[start..].find("}}}").unwrap() + start + 3];
     let events: Vec<NewEvent> = (0..stored.max(20_000) / BATCH as u64)
         .flat_map(|b| {
             let (id, seq) = (b % connections, b / connections);
-            (0..BATCH as u64).map(move |i| (id, message_id(id, seq * BATCH as u64 + i)))
+            (0..BATCH as u64)
+                .map(move |i| (visitor(id, seq), message_id(id, seq * BATCH as u64 + i)))
         })
-        .map(|(id, message_id)| NewEvent {
+        .map(|(visitor, message_id)| NewEvent {
             message_id,
             kind: "track".into(),
             event: Some("Product Viewed".into()),
-            anonymous_id: Some(visitor(id)),
+            anonymous_id: Some(visitor),
             user_id: None,
             timestamp: "2026-11-24T10:00:00.000Z".into(),
             payload: one.to_owned(),
