@@ -5,8 +5,10 @@
 //! `navigator.sendBeacon` at unload sends `text/plain` to avoid a CORS
 //! preflight; gzip and deflate bodies are decoded ([`crate::body`]). Each
 //! message is validated on its own; valid ones are stored once per
-//! `messageId` (duplicates from retries or other tabs are counted, not
-//! stored), invalid ones are reported by index and field. A client should
+//! visitor and `messageId` (the same `anonymousId` and `messageId`, or for
+//! server-side messages with no `anonymousId` the same `messageId`:
+//! duplicates from retries or other tabs are counted, not stored), invalid
+//! ones are reported by index and field. A client should
 //! retry on 5xx and network errors only: a 200 means every message was
 //! either stored, already stored, or can never be stored.
 
@@ -40,7 +42,7 @@ struct Batch<'a> {
 pub struct Outcome {
     /// Messages stored now.
     pub accepted: usize,
-    /// Valid messages whose `messageId` was already stored.
+    /// Valid messages already stored (same visitor and `messageId`).
     pub duplicates: usize,
     /// Invalid messages, with the reason.
     pub rejected: Vec<Rejected>,

@@ -304,8 +304,9 @@ impl Store {
         Ok(stored.is_ok())
     }
 
-    /// Stores events of a known site, once per `messageId`; `None` if the
-    /// site is unknown. Returns after COMMIT.
+    /// Stores events of a known site, once per visitor and `messageId` (see
+    /// [`crate::routes::batch`]); `None` if the site is unknown. Returns
+    /// after COMMIT.
     pub async fn insert_events(
         &self,
         write_key: &str,
