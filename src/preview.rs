@@ -25,7 +25,7 @@ pub struct PreviewEngine {
     /// The segment ids as JS strings, made once.
     ids: Vec<JsValue>,
     /// Per-call buffers (slot values, members), kept to avoid allocating.
-    scratch: RefCell<(Vec<Value>, Vec<usize>)>,
+    scratch: RefCell<Scratch>,
 }
 
 /// The environment of `input` (`{now?, tzOffset?, page?, device?}`), the
@@ -95,6 +95,9 @@ pub fn trigger_from(t: &JsValue) -> Trigger {
     }
 }
 
+/// Per-call scratch of `segments`: slot values, matched indexes, leaf answers.
+type Scratch = (Vec<Value>, Vec<usize>, Vec<std::cell::Cell<u8>>);
+
 #[wasm_bindgen(js_class = Engine)]
 impl PreviewEngine {
     /// Validates and compiles `rules`; throws an `Error` whose `errors`
@@ -136,7 +139,7 @@ impl PreviewEngine {
     pub fn segments(&self, context: JsValue) -> JsValue {
         let rules = self.engine.rules();
         let mut scratch = self.scratch.borrow_mut();
-        let (values, member) = &mut *scratch;
+        let (values, member, memo) = &mut *scratch;
         match js_sys::JSON::stringify(&context)
             .ok()
             .and_then(|s| s.as_string())
@@ -145,7 +148,7 @@ impl PreviewEngine {
             None => self.slots.read_value(&convert::to_value(&context), values),
         }
         self.slots
-            .evaluate(&rules.segments, values, &rules.saved_groups, member);
+            .evaluate(&rules.segments, values, &rules.saved_groups, member, memo);
         let out = js_sys::Array::new();
         for &i in member.iter() {
             out.push(&self.ids[i]);

@@ -124,22 +124,25 @@ impl SegmentSlots {
 
     /// Evaluates every segment in order on the slot values read, pushing the
     /// index of each one the context is in to `member` (cleared first). Same
-    /// answer as [`evaluate_into`] on that context.
+    /// answer as [`evaluate_into`] on that context; each distinct attribute
+    /// clause is evaluated once, its answer kept in `memo` (scratch space).
     pub fn evaluate(
         &self,
         segments: &[Segment],
         values: &mut [Value],
         groups: &SavedGroups,
         member: &mut Vec<usize>,
+        memo: &mut Vec<std::cell::Cell<u8>>,
     ) {
         member.clear();
+        self.plan.clear_memo(memo);
         let computed = self.plan.computed_slots().next().is_some();
         let mut ids = Vec::new();
         if computed {
             self.set_segments(&ids, values);
         }
         for (i, s) in segments.iter().enumerate() {
-            if self.plan.eval(i, &s.condition, values, groups) {
+            if self.plan.eval_memo(i, &s.condition, values, groups, memo) {
                 member.push(i);
                 if computed {
                     ids.push(Value::String(s.id.clone()));
@@ -174,7 +177,10 @@ mod tests {
     fn slots_give_the_same_segments_as_the_context_including_earlier_segments() {
         let doc: Value = serde_json::from_str(
             r#"[
+                {"id": "none_yet", "condition": {"segments": {"$size": 0}}},
                 {"id": "fr", "condition": {"device.language": {"$regexi": "^fr"}}},
+                {"id": "not_fr", "condition": {"$not": {"device.language": {"$regexi": "^fr"}}}},
+                {"id": "fr_or_big", "condition": {"$or": [{"device.language": {"$regexi": "^fr"}}, {"cart.items": {"$size": {"$gte": 2}}}]}},
                 {"id": "big", "condition": {"cart.items": {"$size": {"$gte": 2}}}},
                 {"id": "fr_big", "condition": {"segments": {"$all": ["fr", "big"]}}},
                 {"id": "second", "condition": {"segments.length": 2, "segments.1": "big"}},
@@ -192,8 +198,11 @@ mod tests {
         );
         assert!(errs.is_empty() && warnings.is_empty());
         let slots = SegmentSlots::new(&segments);
+        // The language and cart-size clauses, each written several times;
+        // those on `segments` are not remembered (it grows as segments match).
+        assert_eq!(slots.plan.distinct_leaves(), 2);
         let groups = SavedGroups::new();
-        let (mut values, mut member) = (Vec::new(), Vec::new());
+        let (mut values, mut member, mut memo) = (Vec::new(), Vec::new(), Vec::new());
         for ctx in [
             r#"{"device": {"language": "FR-fr"}, "cart": {"items": [1, 2]}, "segments": ["none"]}"#,
             r#"{"device": {"language": "en"}, "cart": {"items": [1, 2, 3]}}"#,
@@ -201,7 +210,7 @@ mod tests {
         ] {
             let mut v: Value = serde_json::from_str(ctx).unwrap();
             slots.read_json(ctx, &mut values);
-            slots.evaluate(&segments, &mut values, &groups, &mut member);
+            slots.evaluate(&segments, &mut values, &groups, &mut member, &mut memo);
             let want = evaluate_into(&segments, &mut v, &groups);
             let got: Vec<bool> = (0..segments.len()).map(|i| member.contains(&i)).collect();
             assert_eq!(got, want, "{ctx}");

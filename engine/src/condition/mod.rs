@@ -58,6 +58,7 @@ use crate::value::{Map, Value, NULL};
 use ops::ValueTest;
 use path::AttrPath;
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// Saved groups for `$inGroup` / `$notInGroup`: group id → array of member
 /// values (or a v2 `{"type": "list", "values": […]}` entry).
@@ -80,6 +81,21 @@ pub struct Condition {
     /// The paths the clauses' slots number (empty in nested conditions, whose
     /// slots number their enclosing condition's paths).
     paths: Vec<AttrPath>,
+    /// How many attribute clauses (leaves) the scope numbers, through the
+    /// logic operators (0 in nested conditions, as for `paths`).
+    leaves: u32,
+}
+
+/// A plan's leaf answers for one context (see [`SlotPlan`]): 0 not yet
+/// evaluated, 1 false, 2 true. Cells, as evaluation borrows the plan.
+pub(crate) type LeafMemo = [Cell<u8>];
+
+/// A condition's leaves on its plan's memo: leaf `i` of the condition is
+/// entry `map[i]` of `memo`, or not remembered past its end.
+#[derive(Clone, Copy)]
+pub(crate) struct Leaves<'a> {
+    pub map: &'a [u32],
+    pub memo: &'a LeafMemo,
 }
 
 /// Where attribute clauses read their values: a context to look paths up in,
@@ -88,14 +104,18 @@ pub struct Condition {
 #[derive(Clone, Copy)]
 enum Attrs<'a> {
     Value(&'a Value),
-    Slots { values: &'a [Value], map: &'a [u32] },
+    Slots {
+        values: &'a [Value],
+        map: &'a [u32],
+        leaves: Leaves<'a>,
+    },
 }
 
 impl<'a> Attrs<'a> {
     fn get(self, slot: u32, path: &AttrPath) -> Cow<'a, Value> {
         match self {
             Attrs::Value(v) => path.lookup(v),
-            Attrs::Slots { values, map } => map
+            Attrs::Slots { values, map, .. } => map
                 .get(slot as usize)
                 .and_then(|&i| values.get(i as usize))
                 .map_or(Cow::Borrowed(&NULL), Cow::Borrowed),
@@ -106,10 +126,12 @@ impl<'a> Attrs<'a> {
 /// One entry of a condition object.
 #[derive(Debug)]
 enum Clause {
-    /// `"path": <value condition>`; `slot` numbers the path in its scope.
+    /// `"path": <value condition>`; `slot` numbers the path in its scope,
+    /// `leaf` the clause among the scope's attribute clauses.
     Attr {
         path: AttrPath,
         slot: u32,
+        leaf: u32,
         test: ValueTest,
     },
     /// `$and`, `$or`, `$nor` with their sub-conditions, or `$not` with one.
@@ -182,6 +204,8 @@ pub(crate) struct Compiler<'a> {
     warnings: &'a mut Vec<RuleError>,
     depth: usize,
     scope: Vec<AttrPath>,
+    /// Attribute clauses numbered so far in the scope.
+    leaves: u32,
 }
 
 impl Compiler<'_> {
@@ -259,6 +283,7 @@ impl Condition {
         Condition {
             clauses: Vec::new(),
             paths: Vec::new(),
+            leaves: 0,
         }
     }
 
@@ -275,6 +300,7 @@ impl Condition {
             warnings,
             depth: 0,
             scope: Vec::new(),
+            leaves: 0,
         };
         Condition::compile_scope(cond, path, &mut cx)
     }
@@ -283,8 +309,10 @@ impl Condition {
     /// `$elemMatch` on elements).
     pub(crate) fn compile_scope(cond: &Value, path: &str, cx: &mut Compiler<'_>) -> Condition {
         let outer = std::mem::take(&mut cx.scope);
+        let outer_leaves = std::mem::take(&mut cx.leaves);
         let mut c = Condition::compile_nested(cond, path, cx);
         c.paths = std::mem::replace(&mut cx.scope, outer);
+        c.leaves = std::mem::replace(&mut cx.leaves, outer_leaves);
         c
     }
 
@@ -304,6 +332,7 @@ impl Condition {
                 .map(|(key, arg)| Clause::compile(key, arg, &key_path(path, key), cx))
                 .collect(),
             paths: Vec::new(),
+            leaves: 0,
         })
         // Too deep: the argument is not kept, cloning it would recurse as deep.
         .unwrap_or_else(|| Condition::never("invalid", &Value::Null))
@@ -318,6 +347,7 @@ impl Condition {
         Condition {
             clauses: vec![clause],
             paths: Vec::new(),
+            leaves: 0,
         }
     }
 
@@ -337,7 +367,57 @@ impl Condition {
     /// answer as [`eval`](Self::eval) on that context; a slot out of range
     /// reads `null`.
     pub fn eval_slots(&self, values: &[Value], map: &[u32], groups: &SavedGroups) -> bool {
-        self.eval_in(Attrs::Slots { values, map }, groups)
+        let leaves = Leaves {
+            map: &[],
+            memo: &[],
+        };
+        self.eval_in(
+            Attrs::Slots {
+                values,
+                map,
+                leaves,
+            },
+            groups,
+        )
+    }
+
+    /// [`eval_slots`](Self::eval_slots), each leaf's answer remembered in
+    /// `leaves.memo` (and taken from it when there already).
+    pub(crate) fn eval_memo(
+        &self,
+        values: &[Value],
+        map: &[u32],
+        leaves: Leaves<'_>,
+        groups: &SavedGroups,
+    ) -> bool {
+        self.eval_in(
+            Attrs::Slots {
+                values,
+                map,
+                leaves,
+            },
+            groups,
+        )
+    }
+
+    /// Calls `f` with each attribute clause's leaf number, path and test,
+    /// through the logic operators (not into `$elemMatch`, which has its own
+    /// scope).
+    pub(crate) fn each_leaf(&self, f: &mut dyn FnMut(u32, &AttrPath, &ValueTest)) {
+        for c in &self.clauses {
+            match c {
+                Clause::Attr {
+                    path, leaf, test, ..
+                } => f(*leaf, path, test),
+                Clause::Logic { subs, .. } => subs.iter().for_each(|s| s.each_leaf(f)),
+                Clause::Never { .. } => {}
+            }
+        }
+    }
+
+    /// How many leaves the condition's scope numbers.
+    pub(crate) fn leaf_count(&self) -> u32 {
+        self.leaves
     }
 
     fn eval_in(&self, attrs: Attrs<'_>, groups: &SavedGroups) -> bool {
@@ -358,9 +438,12 @@ impl Clause {
             Some(op) => Clause::compile_logic(op, arg, path, cx),
             None => {
                 let (attr, slot) = cx.slot(key);
+                let leaf = cx.leaves;
+                cx.leaves += 1;
                 Clause::Attr {
                     path: attr,
                     slot,
+                    leaf,
                     test: ValueTest::compile(arg, path, false, cx),
                 }
             }
@@ -390,7 +473,31 @@ impl Clause {
 
     fn eval(&self, attrs: Attrs<'_>, groups: &SavedGroups) -> bool {
         match self {
-            Clause::Attr { path, slot, test } => test.eval(&attrs.get(*slot, path), groups),
+            Clause::Attr {
+                path,
+                slot,
+                leaf,
+                test,
+            } => {
+                let memo = match attrs {
+                    Attrs::Slots { leaves, .. } => leaves
+                        .map
+                        .get(*leaf as usize)
+                        .and_then(|&i| leaves.memo.get(i as usize)),
+                    Attrs::Value(_) => None,
+                };
+                match memo.map(Cell::get) {
+                    Some(1) => false,
+                    Some(2) => true,
+                    _ => {
+                        let pass = test.eval(&attrs.get(*slot, path), groups);
+                        if let Some(m) = memo {
+                            m.set(1 + pass as u8);
+                        }
+                        pass
+                    }
+                }
+            }
             Clause::Logic { op, subs, .. } => {
                 let any = || subs.is_empty() || subs.iter().any(|s| s.eval_in(attrs, groups));
                 match op {

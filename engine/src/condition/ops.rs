@@ -110,6 +110,24 @@ impl ValueTest {
         }
     }
 
+    /// Appends a text that identifies the test: two tests with the same key
+    /// compiled from the same argument, so they pass on the same values.
+    pub(crate) fn write_key(&self, out: &mut String) {
+        match self {
+            ValueTest::Literal(lit) => {
+                out.push('L');
+                write_value_key(&lit.to_value(), out);
+            }
+            ValueTest::Ops(ops) => {
+                for op in ops {
+                    out.push('O');
+                    write_str_key(&op.name, out);
+                    write_value_key(&op.arg, out);
+                }
+            }
+        }
+    }
+
     /// The operator (`"$eq"` for a literal) and argument of the first part
     /// that `v` fails, `None` when it passes.
     pub(crate) fn first_failure(&self, v: &Value, groups: &SavedGroups) -> Option<(&str, Value)> {
@@ -373,6 +391,43 @@ fn compile_regex(name: &str, arg: &Value, path: &str, cx: &mut Compiler<'_>) -> 
             let msg = format!("invalid regular expression `{pattern}`: this clause never matches");
             cx.warn(path, RuleErrorKind::InvalidRegex, msg);
             None
+        }
+    }
+}
+
+/// A string in a key: its length first, so that no content can end it.
+fn write_str_key(s: &str, out: &mut String) {
+    out.push_str(&s.len().to_string());
+    out.push(':');
+    out.push_str(s);
+}
+
+/// A value in a key, each kind tagged (numbers by their bits).
+fn write_value_key(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push('n'),
+        Value::Bool(b) => out.push(if *b { 't' } else { 'f' }),
+        Value::Number(n) => {
+            out.push('d');
+            out.push_str(&n.to_bits().to_string());
+            out.push(';');
+        }
+        Value::String(s) => {
+            out.push('s');
+            write_str_key(s, out);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            items.iter().for_each(|i| write_value_key(i, out));
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (k, v) in map.iter() {
+                write_str_key(k, out);
+                write_value_key(v, out);
+            }
+            out.push('}');
         }
     }
 }

@@ -7,7 +7,9 @@
 //! values, from a [`Value`] ([`SlotPlan::read_value`]) or straight from the
 //! context's JSON text ([`SlotPlan::read_json`], which only decodes what the
 //! paths reach and skips the rest), then evaluates each condition with
-//! [`SlotPlan::eval`].
+//! [`SlotPlan::eval`], or with [`SlotPlan::eval_memo`], which evaluates
+//! each distinct attribute clause (same path, same test: rules repeat
+//! them, `{"device.type": "mobile"}` in many segments) once per context.
 //!
 //! ```
 //! use parcours_engine::condition::{Condition, SavedGroups, SlotPlan};
@@ -29,8 +31,14 @@
 
 use super::path::AttrPath;
 use super::scan::{Scanner, Trie};
-use super::{Condition, SavedGroups};
+use super::{Condition, Leaves, SavedGroups};
+use crate::map::StrMap;
 use crate::value::Value;
+use std::cell::Cell;
+
+/// No memo entry: a leaf on a computed path, whose value changes while
+/// the host evaluates (`segments` grows as segments match).
+const NOT_REMEMBERED: u32 = u32::MAX;
 
 /// The distinct paths of a list of conditions, and each condition's slots.
 #[derive(Debug)]
@@ -41,6 +49,9 @@ pub struct SlotPlan {
     /// The plan's slots whose first step is one of the host's `computed` roots.
     computed: Vec<u32>,
     trie: Trie,
+    /// Per condition: its leaf `i` is the plan's distinct leaf `leaf_maps[c][i]`.
+    leaf_maps: Vec<Box<[u32]>>,
+    distinct_leaves: usize,
 }
 
 impl SlotPlan {
@@ -50,7 +61,9 @@ impl SlotPlan {
     pub fn new<'a>(conditions: impl Iterator<Item = &'a Condition>, computed: &[&str]) -> SlotPlan {
         let mut paths: Vec<AttrPath> = Vec::new();
         let mut maps = Vec::new();
+        let mut conditions_seen = Vec::new();
         for c in conditions {
+            conditions_seen.push(c);
             let map = c
                 .paths
                 .iter()
@@ -75,12 +88,44 @@ impl SlotPlan {
                 .filter(|(_, p)| !is_computed(p))
                 .map(|(i, p)| (i as u32, p)),
         );
+        let (leaf_maps, distinct_leaves) = number_leaves(&conditions_seen, &is_computed);
         SlotPlan {
             paths,
             maps,
             computed: computed_slots,
             trie,
+            leaf_maps,
+            distinct_leaves,
         }
+    }
+
+    /// How many distinct attribute clauses the conditions hold.
+    pub fn distinct_leaves(&self) -> usize {
+        self.distinct_leaves
+    }
+
+    /// `memo` ready for a new context: one unknown answer per distinct leaf.
+    pub fn clear_memo(&self, memo: &mut Vec<Cell<u8>>) {
+        memo.clear();
+        memo.resize(self.distinct_leaves, Cell::new(0));
+    }
+
+    /// [`eval`](Self::eval), taking and keeping each leaf's answer in `memo`
+    /// (cleared by [`clear_memo`](Self::clear_memo) for each context).
+    pub fn eval_memo(
+        &self,
+        index: usize,
+        condition: &Condition,
+        values: &[Value],
+        groups: &SavedGroups,
+        memo: &[Cell<u8>],
+    ) -> bool {
+        let map = self.maps.get(index).map_or(&[][..], |m| &m[..]);
+        let leaves = Leaves {
+            map: self.leaf_maps.get(index).map_or(&[][..], |m| &m[..]),
+            memo,
+        };
+        condition.eval_memo(values, map, leaves, groups)
     }
 
     /// How many distinct paths (slots) there are.
@@ -141,6 +186,45 @@ impl SlotPlan {
         let map = self.maps.get(index).map_or(&[][..], |m| &m[..]);
         condition.eval_slots(values, map, groups)
     }
+}
+
+/// Numbers the distinct attribute clauses of `conditions` (the same path and
+/// the same test, see [`ValueTest::write_key`](super::ops::ValueTest)), each
+/// condition's leaves mapped onto them.
+/// Leaves on computed paths are not remembered.
+fn number_leaves(
+    conditions: &[&Condition],
+    is_computed: &dyn Fn(&AttrPath) -> bool,
+) -> (Vec<Box<[u32]>>, usize) {
+    let mut ids: StrMap<u32> = StrMap::default();
+    let maps = conditions
+        .iter()
+        .map(|c| {
+            let mut map = vec![NOT_REMEMBERED; c.leaf_count() as usize];
+            c.each_leaf(&mut |leaf, path, test| {
+                if is_computed(path) {
+                    return;
+                }
+                let mut key = String::new();
+                test.write_key(&mut key);
+                key.push('@');
+                key.push_str(path.raw());
+                let id = match ids.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = ids.len() as u32;
+                        ids.insert(key, id);
+                        id
+                    }
+                };
+                if let Some(m) = map.get_mut(leaf as usize) {
+                    *m = id;
+                }
+            });
+            map.into_boxed_slice()
+        })
+        .collect();
+    (maps, ids.len())
 }
 
 /// `values` as `n` nulls, keeping its allocation.
