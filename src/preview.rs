@@ -96,7 +96,7 @@ pub fn trigger_from(t: &JsValue) -> Trigger {
 }
 
 /// Per-call scratch of `segments`: slot values, matched indexes, leaf answers.
-type Scratch = (Vec<Value>, Vec<usize>, Vec<std::cell::Cell<u8>>);
+type Scratch = (Vec<Value>, Vec<usize>, Vec<std::cell::Cell<Option<bool>>>);
 
 #[wasm_bindgen(js_class = Engine)]
 impl PreviewEngine {

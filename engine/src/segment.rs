@@ -132,7 +132,7 @@ impl SegmentSlots {
         values: &mut [Value],
         groups: &SavedGroups,
         member: &mut Vec<usize>,
-        memo: &mut Vec<std::cell::Cell<u8>>,
+        memo: &mut Vec<std::cell::Cell<Option<bool>>>,
     ) {
         member.clear();
         self.plan.clear_memo(memo);

@@ -175,23 +175,20 @@ fn a_database_from_before_the_storage_module_migrates_and_keeps_everything() {
         version,
         parcours_server::store::sqlite::MIGRATIONS.len() as i64
     );
-    let ids: Vec<String> = c
-        .prepare("SELECT message_id FROM events ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(ids, ["m1", "m2"]);
-    let indexes: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let column = |sql: &str| -> Vec<String> {
+        c.prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
     assert_eq!(
-        indexes,
+        column("SELECT message_id FROM events ORDER BY id"),
+        ["m1", "m2"]
+    );
+    assert_eq!(
+        column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name"),
         [
             "events_server_message",
             "events_user_id",

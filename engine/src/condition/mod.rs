@@ -86,9 +86,9 @@ pub struct Condition {
     leaves: u32,
 }
 
-/// A plan's leaf answers for one context (see [`SlotPlan`]): 0 not yet
-/// evaluated, 1 false, 2 true. Cells, as evaluation borrows the plan.
-pub(crate) type LeafMemo = [Cell<u8>];
+/// A plan's leaf answers for one context (see [`SlotPlan`]), `None` until
+/// evaluated. Cells, as evaluation borrows the plan.
+pub(crate) type LeafMemo = [Cell<Option<bool>>];
 
 /// A condition's leaves on its plan's memo: leaf `i` of the condition is
 /// entry `map[i]` of `memo`, or not remembered past its end.
@@ -96,6 +96,14 @@ pub(crate) type LeafMemo = [Cell<u8>];
 pub(crate) struct Leaves<'a> {
     pub map: &'a [u32],
     pub memo: &'a LeafMemo,
+}
+
+impl Leaves<'_> {
+    /// No leaf remembered.
+    const NONE: Leaves<'static> = Leaves {
+        map: &[],
+        memo: &[],
+    };
 }
 
 /// Where attribute clauses read their values: a context to look paths up in,
@@ -367,18 +375,7 @@ impl Condition {
     /// answer as [`eval`](Self::eval) on that context; a slot out of range
     /// reads `null`.
     pub fn eval_slots(&self, values: &[Value], map: &[u32], groups: &SavedGroups) -> bool {
-        let leaves = Leaves {
-            map: &[],
-            memo: &[],
-        };
-        self.eval_in(
-            Attrs::Slots {
-                values,
-                map,
-                leaves,
-            },
-            groups,
-        )
+        self.eval_memo(values, map, Leaves::NONE, groups)
     }
 
     /// [`eval_slots`](Self::eval_slots), each leaf's answer remembered in
@@ -486,17 +483,14 @@ impl Clause {
                         .and_then(|&i| leaves.memo.get(i as usize)),
                     Attrs::Value(_) => None,
                 };
-                match memo.map(Cell::get) {
-                    Some(1) => false,
-                    Some(2) => true,
-                    _ => {
-                        let pass = test.eval(&attrs.get(*slot, path), groups);
-                        if let Some(m) = memo {
-                            m.set(1 + pass as u8);
-                        }
-                        pass
-                    }
+                if let Some(known) = memo.and_then(Cell::get) {
+                    return known;
                 }
+                let pass = test.eval(&attrs.get(*slot, path), groups);
+                if let Some(m) = memo {
+                    m.set(Some(pass));
+                }
+                pass
             }
             Clause::Logic { op, subs, .. } => {
                 let any = || subs.is_empty() || subs.iter().any(|s| s.eval_in(attrs, groups));

@@ -59,11 +59,10 @@ impl SlotPlan {
     /// in `computed` (the host fills those itself, like `segments`) are
     /// never read from the context: see [`computed_slots`](Self::computed_slots).
     pub fn new<'a>(conditions: impl Iterator<Item = &'a Condition>, computed: &[&str]) -> SlotPlan {
+        let conditions: Vec<&Condition> = conditions.collect();
         let mut paths: Vec<AttrPath> = Vec::new();
         let mut maps = Vec::new();
-        let mut conditions_seen = Vec::new();
-        for c in conditions {
-            conditions_seen.push(c);
+        for c in &conditions {
             let map = c
                 .paths
                 .iter()
@@ -88,7 +87,7 @@ impl SlotPlan {
                 .filter(|(_, p)| !is_computed(p))
                 .map(|(i, p)| (i as u32, p)),
         );
-        let (leaf_maps, distinct_leaves) = number_leaves(&conditions_seen, &is_computed);
+        let (leaf_maps, distinct_leaves) = number_leaves(&conditions, &is_computed);
         SlotPlan {
             paths,
             maps,
@@ -105,9 +104,9 @@ impl SlotPlan {
     }
 
     /// `memo` ready for a new context: one unknown answer per distinct leaf.
-    pub fn clear_memo(&self, memo: &mut Vec<Cell<u8>>) {
+    pub fn clear_memo(&self, memo: &mut Vec<Cell<Option<bool>>>) {
         memo.clear();
-        memo.resize(self.distinct_leaves, Cell::new(0));
+        memo.resize(self.distinct_leaves, Cell::new(None));
     }
 
     /// [`eval`](Self::eval), taking and keeping each leaf's answer in `memo`
@@ -118,7 +117,7 @@ impl SlotPlan {
         condition: &Condition,
         values: &[Value],
         groups: &SavedGroups,
-        memo: &[Cell<u8>],
+        memo: &[Cell<Option<bool>>],
     ) -> bool {
         let map = self.maps.get(index).map_or(&[][..], |m| &m[..]);
         let leaves = Leaves {
